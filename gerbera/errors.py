@@ -1,0 +1,24 @@
+"""Errors a user can act on.
+
+A `GerberaError` is a mistake in the user's input (a file, a flag, a model path). The entry
+scripts print it as one line on stderr and exit with status 2, without a Python traceback.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class GerberaError(Exception):
+    """A problem with the user's input, reported as one clear line."""
+
+
+class CorpusFormatError(GerberaError):
+    """A corpus file that cannot be read: names the file, the line and what is wrong."""
+
+    def __init__(self, path: str | os.PathLike, line: int | None, problem: str):
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        where = self.path if line is None else f"{self.path}:{line}"
+        super().__init__(f"{where}: {problem}")

@@ -1,0 +1,72 @@
+"""run_eval.py: score a trained model on other datasets (cross-dataset evaluation)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from transformers import set_seed
+
+from .arguments import parse_arguments
+from .corpus import parse_dataset_list
+from .data import load_group
+from .errors import GerberaError
+from .evaluation import evaluate_group
+from .inspection import log_summary
+from .modeling import choose_tagset, load_model
+from .outputs import write_json
+from .runner import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
+from .tags import TagSet
+
+logger = logging.getLogger("gerbera")
+
+DESCRIPTION = (
+    "Score a trained NER model on the devel (--do_eval) and test (--do_predict) files of the datasets in "
+    "--eval_data_list, together and each on its own, with seqeval span P/R/F1."
+)
+
+
+def main(argv=None) -> dict:
+    with user_errors():
+        model_args, data_args, legacy_args, training_args = parse_arguments(argv, DESCRIPTION)
+        return run(model_args, data_args, legacy_args, training_args)
+
+
+def run(model_args, data_args, legacy_args, training_args) -> dict:
+    setup_logging(training_args)
+    eval_names = parse_dataset_list(data_args.eval_data_list)
+    if not eval_names:
+        raise GerberaError("--eval_data_list is required (datasets joined by '+')")
+    if not (training_args.do_eval or training_args.do_predict):
+        raise GerberaError("nothing to do: give --do_eval (devel.txt) and/or --do_predict (test.txt)")
+    prepare_output_dir(training_args.output_dir, legacy_args.overwrite_output_dir, None, training=False)
+
+    model_side = ModelSide.load(model_args, data_args.max_seq_length)
+    if model_side.trained_tagset is None:
+        raise GerberaError(f"{model_side.name} has no trained tag head: evaluate a model saved by run_ner.py")
+    requested = TagSet.from_file(data_args.labels) if data_args.labels else None
+    tagset = choose_tagset(requested, model_side.trained_tagset, None)
+
+    groups = {}
+    if training_args.do_eval:
+        groups["eval"] = load_group(data_args.data_dir, eval_names, "devel", tagset)
+    if training_args.do_predict:
+        groups["test"] = load_group(data_args.data_dir, eval_names, "test", tagset)
+    encoder = model_side.encoder(data_args.max_seq_length)
+    with training_args.main_process_first(desc="tokenizing"):
+        for group in groups.values():
+            group.build_features(encoder, features_cache_dir(data_args), data_args.overwrite_cache, sort_by_length=True)
+    for group in groups.values():
+        log_summary(group, encoder)
+
+    set_seed(training_args.seed)
+    model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
+    trainer = make_trainer(model, training_args, data_args, model_side.tokenizer)
+    results: dict = {"model": model_side.name}
+    for prefix, group in groups.items():
+        metrics = evaluate_group(trainer, group, prefix, training_args.output_dir, data_args.eval_data_type)
+        results.update(metrics)
+        trainer.log_metrics(prefix, {k: v for k, v in metrics.items() if isinstance(v, (int, float))})
+    if trainer.is_world_process_zero():
+        write_json(Path(training_args.output_dir) / "all_results.json", results)
+    return results

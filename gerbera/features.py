@@ -1,0 +1,131 @@
+"""Where words meet sub-tokens: model inputs built from sentences.
+
+Each sentence is tokenized once (fast tokenizer, words given as a pre-split list). The first
+sub-token of a word carries the word's tag; later sub-tokens are ignored by the loss (-100).
+Two situations the original code got wrong are handled here:
+
+- a word that the tokenizer maps to nothing (zero-width space, soft hyphen, some control
+  characters) is fed to the model as the unknown token, so it still gets a prediction;
+- a sentence longer than ``max_seq_length`` sub-tokens is cut, between words, into windows
+  that each fit; every word lies in exactly one window, so every word is predicted. A single
+  word with more sub-tokens than a window holds keeps its first ones (the tagged one among them).
+
+Each window remembers its sentence (``sentence_id``), the index of its first word
+(``word_offset``) and the position of every word's first sub-token (``word_positions``), so
+predictions can be put back word by word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from transformers import PreTrainedTokenizerBase
+
+from .errors import GerberaError
+
+IGNORE_INDEX = -100
+
+
+@dataclass(frozen=True)
+class SpecialTokens:
+    """The ids a tokenizer puts around a single sequence, e.g. [CLS] ... [SEP] or <s> ... </s>."""
+
+    prefix: tuple[int, ...]
+    suffix: tuple[int, ...]
+
+    @classmethod
+    def of(cls, tokenizer: PreTrainedTokenizerBase) -> "SpecialTokens":
+        plain = tokenizer(["a"], is_split_into_words=True, add_special_tokens=False)["input_ids"]
+        full = tokenizer(["a"], is_split_into_words=True, add_special_tokens=True)["input_ids"]
+        for start in range(len(full) - len(plain) + 1):
+            if full[start : start + len(plain)] == plain:
+                return cls(tuple(full[:start]), tuple(full[start + len(plain) :]))
+        raise GerberaError(f"cannot find where {type(tokenizer).__name__} places its special tokens")
+
+    def __len__(self) -> int:
+        return len(self.prefix) + len(self.suffix)
+
+
+class WordEncoder:
+    """Turns batches of word lists into windows of model inputs with word positions."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, max_seq_length: int):
+        if not tokenizer.is_fast:
+            raise GerberaError(f"{type(tokenizer).__name__} is not a fast tokenizer; the toolkit needs one")
+        self.tokenizer = tokenizer
+        self.max_seq_length = max_seq_length
+        self.special = SpecialTokens.of(tokenizer)
+        self.window_budget = max_seq_length - len(self.special)
+        if self.window_budget < 1:
+            raise GerberaError(
+                f"--max_seq_length {max_seq_length} cannot hold a word: the model's special tokens "
+                f"alone take {len(self.special)}"
+            )
+        if tokenizer.unk_token_id is None:
+            raise GerberaError(f"{type(tokenizer).__name__} has no unknown token to stand for untokenizable words")
+        self.unk_id = tokenizer.unk_token_id
+        self.with_token_type_ids = "token_type_ids" in tokenizer.model_input_names
+
+    def word_pieces(self, batch_words: Sequence[Sequence[str]]) -> list[list[list[int]]]:
+        """Sub-token ids of every word of every sentence (empty lists for words with none)."""
+        encoding = self.tokenizer(list(batch_words), is_split_into_words=True, add_special_tokens=False)
+        result = []
+        for i, words in enumerate(batch_words):
+            pieces: list[list[int]] = [[] for _ in words]
+            for token_id, word_id in zip(encoding["input_ids"][i], encoding.word_ids(i)):
+                pieces[word_id].append(token_id)
+            result.append(pieces)
+        return result
+
+    def windows(self, pieces: list[list[int]]) -> list[tuple[int, list[list[int]]]]:
+        """Cut a sentence's words into windows that fit: (index of first word, pieces per word)."""
+        windows: list[tuple[int, list[list[int]]]] = []
+        current: list[list[int]] = []
+        used = 0
+        start = 0
+        for index, word in enumerate(pieces):
+            word = (word or [self.unk_id])[: self.window_budget]
+            if current and used + len(word) > self.window_budget:
+                windows.append((start, current))
+                current, used, start = [], 0, index
+            current.append(word)
+            used += len(word)
+        windows.append((start, current))
+        return windows
+
+    def encode(self, batch: dict) -> dict:
+        """``datasets.map`` function: sentences in, one row per window out."""
+        tag_ids = batch.get("tag_ids")
+        out: dict[str, list] = {
+            "input_ids": [], "attention_mask": [], "word_positions": [],
+            "sentence_id": [], "word_offset": [], "dataset": [], "length": [],
+        }
+        if self.with_token_type_ids:
+            out["token_type_ids"] = []
+        if tag_ids is not None:
+            out["labels"] = []
+        prefix, suffix = list(self.special.prefix), list(self.special.suffix)
+        for i, pieces in enumerate(self.word_pieces(batch["words"])):
+            for offset, window in self.windows(pieces):
+                input_ids = prefix.copy()
+                positions = []
+                for word in window:
+                    positions.append(len(input_ids))
+                    input_ids.extend(word)
+                input_ids.extend(suffix)
+                out["input_ids"].append(input_ids)
+                out["attention_mask"].append([1] * len(input_ids))
+                if self.with_token_type_ids:
+                    out["token_type_ids"].append([0] * len(input_ids))
+                out["word_positions"].append(positions)
+                out["sentence_id"].append(batch["sentence_id"][i])
+                out["word_offset"].append(offset)
+                out["dataset"].append(batch["dataset"][i])
+                out["length"].append(len(input_ids))
+                if tag_ids is not None:
+                    labels = [IGNORE_INDEX] * len(input_ids)
+                    for position, tag in zip(positions, tag_ids[i][offset : offset + len(window)]):
+                        labels[position] = tag
+                    out["labels"].append(labels)
+        return out

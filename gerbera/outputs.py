@@ -1,0 +1,40 @@
+"""Result files, written atomically: a crash never leaves a half-written file that looks complete."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping
+
+
+def atomic_write(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def write_key_values(path: str | os.PathLike, results: Mapping[str, object]) -> None:
+    """The original's ``eval_results.txt`` format: one ``key = value`` line per metric."""
+    atomic_write(path, "".join(f"{key} = {value}\n" for key, value in results.items()))
+
+
+def write_json(path: str | os.PathLike, data: object) -> None:
+    atomic_write(path, json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+
+
+def read_json(path: str | os.PathLike) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)

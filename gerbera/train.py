@@ -1,0 +1,109 @@
+"""run_ner.py: multi-task training (``--data_list NCBI-disease+CoNLL2003``) and biomedical
+fine-tuning (``--data_list NCBI-disease``) with one shared tag head, then scoring."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from transformers import set_seed
+
+from .arguments import parse_arguments
+from .corpus import parse_dataset_list
+from .data import SplitGroup, load_group, read_splits
+from .errors import GerberaError
+from .evaluation import GroupScorer, evaluate_group
+from .inspection import log_summary
+from .modeling import choose_tagset, load_model
+from .outputs import write_json
+from .runner import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
+from .tags import TagSet
+
+logger = logging.getLogger("gerbera")
+
+DESCRIPTION = (
+    "Train a NER model with one shared tag head on one or more datasets (GERBERA: a biomedical corpus "
+    "together with a general-domain one, then the biomedical corpus alone), and score it."
+)
+
+
+def main(argv=None) -> dict:
+    with user_errors():
+        model_args, data_args, legacy_args, training_args = parse_arguments(argv, DESCRIPTION)
+        return run(model_args, data_args, legacy_args, training_args)
+
+
+def run(model_args, data_args, legacy_args, training_args) -> dict:
+    setup_logging(training_args)
+    train_names = parse_dataset_list(data_args.data_list)
+    eval_names = parse_dataset_list(data_args.eval_data_list) or train_names[:1]
+    if training_args.do_train and not train_names:
+        raise GerberaError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
+    if (training_args.do_eval or training_args.do_predict) and not eval_names:
+        raise GerberaError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
+    resume = prepare_output_dir(
+        training_args.output_dir, legacy_args.overwrite_output_dir, training_args.resume_from_checkpoint, training_args.do_train
+    )
+
+    model_side = ModelSide.load(model_args, data_args.max_seq_length)
+    requested = TagSet.from_file(data_args.labels) if data_args.labels else None
+    train_group = None
+    if training_args.do_train:
+        splits = read_splits(data_args.data_dir, train_names, "train")
+        from_training = TagSet.from_tags(tag for split in splits for s in split.sentences for tag in s.tags)
+        tagset = choose_tagset(requested, model_side.trained_tagset, from_training)
+        train_group = SplitGroup(splits, tagset)
+        train_group.map_tags()
+    else:
+        tagset = choose_tagset(requested, model_side.trained_tagset, None)
+    logger.info("Tag set (%s, %s%s): %s", tagset.source, tagset.scheme, ", typed" if tagset.typed else "", " ".join(tagset.labels))
+
+    # Read and check every file before any training starts.
+    devel_group = load_group(data_args.data_dir, eval_names, "devel", tagset) if training_args.do_eval or (
+        training_args.do_train and training_args.eval_strategy != "no") else None
+    test_group = load_group(data_args.data_dir, eval_names, "test", tagset) if training_args.do_predict else None
+
+    encoder = model_side.encoder(data_args.max_seq_length)
+    cache_dir = features_cache_dir(data_args)
+    with training_args.main_process_first(desc="tokenizing"):
+        for group, sort in ((train_group, False), (devel_group, True), (test_group, True)):
+            if group is not None:
+                group.build_features(encoder, cache_dir, data_args.overwrite_cache, sort_by_length=sort)
+    for group in (train_group, devel_group, test_group):
+        if group is not None:
+            log_summary(group, encoder)
+
+    set_seed(training_args.seed)
+    model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
+    trainer = make_trainer(
+        model, training_args, data_args, model_side.tokenizer,
+        train_dataset=train_group.features if train_group else None,
+        eval_dataset=devel_group.features if devel_group and training_args.do_train and training_args.eval_strategy != "no" else None,
+        compute_metrics=GroupScorer(devel_group) if devel_group else None,
+    )
+
+    results: dict = {}
+    if training_args.do_train:
+        train_result = trainer.train(resume_from_checkpoint=resume)
+        trainer.save_model()  # model, config (with id2label) and tokenizer, as safetensors
+        if trainer.is_world_process_zero():
+            tagset.save(Path(training_args.output_dir) / "labels.txt")
+        trainer.save_state()
+        results.update(train_result.metrics)
+        results["train_datasets"] = "+".join(train_names)
+        results["train_sentences"] = train_group.num_sentences
+        trainer.log_metrics("train", train_result.metrics)
+    if training_args.do_eval:
+        results.update(evaluate_group(trainer, devel_group, "eval", training_args.output_dir, data_args.eval_data_type))
+        trainer.log_metrics("eval", _scores_only(results, "eval"))
+    if training_args.do_predict:
+        results.update(evaluate_group(trainer, test_group, "test", training_args.output_dir, data_args.eval_data_type))
+        trainer.log_metrics("test", _scores_only(results, "test"))
+    if trainer.is_world_process_zero():
+        Path(training_args.output_dir).mkdir(parents=True, exist_ok=True)
+        write_json(Path(training_args.output_dir) / "all_results.json", results)
+    return results
+
+
+def _scores_only(results: dict, prefix: str) -> dict:
+    return {k: v for k, v in results.items() if k.startswith(prefix + "_") and isinstance(v, (int, float))}

@@ -1,0 +1,39 @@
+"""The Hugging Face `Trainer`, with the two samplers NER needs.
+
+- Training with ``train_sampling_strategy="group_by_length"`` takes the lengths from the
+  features' ``length`` column (the stock Trainer drops that column first and re-measures every
+  example in Python).
+- Evaluation always keeps the dataset's order (the stock Trainer length-groups evaluation
+  batches too, which reorders predictions); evaluation sets are sorted by length up front, so
+  their batches carry little padding anyway.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.utils.data import SequentialSampler
+from transformers import Trainer
+from transformers.trainer_pt_utils import LengthGroupedSampler
+
+
+class GerberaTrainer(Trainer):
+    def _get_train_sampler(self, train_dataset=None):
+        dataset = self.train_dataset
+        if self.args.train_sampling_strategy == "group_by_length" and "length" in dataset.column_names:
+            return LengthGroupedSampler(
+                self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                lengths=dataset["length"],
+            )
+        return super()._get_train_sampler(train_dataset)
+
+    def _get_eval_sampler(self, eval_dataset):
+        if self.args.world_size <= 1:
+            return SequentialSampler(eval_dataset)
+        return None  # accelerate shards in order and gathers each example once
+
+
+def argmax_logits(logits: torch.Tensor, labels) -> torch.Tensor:
+    """Keep only the predicted tag ids: evaluation never holds all logits in memory."""
+    if isinstance(logits, tuple):
+        logits = logits[0]
+    return logits.argmax(dim=-1)

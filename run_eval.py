@@ -1,0 +1,13 @@
+#!/usr/bin/env python
+"""Score a trained model on other datasets (cross-dataset evaluation).
+
+    python run_eval.py --model_name_or_path ./gerbera_ft --data_dir NERdata/ --eval_data_list BC5CDR-disease \
+        --output_dir ./eval_bc5cdr --do_eval --do_predict
+
+``python run_eval.py --help`` lists every flag.
+"""
+
+from gerbera.evaluate import main
+
+if __name__ == "__main__":
+    main()

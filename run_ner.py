@@ -1,0 +1,13 @@
+#!/usr/bin/env python
+"""Train a NER model with GERBERA's shared tag head (multi-task step or biomedical fine-tuning).
+
+    python run_ner.py --data_dir NERdata/ --data_list NCBI-disease+CoNLL2003 --eval_data_list NCBI-disease \
+        --output_dir ./gerbera_model --do_train --do_eval --do_predict
+
+``python run_ner.py --help`` lists every flag.
+"""
+
+from gerbera.train import main
+
+if __name__ == "__main__":
+    main()
