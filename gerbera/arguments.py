@@ -33,6 +33,19 @@ class ModelArguments:
     trust_remote_code: bool = field(
         default=False, metadata={"help": "Allow a model folder's own Python code to run (off: never needed for standard encoders)."}
     )
+    word_tokenization: str | None = field(
+        default=None,
+        metadata={"help": "How words become sub-tokens. 'standard': each word as if after a space (add_prefix_space "
+                  "for RoBERTa-like tokenizers). 'legacy': each word alone without a leading space, as the original "
+                  "GERBERA code did. Default: 'legacy' for checkpoints in the original layout, else 'standard'.",
+                  "choices": ["standard", "legacy"]},
+    )
+    head: str = field(
+        default="shared",
+        metadata={"help": "'shared': one tag head for every dataset (default). 'domain': the original code's "
+                  "separate biomedical and general-domain branches on the shared encoder.",
+                  "choices": ["shared", "domain"]},
+    )
 
 
 @dataclass
