@@ -13,7 +13,6 @@ from pathlib import Path
 import datasets
 import transformers
 from transformers import DataCollatorForTokenClassification
-from transformers.trainer_utils import get_last_checkpoint
 
 from .data import default_cache_dir
 from .errors import GerberaError
@@ -54,13 +53,27 @@ def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint:
     path = Path(output_dir)
     if resume_from_checkpoint or not path.is_dir() or not any(path.iterdir()) or overwrite:
         return resume_from_checkpoint
-    last = get_last_checkpoint(output_dir) if training else None
+    last = last_complete_checkpoint(output_dir) if training else None
     if last is not None:
         logger.info("Resuming from the last checkpoint found in --output_dir: %s", last)
         return last
     raise GerberaError(
         f"--output_dir {output_dir} is not empty; add --overwrite_output_dir to write into it, or choose another folder"
     )
+
+
+def last_complete_checkpoint(output_dir: str) -> str | None:
+    """The newest ``checkpoint-N`` whose trainer state was written (a run killed while saving
+    leaves a checkpoint without it, which is skipped)."""
+    candidates = sorted(
+        (p for p in Path(output_dir).glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+        key=lambda p: int(p.name.split("-")[-1]),
+        reverse=True,
+    )
+    for checkpoint in candidates:
+        if (checkpoint / "trainer_state.json").is_file():
+            return str(checkpoint)
+    return None
 
 
 @dataclass
@@ -104,11 +117,3 @@ def make_trainer(model, training_args, data_args, tokenizer, train_dataset=None,
         compute_metrics=compute_metrics,
         preprocess_logits_for_metrics=argmax_logits,
     )
-
-
-def on_main_process(training_args) -> bool:
-    return training_args.process_index == 0
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in {"1", "true", "yes"}
