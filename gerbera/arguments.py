@@ -125,18 +125,25 @@ def _given_on_command_line(parser: HfArgumentParser, argv: Sequence[str]) -> set
 
 
 def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[str, Any], set[str]]:
-    if len(argv) == 1 and argv[0].endswith(".json"):
-        try:
-            with open(argv[0], encoding="utf-8") as handle:
-                from_file = json.load(handle)
-        except (OSError, json.JSONDecodeError) as error:
-            raise GerberaError(f"{argv[0]}: cannot read the arguments file ({error})") from None
-        defaults = vars(parser.parse_args([]))
-        unknown = sorted(set(from_file) - set(defaults))
-        if unknown:
-            raise GerberaError(f"{argv[0]}: unknown arguments: {', '.join(unknown)}")
-        return {**defaults, **from_file}, set(from_file)
-    return vars(parser.parse_args(list(argv))), _given_on_command_line(parser, argv)
+    """Values of every field, and the names the user set. A first argument ending in .json holds
+    the flags (or is a run record, whose recorded arguments are used); flags after it override."""
+    if not argv or not argv[0].endswith(".json"):
+        return vars(parser.parse_args(list(argv))), _given_on_command_line(parser, argv)
+    try:
+        with open(argv[0], encoding="utf-8") as handle:
+            from_file = json.load(handle)
+    except (OSError, json.JSONDecodeError) as error:
+        raise GerberaError(f"{argv[0]}: cannot read the arguments file ({error})") from None
+    if isinstance(from_file.get("arguments"), dict) and "environment" in from_file:  # a run_record.json
+        from_file = from_file["arguments"]
+    defaults = vars(parser.parse_args([]))
+    unknown = sorted(set(from_file) - set(defaults))
+    if unknown:
+        raise GerberaError(f"{argv[0]}: unknown arguments: {', '.join(unknown)}")
+    overrides = vars(parser.parse_args(list(argv[1:])))
+    given_after = _given_on_command_line(parser, argv[1:])
+    values = {**defaults, **from_file, **{k: overrides[k] for k in given_after}}
+    return values, set(from_file) | given_after
 
 
 def _translate(values: dict[str, Any], given: set[str], for_training: bool) -> None:

@@ -15,6 +15,7 @@ from .evaluation import evaluate_group
 from .inspection import log_summary
 from .modeling import choose_tagset, load_model
 from .outputs import write_json
+from .record import RunRecord, resolved_arguments, write_results_table
 from .runner import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
 from .tags import TagSet
 
@@ -58,6 +59,10 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
             group.build_features(encoder, features_cache_dir(data_args), data_args.overwrite_cache, sort_by_length=True)
     for group in groups.values():
         log_summary(group, encoder)
+    record = RunRecord(
+        training_args.output_dir, "run_eval.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
+        tagset, groups.values(), enabled=training_args.process_index == 0,
+    )
 
     set_seed(training_args.seed)
     model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
@@ -69,4 +74,6 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         trainer.log_metrics(prefix, {k: v for k, v in metrics.items() if isinstance(v, (int, float))})
     if trainer.is_world_process_zero():
         write_json(Path(training_args.output_dir) / "all_results.json", results)
+        write_results_table(training_args.output_dir, results)
+        record.finish(results)
     return results

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import SplitGroup
-from .metrics import span_scores
+from .metrics import flatten, span_report
 from .outputs import write_key_values
 from .predictions import word_level_ids, write_predictions
 
@@ -23,6 +23,7 @@ class GroupScorer:
         self.labels = np.asarray(group.tagset.labels, dtype=object)
         self.sentence_lengths = [len(sentence.words) for sentence in group.sentences]
         self.predicted: list[list[str]] | None = None
+        self.breakdown: dict[str, dict] = {}  # scope ("A+B", "A", "B") -> span report
 
     def decode(self, token_predictions: np.ndarray) -> list[list[str]]:
         ids = word_level_ids(token_predictions, self.group.features, self.sentence_lengths)
@@ -31,12 +32,14 @@ class GroupScorer:
 
     def score(self, predicted: list[list[str]]) -> dict[str, float]:
         gold = self.group.gold_tags
-        metrics = span_scores(gold, predicted, prefix="")
-        names = [split.dataset for split in self.group.splits]
+        names = list(dict.fromkeys(split.dataset for split in self.group.splits))
+        self.breakdown = {"+".join(names): span_report(gold, predicted)}
+        metrics = flatten(self.breakdown["+".join(names)], prefix="")
         if len(names) > 1:
-            for name in dict.fromkeys(names):
+            for name in names:
                 keep = [i for i, dataset in enumerate(self.group.sentence_dataset) if dataset == name]
-                metrics.update(span_scores([gold[i] for i in keep], [predicted[i] for i in keep], prefix=f"{name}_"))
+                self.breakdown[name] = span_report([gold[i] for i in keep], [predicted[i] for i in keep])
+                metrics.update(flatten(self.breakdown[name], prefix=f"{name}_"))
         return metrics
 
     def __call__(self, eval_prediction) -> dict[str, float]:
@@ -74,4 +77,6 @@ def evaluate_group(trainer, group: SplitGroup, prefix: str, output_dir: str, dat
                 write_predictions(out / f"{prefix}_predictions_{split.dataset}.txt", split.sentences, predicted[start:end], gold)
                 start = end
     trainer.compute_metrics = None
+    if scorer.breakdown:  # structured scores for results.md and the model card (not in the .txt file)
+        metrics[f"{prefix}_breakdown"] = scorer.breakdown
     return metrics

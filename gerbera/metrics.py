@@ -6,25 +6,43 @@ from typing import Sequence
 
 from seqeval.metrics import classification_report
 
+ALL = "all"
 
-def span_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], prefix: str) -> dict[str, float]:
-    """Micro P/R/F1 over all entities, plus one set per entity type, keyed ``{prefix}precision`` etc.
 
-    Untyped tags (B, I, O) are scored as one anonymous type; seqeval names it ``_``.
+def span_report(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict[str, dict]:
+    """``{"all": {...}, TYPE: {...}}`` with precision, recall, f1 and support (gold entities).
+
+    Untyped tags (B, I, O) have one anonymous type, which seqeval names ``_``; it is then
+    reported only as ``all``.
     """
     report = classification_report(
         [list(tags) for tags in gold], [list(tags) for tags in predicted], output_dict=True, zero_division=0
     )
-    micro = report["micro avg"]
-    scores = {
-        f"{prefix}precision": float(micro["precision"]),
-        f"{prefix}recall": float(micro["recall"]),
-        f"{prefix}f1": float(micro["f1-score"]),
-        f"{prefix}support": int(micro["support"]),
-    }
-    entity_types = [key for key in report if not key.endswith(" avg")]
-    if len(entity_types) > 1:
-        for entity_type in entity_types:
-            for measure, name in (("precision", "precision"), ("recall", "recall"), ("f1-score", "f1")):
-                scores[f"{prefix}{entity_type}_{name}"] = float(report[entity_type][measure])
-    return scores
+
+    def row(values: dict) -> dict:
+        return {
+            "precision": float(values["precision"]),
+            "recall": float(values["recall"]),
+            "f1": float(values["f1-score"]),
+            "support": int(values["support"]),
+        }
+
+    result = {ALL: row(report["micro avg"])}
+    entity_types = [key for key in report if not key.endswith(" avg") and key != "_"]
+    for entity_type in entity_types:
+        result[entity_type] = row(report[entity_type])
+    return result
+
+
+def flatten(report: dict[str, dict], prefix: str) -> dict[str, float]:
+    """``{prefix}f1``, ``{prefix}precision``, ... and ``{prefix}{TYPE}_f1`` etc."""
+    flat = {}
+    for entity_type, values in report.items():
+        type_prefix = prefix if entity_type == ALL else f"{prefix}{entity_type}_"
+        for measure, value in values.items():
+            flat[f"{type_prefix}{measure}"] = value
+    return flat
+
+
+def span_scores(gold, predicted, prefix: str = "") -> dict[str, float]:
+    return flatten(span_report(gold, predicted), prefix)

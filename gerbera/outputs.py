@@ -28,7 +28,7 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
 
 def write_key_values(path: str | os.PathLike, results: Mapping[str, object]) -> None:
     """The original's ``eval_results.txt`` format: one ``key = value`` line per metric."""
-    atomic_write(path, "".join(f"{key} = {value}\n" for key, value in results.items()))
+    atomic_write(path, "".join(f"{key} = {value}\n" for key, value in results.items() if not isinstance(value, dict)))
 
 
 def write_json(path: str | os.PathLike, data: object) -> None:

@@ -4,6 +4,7 @@ loading the model side, and the trainer."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -57,9 +58,22 @@ def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint:
     if last is not None:
         logger.info("Resuming from the last checkpoint found in --output_dir: %s", last)
         return last
+    if training and _unfinished_run_without_checkpoint(path):
+        logger.info("--output_dir %s holds a run that stopped before its first checkpoint: starting afresh", output_dir)
+        return None
     raise GerberaError(
         f"--output_dir {output_dir} is not empty; add --overwrite_output_dir to write into it, or choose another folder"
     )
+
+
+def _unfinished_run_without_checkpoint(path: Path) -> bool:
+    record = path / "run_record.json"
+    if not record.is_file():
+        return False
+    try:
+        return json.loads(record.read_text(encoding="utf-8")).get("status") == "running"
+    except (OSError, ValueError):
+        return False
 
 
 def last_complete_checkpoint(output_dir: str) -> str | None:

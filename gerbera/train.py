@@ -16,6 +16,7 @@ from .evaluation import GroupScorer, evaluate_group
 from .inspection import log_summary
 from .modeling import choose_tagset, load_model
 from .outputs import write_json
+from .record import RunRecord, plot_training_curves, resolved_arguments, write_model_card, write_results_table
 from .runner import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
 from .tags import TagSet
 
@@ -72,6 +73,10 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
     for group in (train_group, devel_group, test_group):
         if group is not None:
             log_summary(group, encoder)
+    record = RunRecord(
+        training_args.output_dir, "run_ner.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
+        tagset, (train_group, devel_group, test_group), enabled=training_args.process_index == 0,
+    )
 
     set_seed(training_args.seed)
     model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
@@ -100,9 +105,19 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         results.update(evaluate_group(trainer, test_group, "test", training_args.output_dir, data_args.eval_data_type))
         trainer.log_metrics("test", _scores_only(results, "test"))
     if trainer.is_world_process_zero():
-        Path(training_args.output_dir).mkdir(parents=True, exist_ok=True)
-        write_json(Path(training_args.output_dir) / "all_results.json", results)
+        output_dir = training_args.output_dir
+        write_json(Path(output_dir) / "all_results.json", results)
+        write_results_table(output_dir, results)
+        if training_args.do_train:
+            plot_training_curves(output_dir, trainer.state.log_history)
+        record.finish(results)
+        if training_args.do_train:
+            write_model_card(output_dir, record.data, results, tagset, encoder_mode(encoder))
     return results
+
+
+def encoder_mode(encoder) -> str:
+    return getattr(encoder, "mode", "standard")
 
 
 def _scores_only(results: dict, prefix: str) -> dict:

@@ -1,0 +1,77 @@
+"""Reportable runs: run record, model card, results table, learning curves, reproduction."""
+
+import json
+
+import pytest
+
+import run_eval
+import run_ner
+
+ARGS = ["--max_steps", "4", "--per_device_train_batch_size", "4", "--learning_rate", "1e-3", "--seed", "1",
+        "--report_to", "none", "--disable_tqdm", "true", "--evaluate_during_training", "--logging_steps", "2",
+        "--do_train", "--do_eval", "--do_predict", "--overwrite_output_dir"]
+
+
+def train(model, data_dir, out, data_list="bio+news", eval_list="bio", extra=()):
+    return run_ner.main(["--model_name_or_path", str(model), "--data_dir", str(data_dir), "--labels",
+                         str(data_dir / "bio" / "labels.txt"), "--data_list", data_list, "--eval_data_list", eval_list,
+                         "--output_dir", str(out), *ARGS, *extra])
+
+
+def test_run_record_card_table_and_plot(tiny_bert, data_dir, tmp_path):
+    out = tmp_path / "model"
+    results = train(tiny_bert, data_dir, out)
+    record = json.loads((out / "run_record.json").read_text())
+    assert record["status"] == "finished" and record["wall_time_s"] > 0
+    assert record["arguments"]["data_list"] == "bio+news" and record["seed"] == 1
+    for key in ("python", "torch", "transformers", "datasets", "tokenizers", "devices", "toolkit_version"):
+        assert record["environment"][key]
+    files = {(f["dataset"], f["split"]): f for f in record["data_files"]}
+    assert set(files) == {("bio", "train"), ("news", "train"), ("bio", "devel"), ("bio", "test")}
+    assert files[("news", "train")]["tag_mapping"]["B-PER"] == {"B": 1}
+    assert files[("news", "train")]["entities"] == {"LOC": 1, "MISC": 2, "ORG": 2, "PER": 1}
+    assert record["results"]["test_f1"] == results["test_f1"]
+
+    card = (out / "README.md").read_text()
+    assert "pipeline_tag: token-classification" in card and "YIN2024104731" in card
+    assert f"{results['test_f1']:.4f}" in card  # the card's metrics are all_results.json's
+    all_results = json.loads((out / "all_results.json").read_text())
+    assert f"| test | bio | all | {all_results['test_precision']:.4f} | {all_results['test_recall']:.4f} | {all_results['test_f1']:.4f} |" in card
+    table = (out / "results.md").read_text()
+    assert "| devel | bio | all |" in table and "| test | bio | all |" in table
+
+    png = (out / "training_curves.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+
+
+def test_record_hashes_follow_the_data(tiny_bert, data_dir, tmp_path):
+    train(tiny_bert, data_dir, tmp_path / "a")
+    path = data_dir / "bio" / "train.txt"
+    path.write_text(path.read_text().replace("cancer", "carcinoma"))
+    train(tiny_bert, data_dir, tmp_path / "b")
+
+    def digests(out):
+        record = json.loads((out / "run_record.json").read_text())
+        return {(f["dataset"], f["split"]): f["sha256"] for f in record["data_files"]}
+
+    a, b = digests(tmp_path / "a"), digests(tmp_path / "b")
+    assert a[("bio", "train")] != b[("bio", "train")]
+    assert a[("news", "train")] == b[("news", "train")]
+
+
+def test_run_reproduced_from_its_record_gives_the_same_metrics(tiny_bert, data_dir, tmp_path):
+    first = train(tiny_bert, data_dir, tmp_path / "first")
+    again = run_ner.main([str(tmp_path / "first" / "run_record.json"), "--output_dir", str(tmp_path / "again")])
+    for key in ("test_f1", "test_precision", "eval_f1", "train_loss"):
+        assert again[key] == pytest.approx(first[key])
+
+
+def test_cross_dataset_table_for_several_datasets(tiny_bert, data_dir, tmp_path):
+    train(tiny_bert, data_dir, tmp_path / "model")
+    out = tmp_path / "eval"
+    run_eval.main(["--model_name_or_path", str(tmp_path / "model"), "--data_dir", str(data_dir), "--eval_data_list",
+                   "bio+bio2", "--output_dir", str(out), "--do_predict", "--report_to", "none"])
+    table = (out / "results.md").read_text()
+    for scope in ("bio+bio2", "bio", "bio2"):
+        assert f"| test | {scope} | all |" in table
+    assert json.loads((out / "run_record.json").read_text())["status"] == "finished"
