@@ -148,8 +148,13 @@ def parse_dataset_list(value: str | None) -> list[str]:
 
 
 def write_column_file(path: str | os.PathLike, sentences: list[Sentence]) -> None:
-    """Write sentences back in column format (``word tag`` or ``word``)."""
-    with open(path, "w", encoding="utf-8") as out:
+    """Write sentences back in column format (``word tag`` or ``word``).
+
+    A first word that starts with U+FEFF gets a byte-order mark in front, so that reading the
+    file back (which drops one leading mark) keeps the word whole."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        if sentences and sentences[0].words and sentences[0].words[0].startswith("\ufeff"):
+            out.write("\ufeff")
         for sentence in sentences:
             for i, word in enumerate(sentence.words):
                 out.write(f"{word} {sentence.tags[i]}\n" if sentence.tags is not None else f"{word}\n")
