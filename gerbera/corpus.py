@@ -40,6 +40,8 @@ class CorpusSplit:
     split: str
     path: Path
     sentences: list[Sentence]
+    fraction: float = 1.0  # share of the file's sentences used (see gerbera.mixing)
+    sample_seed: int | None = None
 
     @property
     def has_tags(self) -> bool:
@@ -144,6 +146,8 @@ def parse_dataset_list(value: str | None) -> list[str]:
     names = [name.strip() for name in value.split("+")]
     if any(not name for name in names):
         raise GerberaError(f"dataset list '{value}' has an empty name (use A+B+C)")
+    if any(":" in name for name in names):
+        raise GerberaError(f"dataset list '{value}': fractions (A:0.5) apply to --data_list only")
     return names
 
 

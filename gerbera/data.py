@@ -88,7 +88,10 @@ class SplitGroup:
     def cache_key(self, encoder: WordEncoder, mode: str) -> str:
         description = {
             "version": FEATURES_VERSION,
-            "files": [(split.dataset, split.split, file_digest(split.path)) for split in self.splits],
+            "files": [
+                (split.dataset, split.split, file_digest(split.path), split.fraction, split.sample_seed)
+                for split in self.splits
+            ],
             "labels": self.tagset.labels if self.has_tags else None,
             "tokenizer": tokenizer_fingerprint(encoder.tokenizer),
             "max_seq_length": encoder.max_seq_length,

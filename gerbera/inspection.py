@@ -15,7 +15,7 @@ from collections import Counter
 
 import numpy as np
 
-from .corpus import parse_dataset_list
+from .mixing import parse_training_list, sample_split
 from .data import SplitGroup, read_splits
 from .features import WordEncoder
 from .tags import OUTSIDE, TagSet, parse_tag, to_iob2
@@ -40,7 +40,8 @@ def describe(group: SplitGroup, encoder: WordEncoder | None = None) -> str:
     start = 0
     for split in group.splits:
         end = start + len(split.sentences)
-        lines.append(f"{split.dataset}/{split.split} ({split.path}): {len(split.sentences)} sentences, {split.num_words} words")
+        share = f" (fraction {split.fraction:g} of the file)" if split.fraction != 1.0 else ""
+        lines.append(f"{split.dataset}/{split.split} ({split.path}): {len(split.sentences)} sentences{share}, {split.num_words} words")
         if split.has_tags:
             raw = [s.tags for s in split.sentences]
             counts = entity_counts(raw)
@@ -85,9 +86,14 @@ def main(argv=None) -> None:
     parser.add_argument("--labels", help="tag set file (default: the tags of the data)")
     parser.add_argument("--model_name_or_path", help="with a tokenizer: sub-token lengths and windows")
     parser.add_argument("--max_seq_length", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=42, help="seed of the samples taken by fractions (A:0.25)")
     args = parser.parse_args(argv)
     with user_errors():
-        splits = read_splits(args.data_dir, parse_dataset_list(args.data_list), args.split)
+        specs = parse_training_list(args.data_list)
+        splits = [
+            sample_split(split, fraction, args.seed)
+            for split, (_, fraction) in zip(read_splits(args.data_dir, [n for n, _ in specs], args.split), specs)
+        ]
         if args.labels:
             tagset = TagSet.from_file(args.labels)
         else:

@@ -79,6 +79,7 @@ def describe_files(groups) -> list[dict]:
                 "path": str(split.path.resolve()),
                 "bytes": split.path.stat().st_size,
                 "sha256": file_digest(split.path),
+                "fraction": split.fraction,
                 "sentences": len(split.sentences),
                 "words": split.num_words,
             }

@@ -14,6 +14,7 @@ from .data import SplitGroup, load_group, read_splits
 from .errors import GerberaError
 from .evaluation import GroupScorer, evaluate_group
 from .inspection import log_summary
+from .mixing import parse_training_list, sample_split
 from .modeling import choose_tagset, load_model
 from .outputs import write_json
 from .record import RunRecord, plot_training_curves, resolved_arguments, write_model_card, write_results_table
@@ -36,7 +37,8 @@ def main(argv=None) -> dict:
 
 def run(model_args, data_args, legacy_args, training_args) -> dict:
     setup_logging(training_args)
-    train_names = parse_dataset_list(data_args.data_list)
+    train_specs = parse_training_list(data_args.data_list)
+    train_names = [name for name, _ in train_specs]
     eval_names = parse_dataset_list(data_args.eval_data_list) or train_names[:1]
     if training_args.do_train and not train_names:
         raise GerberaError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
@@ -50,7 +52,11 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
     requested = TagSet.from_file(data_args.labels) if data_args.labels else None
     train_group = None
     if training_args.do_train:
-        splits = read_splits(data_args.data_dir, train_names, "train")
+        seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
+        splits = [
+            sample_split(split, fraction, seed)
+            for split, (_, fraction) in zip(read_splits(data_args.data_dir, train_names, "train"), train_specs)
+        ]
         from_training = TagSet.from_tags(tag for split in splits for s in split.sentences for tag in s.tags)
         tagset = choose_tagset(requested, model_side.trained_tagset, from_training)
         train_group = SplitGroup(splits, tagset)
@@ -95,7 +101,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
             tagset.save(Path(training_args.output_dir) / "labels.txt")
         trainer.save_state()
         results.update(train_result.metrics)
-        results["train_datasets"] = "+".join(train_names)
+        results["train_datasets"] = data_args.data_list
         results["train_sentences"] = train_group.num_sentences
         trainer.log_metrics("train", train_result.metrics)
     if training_args.do_eval:
