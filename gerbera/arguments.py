@@ -79,6 +79,11 @@ class DataArguments:
         metadata={"help": "Pad every input to max_seq_length and sample at random, as the original did "
                   "(slower). Default: pad each batch to its longest input and group inputs of similar length."},
     )
+    general_data_list: str = field(
+        default="CoNLL2003+OntoNotes+WNUT2016+WNUT2017+WikiANN+WikiNER+FewNERD+demo-news",
+        metadata={"help": "Datasets of --data_list that are general-domain, joined by '+'; with --head domain "
+                  "their examples train the general-domain branch, all others the biomedical one."},
+    )
     overwrite_cache: bool = field(default=False, metadata={"help": "Rebuild cached features instead of loading them."})
     features_cache_dir: str | None = field(
         default=None,

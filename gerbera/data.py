@@ -85,7 +85,7 @@ class SplitGroup:
             for sentence in split.sentences
         ]
 
-    def cache_key(self, encoder: WordEncoder, mode: str) -> str:
+    def cache_key(self, encoder: WordEncoder) -> str:
         description = {
             "version": FEATURES_VERSION,
             "files": [
@@ -95,7 +95,7 @@ class SplitGroup:
             "labels": self.tagset.labels if self.has_tags else None,
             "tokenizer": tokenizer_fingerprint(encoder.tokenizer),
             "max_seq_length": encoder.max_seq_length,
-            "word_tokenization": mode,
+            "word_tokenization": encoder.mode,
         }
         return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -105,7 +105,6 @@ class SplitGroup:
         cache_dir: str | os.PathLike | None,
         overwrite_cache: bool = False,
         sort_by_length: bool = False,
-        mode: str = "standard",
     ) -> datasets.Dataset:
         """Tokenize (or load from the cache) and return one row per window."""
         if self.gold_tags is None and self.has_tags:
@@ -121,7 +120,7 @@ class SplitGroup:
         cache_file = None
         if cache_dir is not None:
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            cache_file = str(Path(cache_dir) / f"features-{self.cache_key(encoder, mode)}.arrow")
+            cache_file = str(Path(cache_dir) / f"features-{self.cache_key(encoder)}.arrow")
         sentences = datasets.Dataset.from_dict(columns)
         features = sentences.map(
             encoder.encode,

@@ -1,4 +1,13 @@
-"""Loading the encoder, its fast tokenizer and the shared tag head."""
+"""Loading the encoder, its fast tokenizer and the tag head.
+
+Three kinds of checkpoint are told apart by their config (`checkpoint_layout`):
+
+- ``original``: saved by the original GERBERA code (``architectures`` ``RoBERTaMultiNER2`` /
+  ``BERTMultiNER2``, a pickled ``pytorch_model.bin``): loaded by `gerbera.legacy` into the
+  domain-head model, never with an untrained ``classifier``;
+- ``domain``: saved by the toolkit with the domain head (``gerbera_head: domain`` in config.json);
+- ``shared``: anything else, an encoder or a model with the standard (shared) tag head.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,10 @@ import os
 
 from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, PretrainedConfig
 
+from .domain_model import DOMAIN_HEAD, HEAD_CONFIG_KEY, is_domain_head_config, load_domain_model
 from .errors import GerberaError
+from .features import WORD_TOKENIZATION_MODES
+from .legacy import WORD_TOKENIZATION_CONFIG_KEY, is_original_layout, load_original_model
 from .tags import TagSet
 
 logger = logging.getLogger(__name__)
@@ -43,16 +55,40 @@ def load_config(name: str, trust_remote_code: bool = False, cache_dir: str | Non
     except (OSError, ValueError) as error:
         if os.path.isdir(name):
             raise GerberaError(f"--model_name_or_path {name}: not a model folder ({error})") from None
+        if _offline():
+            why = "offline mode (HF_HUB_OFFLINE is set)"
+        else:
+            why = "no such model on the hub, or the hub cannot be reached"
         raise GerberaError(
-            f"--model_name_or_path {name}: no such local folder, and it could not be fetched as a hub model "
-            "(offline, or no such model)"
+            f"--model_name_or_path {name}: no such local folder, and no download was possible: {why}"
         ) from None
 
 
+def _offline() -> bool:
+    try:
+        from huggingface_hub import is_offline_mode
+
+        if is_offline_mode():
+            return True
+    except ImportError:
+        pass
+    return any(os.environ.get(var, "").upper() in {"1", "ON", "YES", "TRUE"} for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def checkpoint_layout(config: PretrainedConfig) -> str:
+    """``original`` (the original code's RoBERTaMultiNER2/BERTMultiNER2), ``domain`` (the toolkit's
+    domain head) or ``shared`` (an encoder, or a standard token-classification model)."""
+    if is_original_layout(config):
+        return "original"
+    if is_domain_head_config(config):
+        return DOMAIN_HEAD
+    return "shared"
+
+
 def trained_tagset(config: PretrainedConfig, name: str) -> TagSet | None:
-    """The tag set of a model saved with a token-classification head, else None."""
+    """The tag set of a model saved with a trained tag head (shared, domain or the original's), else None."""
     architectures = config.architectures or []
-    if not any(a.endswith("ForTokenClassification") for a in architectures):
+    if not is_original_layout(config) and not any(a.endswith("ForTokenClassification") for a in architectures):
         return None
     return TagSet([config.id2label[i] for i in range(config.num_labels)], source=f"model {name}")
 
@@ -82,11 +118,26 @@ def check_max_seq_length(max_seq_length: int, config: PretrainedConfig, tokenize
         raise GerberaError(f"--max_seq_length {max_seq_length} is beyond the maximum of {name} ({min(limits)})")
 
 
-def load_model(name: str, config: PretrainedConfig, tagset: TagSet, trust_remote_code: bool = False, cache_dir: str | None = None):
-    """A standard token-classification model whose head predicts ``tagset``."""
+def load_model(
+    name: str,
+    config: PretrainedConfig,
+    tagset: TagSet,
+    trust_remote_code: bool = False,
+    cache_dir: str | None = None,
+    head: str | None = None,
+):
+    """The model whose head predicts ``tagset``: a checkpoint of the original code or one saved
+    with the domain head is loaded as such (`checkpoint_layout`); an encoder gets the domain head
+    when ``head`` (or ``config.gerbera_head``) is ``"domain"``, else the standard shared head."""
+    layout = checkpoint_layout(config)
+    if layout == "original":
+        return load_original_model(name, config, tagset, cache_dir)
     config.num_labels = len(tagset.labels)
     config.id2label = tagset.id2label
     config.label2id = dict(tagset.label2id)
+    if layout == DOMAIN_HEAD or head == DOMAIN_HEAD:
+        setattr(config, HEAD_CONFIG_KEY, DOMAIN_HEAD)
+        return load_domain_model(name, config=config, cache_dir=cache_dir)
     return AutoModelForTokenClassification.from_pretrained(
         name, config=config, trust_remote_code=trust_remote_code, cache_dir=cache_dir
     )
@@ -104,3 +155,22 @@ def choose_tagset(requested: TagSet | None, from_model: TagSet | None, from_trai
     if from_training is not None:
         return from_training
     raise GerberaError("no tag set: give --labels, a model with a trained tag head, or training data")
+
+
+def choose_word_tokenization(requested: str | None, config: PretrainedConfig) -> tuple[str, str]:
+    """The word-tokenization mode of a run and why: the --word_tokenization flag, else the mode
+    recorded in the model's config (converted or toolkit-trained models), else ``legacy`` for a
+    checkpoint of the original code, else ``standard``."""
+    if requested is not None:
+        if requested not in WORD_TOKENIZATION_MODES:
+            raise GerberaError(f"--word_tokenization {requested}: choose one of {', '.join(WORD_TOKENIZATION_MODES)}")
+        return requested, "--word_tokenization"
+    recorded = getattr(config, WORD_TOKENIZATION_CONFIG_KEY, None)
+    if recorded is not None:
+        if recorded not in WORD_TOKENIZATION_MODES:
+            raise GerberaError(f"the model's config.json has {WORD_TOKENIZATION_CONFIG_KEY}={recorded!r}, not one of "
+                               f"{', '.join(WORD_TOKENIZATION_MODES)}")
+        return recorded, "recorded in the model's config.json"
+    if is_original_layout(config):
+        return "legacy", "the default for checkpoints of the original GERBERA code"
+    return "standard", "the default"

@@ -18,7 +18,17 @@ from transformers import DataCollatorForTokenClassification
 from .data import default_cache_dir
 from .errors import GerberaError
 from .features import WordEncoder
-from .modeling import check_max_seq_length, load_config, load_tokenizer, resolve_model_path, trained_tagset
+from .domain_model import HEAD_CONFIG_KEY
+from .legacy import WORD_TOKENIZATION_CONFIG_KEY
+from .modeling import (
+    check_max_seq_length,
+    checkpoint_layout,
+    choose_word_tokenization,
+    load_config,
+    load_tokenizer,
+    resolve_model_path,
+    trained_tagset,
+)
 from .trainer import GerberaTrainer, argmax_logits
 
 logger = logging.getLogger("gerbera")
@@ -92,23 +102,67 @@ def last_complete_checkpoint(output_dir: str) -> str | None:
 
 @dataclass
 class ModelSide:
-    """The model name, its config, tokenizer and (if trained) tag set."""
+    """The model name, its config, tokenizer and (if trained) tag set, and how words are tokenized.
+
+    ``layout`` is the kind of checkpoint (`gerbera.modeling.checkpoint_layout`): ``original`` (saved
+    by the original GERBERA code), ``domain`` (the toolkit's domain head) or ``shared``. With
+    ``--head domain`` an encoder is marked for the domain head in its config, so that
+    `gerbera.modeling.load_model` builds it; a checkpoint that has a head keeps its own.
+    """
 
     name: str
     config: object
     tokenizer: object
     trained_tagset: object
+    word_tokenization: str | None = None  # the --word_tokenization flag (None: decided by the model)
+    layout: str = "shared"
+
+    MODE_NOTES = {
+        "legacy": "each word tokenized alone without a leading space, as the original code did",
+        "standard": "each word tokenized as if after a space",
+    }
 
     @classmethod
     def load(cls, model_args, max_seq_length: int) -> "ModelSide":
         name = resolve_model_path(model_args.model_name_or_path)
         config = load_config(name, model_args.trust_remote_code, model_args.cache_dir)
+        layout = checkpoint_layout(config)
+        head = getattr(model_args, "head", None)
+        if layout == "original":
+            logger.info(
+                "%s: a checkpoint of the original GERBERA code (%s): its biomedical and general-domain "
+                "tag branches are used, as the original computed them", name, ", ".join(config.architectures),
+            )
+        elif layout == "domain":
+            logger.info("%s: a model with the domain head (biomedical and general-domain branches)", name)
+        elif head == "domain":
+            if trained_tagset(config, name) is not None:
+                raise GerberaError(
+                    f"--head domain: {name} was trained with the shared tag head; start the domain head from an "
+                    "encoder or a model trained with --head domain (or leave --head out)"
+                )
+            logger.info("--head domain: %s gets a biomedical and a general-domain tag branch", name)
+            setattr(config, HEAD_CONFIG_KEY, "domain")
         tokenizer = load_tokenizer(name, config, model_args.trust_remote_code, model_args.cache_dir)
         check_max_seq_length(max_seq_length, config, tokenizer, name)
-        return cls(name, config, tokenizer, trained_tagset(config, name))
+        return cls(name, config, tokenizer, trained_tagset(config, name), getattr(model_args, "word_tokenization", None), layout)
+
+    @property
+    def uses_domain_head(self) -> bool:
+        return self.layout in ("original", "domain") or getattr(self.config, HEAD_CONFIG_KEY, None) == "domain"
+
+    def word_tokenization_mode(self) -> tuple[str, str]:
+        """The mode and why: --word_tokenization, else recorded in the model, else legacy for
+        checkpoints of the original code, else standard."""
+        return choose_word_tokenization(self.word_tokenization, self.config)
 
     def encoder(self, max_seq_length: int) -> WordEncoder:
-        return WordEncoder(self.tokenizer, max_seq_length)
+        """The WordEncoder of the run. The mode is logged and recorded in the config, so a model
+        trained from here is saved with it and evaluated the same way later."""
+        mode, reason = self.word_tokenization_mode()
+        logger.info("Word tokenization: %s (%s): %s", mode, reason, self.MODE_NOTES[mode])
+        setattr(self.config, WORD_TOKENIZATION_CONFIG_KEY, mode)
+        return WordEncoder(self.tokenizer, max_seq_length, mode=mode)
 
 
 def features_cache_dir(data_args) -> str:

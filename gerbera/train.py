@@ -38,9 +38,8 @@ def main(argv=None) -> dict:
 def run(model_args, data_args, legacy_args, training_args) -> dict:
     setup_logging(training_args)
     train_specs = parse_training_list(data_args.data_list)
-    train_names = [name for name, _ in train_specs]
-    eval_names = parse_dataset_list(data_args.eval_data_list) or train_names[:1]
-    if training_args.do_train and not train_names:
+    eval_names = parse_dataset_list(data_args.eval_data_list) or [name for name, _ in train_specs[:1]]
+    if training_args.do_train and not train_specs:
         raise GerberaError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
     if (training_args.do_eval or training_args.do_predict) and not eval_names:
         raise GerberaError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
@@ -50,46 +49,44 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
 
     model_side = ModelSide.load(model_args, data_args.max_seq_length)
     requested = TagSet.from_file(data_args.labels) if data_args.labels else None
-    train_group = None
-    if training_args.do_train:
-        seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
-        splits = [
-            sample_split(split, fraction, seed)
-            for split, (_, fraction) in zip(read_splits(data_args.data_dir, train_names, "train"), train_specs)
-        ]
-        from_training = TagSet.from_tags(tag for split in splits for s in split.sentences for tag in s.tags)
-        tagset = choose_tagset(requested, model_side.trained_tagset, from_training)
-        train_group = SplitGroup(splits, tagset)
-        train_group.map_tags()
-    else:
-        tagset = choose_tagset(requested, model_side.trained_tagset, None)
-    logger.info("Tag set (%s, %s%s): %s", tagset.source, tagset.scheme, ", typed" if tagset.typed else "", " ".join(tagset.labels))
-
     # Read and check every file before any training starts.
-    devel_group = load_group(data_args.data_dir, eval_names, "devel", tagset) if training_args.do_eval or (
-        training_args.do_train and training_args.eval_strategy != "no") else None
+    train_splits = read_training_splits(data_args, train_specs, training_args) if training_args.do_train else None
+    from_training = None
+    if train_splits is not None:
+        from_training = TagSet.from_tags(tag for split in train_splits for s in split.sentences for tag in s.tags)
+    tagset = choose_tagset(requested, model_side.trained_tagset, from_training)
+    logger.info("Tag set (%s, %s%s): %s", tagset.source, tagset.scheme, ", typed" if tagset.typed else "", " ".join(tagset.labels))
+    train_group = SplitGroup(train_splits, tagset) if train_splits is not None else None
+    if train_group is not None:
+        train_group.map_tags()
+    evaluate_while_training = training_args.do_train and training_args.eval_strategy != "no"
+    devel_group = load_group(data_args.data_dir, eval_names, "devel", tagset) if training_args.do_eval or evaluate_while_training else None
     test_group = load_group(data_args.data_dir, eval_names, "test", tagset) if training_args.do_predict else None
+    groups = (train_group, devel_group, test_group)
 
     encoder = model_side.encoder(data_args.max_seq_length)
-    cache_dir = features_cache_dir(data_args)
     with training_args.main_process_first(desc="tokenizing"):
-        for group, sort in ((train_group, False), (devel_group, True), (test_group, True)):
+        for group in groups:
             if group is not None:
-                group.build_features(encoder, cache_dir, data_args.overwrite_cache, sort_by_length=sort)
-    for group in (train_group, devel_group, test_group):
+                group.build_features(
+                    encoder, features_cache_dir(data_args), data_args.overwrite_cache, sort_by_length=group is not train_group
+                )
+    if train_group is not None and model_side.uses_domain_head:
+        add_domain_ids(train_group, parse_dataset_list(data_args.general_data_list))
+    for group in groups:
         if group is not None:
             log_summary(group, encoder)
     record = RunRecord(
         training_args.output_dir, "run_ner.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
-        tagset, (train_group, devel_group, test_group), enabled=training_args.process_index == 0,
+        tagset, groups, enabled=training_args.process_index == 0,
     )
 
     set_seed(training_args.seed)
-    model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
+    model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir, model_args.head)
     trainer = make_trainer(
         model, training_args, data_args, model_side.tokenizer,
         train_dataset=train_group.features if train_group else None,
-        eval_dataset=devel_group.features if devel_group and training_args.do_train and training_args.eval_strategy != "no" else None,
+        eval_dataset=devel_group.features if evaluate_while_training else None,
         compute_metrics=GroupScorer(devel_group) if devel_group else None,
     )
 
@@ -118,12 +115,25 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
             plot_training_curves(output_dir, trainer.state.log_history)
         record.finish(results)
         if training_args.do_train:
-            write_model_card(output_dir, record.data, results, tagset, encoder_mode(encoder))
+            write_model_card(output_dir, record.data, results, tagset, encoder.mode)
     return results
 
 
-def encoder_mode(encoder) -> str:
-    return getattr(encoder, "mode", "standard")
+def read_training_splits(data_args, train_specs, training_args):
+    """The train files of --data_list, each sampled by its fraction (``A+B:0.25``)."""
+    seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
+    splits = read_splits(data_args.data_dir, [name for name, _ in train_specs], "train")
+    return [sample_split(split, fraction, seed) for split, (_, fraction) in zip(splits, train_specs)]
+
+
+def add_domain_ids(group: SplitGroup, general_datasets: list[str]) -> None:
+    """``--head domain``: route each example to the general-domain (1) or biomedical (0) branch."""
+    names = {split.dataset for split in group.splits}
+    general = names & set(general_datasets)
+    logger.info("Domain head: general-domain branch for %s, biomedical branch for %s",
+                ", ".join(sorted(general)) or "none", ", ".join(sorted(names - general)) or "none")
+    domain_ids = [int(dataset in general) for dataset in group.features["dataset"]]
+    group.features = group.features.add_column("domain_ids", domain_ids)
 
 
 def _scores_only(results: dict, prefix: str) -> dict:
