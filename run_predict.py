@@ -1,0 +1,15 @@
+#!/usr/bin/env python
+"""Tag new text with a trained model: entity spans with exact character offsets.
+
+    python run_predict.py --model_name_or_path ./gerbera_ft --input abstracts.pubtator --output entities.jsonl
+
+Input: plain text (one document a line, or ``--input_format text`` for the whole file), PubTator
+(``PMID|t|title``, ``PMID|a|abstract``) or a column file as in NERdata; output: JSON Lines or
+PubTator, from the output file's extension or ``--output_format``. ``python run_predict.py --help``
+lists every flag.
+"""
+
+from gerbera.predict import main
+
+if __name__ == "__main__":
+    main()
