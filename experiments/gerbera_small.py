@@ -49,7 +49,7 @@ def train_args(data_dir: str, data_list: str, epochs: float, seed: int, lr: floa
             "--warmup_steps", "0", "--seed", str(seed), "--data_seed", "1", *extra]
 
 
-def experiment(config: dict, out: Path, log: Path, sizes, seeds, domain_once: bool) -> list[dict]:
+def experiment(config: dict, out: Path, log: Path, sizes, seeds, domain_once: bool, on_row=None) -> list[dict]:
     data = config["data_dir"]
     rows = []
     for size in sizes:
@@ -82,6 +82,8 @@ def experiment(config: dict, out: Path, log: Path, sizes, seeds, domain_once: bo
                              "cross_f1": cross["test_f1"], "train_sentences": results.get("train_sentences"),
                              "seconds": round(time.time() - started, 1)})
                 print(json.dumps(rows[-1]), flush=True)
+                if on_row is not None:
+                    on_row(rows)
     return rows
 
 
@@ -200,13 +202,16 @@ def main() -> None:
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    rows = experiment(config, work, work / "log.txt", args.sizes, args.seeds, not args.no_domain_head)
-    table = summarise(rows)
     report = Path(args.report)
     report.parent.mkdir(parents=True, exist_ok=True)
-    plot(table, report.with_name("gerbera_small.png"))
-    write_report(config, rows, table, report, time.time() - started)
-    (work / "rows.json").write_text(json.dumps(rows, indent=1))
+
+    def report_so_far(rows: list[dict]) -> None:  # rewritten after every run: a stopped script leaves a report
+        table = summarise(rows)
+        plot(table, report.with_name("gerbera_small.png"))
+        write_report(config, rows, table, report, time.time() - started)
+        (work / "rows.json").write_text(json.dumps(rows, indent=1))
+
+    experiment(config, work, work / "log.txt", args.sizes, args.seeds, not args.no_domain_head, on_row=report_so_far)
     print(f"wrote {report}")
 
 
