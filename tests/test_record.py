@@ -75,3 +75,11 @@ def test_cross_dataset_table_for_several_datasets(tiny_bert, data_dir, tmp_path)
     for scope in ("bio+bio2", "bio", "bio2"):
         assert f"| test | {scope} | all |" in table
     assert json.loads((out / "run_record.json").read_text())["status"] == "finished"
+
+
+def test_tensorboard_logs_when_asked(tiny_bert, data_dir, tmp_path):
+    out = tmp_path / "tb"
+    run_ner.main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--data_list", "bio",
+                  "--output_dir", str(out), "--do_train", "--max_steps", "2", "--logging_steps", "1",
+                  "--report_to", "tensorboard"])
+    assert list(out.rglob("events.out.tfevents.*"))
