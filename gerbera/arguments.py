@@ -151,7 +151,7 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
     return values, set(from_file) | given_after
 
 
-def _translate(values: dict[str, Any], given: set[str], for_training: bool) -> None:
+def _translate(values: dict[str, Any], given: set[str]) -> None:
     """Map the original's flags and the toolkit's defaults onto TrainingArguments values."""
     if values.get("evaluation_strategy") and "eval_strategy" not in given:
         values["eval_strategy"] = values["evaluation_strategy"]
@@ -184,12 +184,12 @@ def _gpu_defaults(values: dict[str, Any], given: set[str]) -> None:
         values["dataloader_num_workers"] = 2
 
 
-def parse_arguments(argv: Sequence[str] | None, description: str, for_training: bool = True):
+def parse_arguments(argv: Sequence[str] | None, description: str):
     """Parse argv (or one .json file) into (model, data, legacy, training) argument objects."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = make_parser(description)
     values, given = _read_values(parser, argv)
-    _translate(values, given, for_training)
+    _translate(values, given)
     result = []
     for dtype in ARGUMENT_TYPES:
         names = {f.name for f in dataclasses.fields(dtype) if f.init}
