@@ -163,6 +163,10 @@ def _translate(values: dict[str, Any], given: set[str]) -> None:
         values["train_sampling_strategy"] = "group_by_length"
     elif "train_sampling_strategy" not in given and not values["pad_to_max_length"]:
         values["train_sampling_strategy"] = "group_by_length"
+    if "eval_do_concat_batches" not in given:
+        # The Trainer's running concatenation of batch outputs is quadratic in the number of
+        # batches; the toolkit joins the per-batch arrays once (gerbera.predictions).
+        values["eval_do_concat_batches"] = False
     if values.get("output_dir") is None:
         raise GerberaError("--output_dir is required")
     if torch.cuda.is_available() and not values.get("use_cpu"):

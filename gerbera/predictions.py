@@ -15,17 +15,33 @@ import numpy as np
 from .outputs import atomic_write
 
 
+def join_batches(token_predictions) -> np.ndarray:
+    """One (rows, tokens) array from per-batch arrays of different widths, padded with -100."""
+    if isinstance(token_predictions, np.ndarray):
+        return token_predictions
+    batches = [np.asarray(batch) for batch in token_predictions]
+    width = max(batch.shape[1] for batch in batches)
+    joined = np.full((sum(len(batch) for batch in batches), width), -100, dtype=batches[0].dtype)
+    row = 0
+    for batch in batches:
+        joined[row : row + len(batch), : batch.shape[1]] = batch
+        row += len(batch)
+    return joined
+
+
 def word_level_ids(
     token_predictions: np.ndarray,
     features,
     sentence_lengths: Sequence[int],
 ) -> list[np.ndarray]:
-    """Tag ids per word for every sentence, from (rows, tokens) predicted ids of window rows."""
+    """Tag ids per word for every sentence, from (rows, tokens) predicted ids of window rows
+    (one array, or a list of per-batch arrays)."""
+    token_predictions = join_batches(token_predictions)
     positions = features["word_positions"]
     words_per_row = np.fromiter((len(p) for p in positions), dtype=np.int64, count=len(positions))
     flat_positions = np.fromiter((i for p in positions for i in p), dtype=np.int64, count=int(words_per_row.sum()))
     rows = np.repeat(np.arange(len(positions)), words_per_row)
-    predicted = np.asarray(token_predictions)[rows, flat_positions]
+    predicted = token_predictions[rows, flat_positions]
 
     sentence_starts = np.concatenate([[0], np.cumsum(sentence_lengths)])
     row_starts = sentence_starts[np.asarray(features["sentence_id"], dtype=np.int64)] + np.asarray(

@@ -82,3 +82,9 @@ def test_word_level_ids_puts_window_predictions_back_in_order():
     token_predictions[2, [1, 2]] = [5, 6]  # sentence 1, words 0-1
     result = word_level_ids(token_predictions, features, [3, 4])
     assert [r.tolist() for r in result] == [[1, 2, 3], [5, 6, 7, 8]]
+
+
+def test_word_level_ids_accepts_per_batch_arrays():
+    features = {"word_positions": [[1, 2], [1]], "sentence_id": [0, 1], "word_offset": [0, 0]}
+    batches = [np.array([[-100, 4, 5, -100]]), np.array([[-100, 6]])]
+    assert [r.tolist() for r in word_level_ids(batches, features, [2, 1])] == [[4, 5], [6]]

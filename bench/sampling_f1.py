@@ -1,0 +1,150 @@
+"""Does the training sampler cost accuracy? Span F1 on NCBI-disease devel after a fixed number of steps.
+
+All arms use the toolkit's default dynamic padding (padding does not change the model's outputs:
+pads are masked out and sit to the right of every real token), so only the order of the training
+examples differs:
+
+- ``random``: random sampling, the original's order (``train_sampling_strategy="random"``);
+- ``group_by_length``: the toolkit's default (transformers' ``LengthGroupedSampler``: megabatches of
+  50 batches, each sorted longest first, so within every 50 steps the batches go from the longest
+  sentences to the shortest);
+- ``grouped_shuffled``: a prototype (this file only): the same length-grouped batches, then the
+  batches shuffled, so that padding stays low but the long-to-short drift is gone.
+
+Run ``python bench/sampling_f1.py [--seeds 1 2] [--steps 150]``; the last line is a JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+warnings.filterwarnings("ignore", category=FutureWarning, module="pyarrow")
+
+ARMS = ("random", "group_by_length", "grouped_shuffled")
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data_dir", default=str((REPO / ".." / "shared" / "NERdata").resolve()))
+    parser.add_argument("--model_name_or_path", default=None)
+    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--batch_size", type=int, default=16)
+    parser.add_argument("--max_seq_length", type=int, default=128)
+    parser.add_argument("--learning_rate", type=float, default=1e-4)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    import datasets
+    import numpy as np
+    import torch
+    import transformers
+    from torch.utils.data import Sampler
+    from transformers import PrinterCallback, TrainingArguments, set_seed
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    from gerbera.arguments import DataArguments, ModelArguments
+    from gerbera.data import SplitGroup, load_group, read_splits
+    from gerbera.evaluation import GroupScorer
+    from gerbera.modeling import load_model
+    from gerbera.runner import ModelSide, make_trainer
+    from gerbera.tags import TagSet
+
+    datasets.disable_progress_bars()
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    torch.set_num_threads(args.threads)
+
+    class GroupedShuffledSampler(Sampler):
+        """Length-grouped batches (as LengthGroupedSampler makes them), in random batch order."""
+
+        def __init__(self, lengths, batch_size):
+            self.lengths, self.batch_size = list(lengths), batch_size
+
+        def __len__(self):
+            return len(self.lengths)
+
+        def __iter__(self):
+            indices = get_length_grouped_indices(self.lengths, self.batch_size)
+            batches = [indices[i : i + self.batch_size] for i in range(0, len(indices), self.batch_size)]
+            order = torch.randperm(len(batches)).tolist()
+            return iter([i for b in order for i in batches[b]])
+
+    scratch = Path(tempfile.mkdtemp(prefix="gerbera-sampling-"))
+    model_side = ModelSide.load(ModelArguments(model_name_or_path=args.model_name_or_path), args.max_seq_length)
+    encoder = model_side.encoder(args.max_seq_length)
+    splits = read_splits(args.data_dir, ["NCBI-disease", "CoNLL2003"], "train")
+    tagset = TagSet.from_tags(tag for split in splits for s in split.sentences for tag in s.tags)
+    train = SplitGroup(splits, tagset)
+    train.map_tags()
+    train.build_features(encoder, scratch / "cache")
+    devel = load_group(args.data_dir, ["NCBI-disease"], "devel", tagset)
+    devel.build_features(encoder, scratch / "cache", sort_by_length=True)
+    lengths = train.features["length"][:]
+
+    results = []
+    for seed in args.seeds:
+        for arm in args.arms:
+            training_args = TrainingArguments(
+                output_dir=str(scratch / f"{arm}-{seed}"), report_to="none", disable_tqdm=True, save_strategy="no",
+                eval_strategy="no", logging_strategy="no", max_steps=args.steps,
+                per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=args.batch_size,
+                learning_rate=args.learning_rate, seed=seed, use_cpu=True,
+                train_sampling_strategy="random" if arm == "random" else "group_by_length",
+            )
+            set_seed(seed)
+            model = load_model(model_side.name, model_side.config, tagset)
+            trainer = make_trainer(model, training_args, DataArguments(max_seq_length=args.max_seq_length), model_side.tokenizer,
+                                   train_dataset=train.features)
+            trainer.remove_callback(PrinterCallback)
+            if arm == "grouped_shuffled":
+                trainer._get_train_sampler = lambda *a, **k: GroupedShuffledSampler(lengths, args.batch_size)
+            seen = []
+            inner = trainer.data_collator
+
+            def counting(features, inner=inner, seen=seen):
+                batch = inner(features)
+                seen.append((int(batch["attention_mask"].sum()), int(batch["input_ids"].numel())))
+                return batch
+
+            trainer.data_collator = counting
+            started = time.perf_counter()
+            trainer.train()
+            train_s = time.perf_counter() - started
+            steps_seen = seen[: args.steps]
+            trainer.compute_metrics = GroupScorer(devel)
+            metrics = trainer.predict(devel.features, metric_key_prefix="eval").metrics
+            row = {
+                "arm": arm, "seed": seed, "f1": round(metrics["eval_f1"], 4),
+                "precision": round(metrics["eval_precision"], 4), "recall": round(metrics["eval_recall"], 4),
+                "padding_efficiency": round(sum(r for r, _ in steps_seen) / sum(c for _, c in steps_seen), 3),
+                "train_s": round(train_s, 1),
+            }
+            results.append(row)
+            print(row, flush=True)
+
+    summary = {"steps": args.steps, "learning_rate": args.learning_rate, "seeds": args.seeds, "runs": results}
+    for arm in args.arms:
+        f1s = [r["f1"] for r in results if r["arm"] == arm]
+        if f1s:
+            summary[f"{arm}_mean_f1"] = round(float(np.mean(f1s)), 4)
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main()
