@@ -23,7 +23,8 @@ from transformers.trainer_pt_utils import get_length_grouped_indices
 
 class ShuffledLengthGroupedSampler(Sampler):
     """Batches of similar length (grouped as the stock length-grouped sampler does), in random
-    order; the longest batch still comes first, so an out-of-memory error shows at once.
+    order; the longest batch still comes first, so an out-of-memory error shows at once, and a
+    last, incomplete batch stays last, so that every batch the data loader cuts is one of these.
     Randomness comes from torch's global generator, which the Trainer seeds and restores on resume."""
 
     def __init__(self, lengths: list[int], batch_size: int):
@@ -36,7 +37,9 @@ class ShuffledLengthGroupedSampler(Sampler):
     def __iter__(self):
         indices = get_length_grouped_indices(self.lengths, self.batch_size)
         batches = [indices[i : i + self.batch_size] for i in range(0, len(indices), self.batch_size)]
-        order = [0] + [int(i) + 1 for i in torch.randperm(len(batches) - 1)]
+        full = len(batches) - (len(batches[-1]) < self.batch_size)  # batches 1 .. full-1 are shuffled
+        middle = [int(i) + 1 for i in torch.randperm(full - 1)] if full > 1 else []
+        order = [0, *middle, *range(max(full, 1), len(batches))]
         return iter([index for b in order for index in batches[b]])
 
 
