@@ -5,11 +5,11 @@ pads are masked out and sit to the right of every real token), so only the order
 examples differs:
 
 - ``random``: random sampling, the original's order (``train_sampling_strategy="random"``);
-- ``group_by_length``: the toolkit's default (transformers' ``LengthGroupedSampler``: megabatches of
-  50 batches, each sorted longest first, so within every 50 steps the batches go from the longest
-  sentences to the shortest);
-- ``grouped_shuffled``: a prototype (this file only): the same length-grouped batches, then the
-  batches shuffled, so that padding stays low but the long-to-short drift is gone.
+- ``stock_group_by_length``: transformers' ``LengthGroupedSampler`` (megabatches of 50 batches,
+  each sorted longest first, so within every 50 steps the batches go from the longest sentences
+  to the shortest);
+- ``group_by_length``: the toolkit's default (``gerbera.trainer.ShuffledLengthGroupedSampler``):
+  the same length-grouped batches in random order, so padding stays low without the drift.
 
 Run ``python bench/sampling_f1.py [--seeds 1 2] [--steps 150]``; the last line is a JSON object.
 """
@@ -33,7 +33,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 warnings.filterwarnings("ignore", category=FutureWarning, module="pyarrow")
 
-ARMS = ("random", "group_by_length", "grouped_shuffled")
+ARMS = ("random", "stock_group_by_length", "group_by_length")
 
 
 def main(argv=None) -> dict:
@@ -53,9 +53,9 @@ def main(argv=None) -> dict:
     import numpy as np
     import torch
     import transformers
-    from torch.utils.data import Sampler
+
     from transformers import PrinterCallback, TrainingArguments, set_seed
-    from transformers.trainer_pt_utils import get_length_grouped_indices
+    from transformers.trainer_pt_utils import LengthGroupedSampler
 
     from gerbera.arguments import DataArguments, ModelArguments
     from gerbera.data import SplitGroup, load_group, read_splits
@@ -68,21 +68,6 @@ def main(argv=None) -> dict:
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     torch.set_num_threads(args.threads)
-
-    class GroupedShuffledSampler(Sampler):
-        """Length-grouped batches (as LengthGroupedSampler makes them), in random batch order."""
-
-        def __init__(self, lengths, batch_size):
-            self.lengths, self.batch_size = list(lengths), batch_size
-
-        def __len__(self):
-            return len(self.lengths)
-
-        def __iter__(self):
-            indices = get_length_grouped_indices(self.lengths, self.batch_size)
-            batches = [indices[i : i + self.batch_size] for i in range(0, len(indices), self.batch_size)]
-            order = torch.randperm(len(batches)).tolist()
-            return iter([i for b in order for i in batches[b]])
 
     scratch = Path(tempfile.mkdtemp(prefix="gerbera-sampling-"))
     model_side = ModelSide.load(ModelArguments(model_name_or_path=args.model_name_or_path), args.max_seq_length)
@@ -111,8 +96,8 @@ def main(argv=None) -> dict:
             trainer = make_trainer(model, training_args, DataArguments(max_seq_length=args.max_seq_length), model_side.tokenizer,
                                    train_dataset=train.features)
             trainer.remove_callback(PrinterCallback)
-            if arm == "grouped_shuffled":
-                trainer._get_train_sampler = lambda *a, **k: GroupedShuffledSampler(lengths, args.batch_size)
+            if arm == "stock_group_by_length":
+                trainer._get_train_sampler = lambda *a, **k: LengthGroupedSampler(args.batch_size, lengths=lengths)
             seen = []
             inner = trainer.data_collator
 
