@@ -128,6 +128,20 @@ class SplitGroup:
     def _build_features(self, encoder, cache_dir, overwrite_cache, sort_by_length) -> datasets.Dataset:
         if self.gold_tags is None and self.has_tags:
             self.map_tags()
+        cache_file = None
+        if cache_dir is not None:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            cache_file = str(Path(cache_dir) / f"features-{self.cache_key(encoder)}.arrow")
+        if cache_file is not None and not overwrite_cache and os.path.exists(cache_file):
+            features = datasets.Dataset.from_file(cache_file)  # a cache hit builds no input columns
+        else:
+            features = self._tokenize(encoder, cache_file)
+        if sort_by_length:  # evaluation: batches of similar length waste no compute on padding
+            features = features.sort("length", reverse=True)
+        self.features = features
+        return features
+
+    def _tokenize(self, encoder: WordEncoder, cache_file: str | None) -> datasets.Dataset:
         columns: dict[str, list] = {
             "words": [sentence.words for sentence in self.sentences],
             "sentence_id": list(range(self.num_sentences)),
@@ -136,25 +150,17 @@ class SplitGroup:
         if self.gold_tags is not None:
             label2id = self.tagset.label2id
             columns["tag_ids"] = [[label2id[tag] for tag in tags] for tags in self.gold_tags]
-        cache_file = None
-        if cache_dir is not None:
-            Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            cache_file = str(Path(cache_dir) / f"features-{self.cache_key(encoder)}.arrow")
         sentences = datasets.Dataset.from_dict(columns)
-        features = sentences.map(
+        return sentences.map(
             encoder.encode,
             batched=True,
             batch_size=1000,
             remove_columns=sentences.column_names,
             cache_file_name=cache_file,
-            load_from_cache_file=not overwrite_cache,
+            load_from_cache_file=False,  # build_features has already looked in the cache
             new_fingerprint=Path(cache_file).stem if cache_file else None,
             desc="Tokenizing " + "+".join(f"{s.dataset}/{s.split}" for s in self.splits),
         )
-        if sort_by_length:  # evaluation: batches of similar length waste no compute on padding
-            features = features.sort("length", reverse=True)
-        self.features = features
-        return features
 
 
 def read_splits(data_dir: str, dataset_names: list[str], split: str) -> list[CorpusSplit]:
