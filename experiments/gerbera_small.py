@@ -5,7 +5,9 @@ For NCBI-disease training sets of several sizes (seeded subsets) and several see
   (a) single-task: fine-tune on NCBI-disease alone;
   (b) GERBERA: multi-task on NCBI-disease + a fraction of CoNLL2003 (one shared tag head), then
       fine-tune on NCBI-disease;
-  (c) once per size, GERBERA with the original code's domain head (--head domain).
+  (c) once per size, GERBERA with the original code's domain head (--head domain);
+  (d) single-task with random training order instead of the default length-grouped batches:
+      does the faster sampler cost accuracy over whole runs?
 Both arms make the same number of passes over the NCBI-disease sentences: (a) trains
 MT_EPOCHS + FT_EPOCHS epochs, (b) MT_EPOCHS epochs of the mixture then FT_EPOCHS epochs.
 Every model is scored on NCBI-disease test and, across datasets, on BC5CDR-disease test.
@@ -27,6 +29,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+RANDOM_ORDER_ARM = "single-task, random order"
+ARMS = ("single-task", RANDOM_ORDER_ARM, "GERBERA", "GERBERA domain head")
+NOTES_MARKER = "<!-- Notes below this line are kept when the script rewrites the report. -->"
 
 
 def run(script: str, args: list[str], out: Path, log: Path) -> dict:
@@ -49,38 +54,41 @@ def train_args(data_dir: str, data_list: str, epochs: float, seed: int, lr: floa
             "--warmup_steps", "0", "--seed", str(seed), "--data_seed", "1", *extra]
 
 
-def experiment(config: dict, out: Path, log: Path, sizes, seeds, domain_once: bool, on_row=None) -> list[dict]:
+def experiment(config: dict, out: Path, log: Path, sizes, seeds, domain_once: bool, random_order: bool, on_row=None) -> list[dict]:
     data = config["data_dir"]
     rows = []
     for size in sizes:
         ncbi = "NCBI-disease" if size == 1.0 else f"NCBI-disease:{size}"
         for seed in seeds:
-            arms = [("single-task", None, "shared")]
-            arms.append(("GERBERA", f"{ncbi}+CoNLL2003:{config['conll_fraction'][str(size)]}", "shared"))
+            mixture = f"{ncbi}+CoNLL2003:{config['conll_fraction'][str(size)]}"
+            arms = [("single-task", None, [])]
+            if random_order:
+                arms.append((RANDOM_ORDER_ARM, None, ["--train_sampling_strategy", "random"]))
+            arms.append(("GERBERA", mixture, []))
             if domain_once and seed == seeds[0]:
-                arms.append(("GERBERA domain head", f"{ncbi}+CoNLL2003:{config['conll_fraction'][str(size)]}", "domain"))
-            for arm, mixture, head in arms:
-                name = f"size{size}_seed{seed}_{arm.replace(' ', '-')}"
-                started = time.time()
+                arms.append(("GERBERA domain head", mixture, ["--head", "domain"]))
+            for arm, mixture, extra in arms:
+                name = f"size{size}_seed{seed}_{arm.replace(' ', '-').replace(',', '')}"
                 if mixture is None:
-                    script, *args = train_args(data, ncbi, config["mt_epochs"] + config["ft_epochs"], seed, config["lr"])
+                    script, *args = train_args(data, ncbi, config["mt_epochs"] + config["ft_epochs"], seed, config["lr"], extra)
                     final = out / name
                     results = run(script, [*args, "--do_train", "--do_predict"], final, log)
+                    seconds = results["train_runtime"]
                 else:
-                    extra = ["--head", "domain"] if head == "domain" else []
                     script, *args = train_args(data, mixture, config["mt_epochs"], seed, config["lr"], extra)
-                    run(script, [*args, "--do_train"], out / f"{name}_multitask", log)
+                    multitask = run(script, [*args, "--do_train"], out / f"{name}_multitask", log)
                     script, *args = train_args(data, ncbi, config["ft_epochs"], seed, config["lr"])
                     args[args.index("--labels")] = "--model_name_or_path"
                     args[args.index(f"{data}/NCBI-disease/labels.txt")] = str(out / f"{name}_multitask")
                     final = out / name
                     results = run(script, [*args, "--do_train", "--do_predict"], final, log)
+                    seconds = multitask["train_runtime"] + results["train_runtime"]
                 cross = run("run_eval.py", ["--model_name_or_path", str(final), "--data_dir", data, "--eval_data_list",
                                             "BC5CDR-disease", "--eval_data_type", "BC5CDR-disease", "--do_predict",
                                             "--per_device_eval_batch_size", "64"], out / f"{name}_cross", log)
                 rows.append({"size": size, "seed": seed, "arm": arm, "test_f1": results["test_f1"],
                              "cross_f1": cross["test_f1"], "train_sentences": results.get("train_sentences"),
-                             "seconds": round(time.time() - started, 1)})
+                             "train_seconds": round(seconds)})
                 print(json.dumps(rows[-1]), flush=True)
                 if on_row is not None:
                     on_row(rows)
@@ -90,7 +98,7 @@ def experiment(config: dict, out: Path, log: Path, sizes, seeds, domain_once: bo
 def summarise(rows: list[dict]) -> list[dict]:
     table = []
     for size in sorted({r["size"] for r in rows}):
-        for arm in ("single-task", "GERBERA", "GERBERA domain head"):
+        for arm in ARMS:
             chosen = [r for r in rows if r["size"] == size and r["arm"] == arm]
             if not chosen:
                 continue
@@ -104,6 +112,24 @@ def summarise(rows: list[dict]) -> list[dict]:
     return table
 
 
+def differences(rows: list[dict]) -> list[str]:
+    """Per size: each arm minus single-task, seed by seed (the same seed gives both arms the same
+    NCBI-disease subset, head initialisation and data order where they can be the same)."""
+    lines = ["Test F1 of each method minus single-task at the same size and seed (paired by seed), "
+             "in F1 points (F1 x 100).", "",
+             "| NCBI-disease train | method | seeds | per seed | mean | sd |", "|---|---|---|---|---|---|"]
+    for size in sorted({r["size"] for r in rows}):
+        base = {r["seed"]: r["test_f1"] for r in rows if r["size"] == size and r["arm"] == "single-task"}
+        for arm in ARMS[1:]:
+            deltas = [r["test_f1"] - base[r["seed"]] for r in rows
+                      if r["size"] == size and r["arm"] == arm and r["seed"] in base]
+            if deltas:
+                sd = f"{100 * statistics.stdev(deltas):.2f}" if len(deltas) > 1 else "-"
+                lines.append(f"| {100 * size:g}% | {arm} | {len(deltas)} | "
+                             f"{', '.join(f'{100 * d:+.2f}' for d in deltas)} | {100 * statistics.mean(deltas):+.2f} | {sd} |")
+    return lines
+
+
 def plot(table: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -111,7 +137,7 @@ def plot(table: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(6, 4), dpi=100)
-    for arm, marker in (("single-task", "o"), ("GERBERA", "s"), ("GERBERA domain head", "^")):
+    for arm, marker in zip(ARMS, "oxs^"):
         points = [t for t in table if t["arm"] == arm]
         if points:
             axis.errorbar([100 * t["size"] for t in points], [t["f1_mean"] for t in points],
@@ -147,11 +173,12 @@ def write_report(config: dict, rows: list[dict], table: list[dict], path: Path, 
     for t in table:
         lines.append(f"| {100 * t['size']:g}% | {t['arm']} | {t['runs']} | {t['f1_mean']:.4f} ± {t['f1_sd']:.4f} | "
                      f"{t['cross_mean']:.4f} ± {t['cross_sd']:.4f} |")
-    lines += ["", "![F1 by training-set size](gerbera_small.png)", "", "## Every run", "",
-              "| size | seed | method | test F1 | BC5CDR F1 | train sentences | seconds |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "![F1 by training-set size](gerbera_small.png)", "", "## Differences", "", *differences(rows), "",
+              "## Every run", "",
+              "| size | seed | method | test F1 | BC5CDR F1 | NCBI train sentences | training seconds |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {100 * r['size']:g}% | {r['seed']} | {r['arm']} | {r['test_f1']:.4f} | {r['cross_f1']:.4f} | "
-                     f"{r['train_sentences']} | {r['seconds']} |")
+                     f"{r['train_sentences']} | {r['train_seconds']} |")
     lines += ["", "## Commands", "", "```", "python experiments/gerbera_small.py " + " ".join(config["argv"]), "```", "",
               "runs, for each size S, seed N and fraction C:", "", "```",
               "# (a) single-task", "python run_ner.py --data_dir DATA --labels DATA/NCBI-disease/labels.txt "
@@ -163,6 +190,7 @@ def write_report(config: dict, rows: list[dict], table: list[dict], path: Path, 
               "python run_ner.py --model_name_or_path mt --data_dir DATA --data_list NCBI-disease:S "
               f"--num_train_epochs {config['ft_epochs']} --seed N --data_seed 1 --learning_rate {config['lr']} "
               "--do_train --do_predict --output_dir ft",
+              "# (d) single-task, random order: (a) with --train_sampling_strategy random",
               "# cross-dataset", "python run_eval.py --model_name_or_path ft --data_dir DATA "
               "--eval_data_list BC5CDR-disease --do_predict --output_dir cross", "```", "",
               "## At full scale (GPU, RoBERTa-large-PM-M3, the paper's settings)", "", "```",
@@ -178,8 +206,11 @@ def write_report(config: dict, rows: list[dict], table: list[dict], path: Path, 
               "--data_list NCBI-disease --eval_data_list NCBI-disease --num_train_epochs 30 --learning_rate 3e-5 "
               "--seed 1 --do_train --do_eval --do_predict --output_dir single_task",
               "# small-data regime: NCBI-disease:0.1 in both --data_list values, several --seed values",
-              "```", ""]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+              "```", "", NOTES_MARKER, ""]
+    notes = ""
+    if path.is_file() and NOTES_MARKER in path.read_text(encoding="utf-8"):
+        notes = path.read_text(encoding="utf-8").split(NOTES_MARKER, 1)[1].lstrip("\n")
+    path.write_text("\n".join(lines) + "\n" + notes, encoding="utf-8")
 
 
 def main() -> None:
@@ -192,7 +223,9 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--conll_fraction_small", type=float, default=0.04, help="CoNLL2003 share with 10%% NCBI (~560 sentences)")
     parser.add_argument("--conll_fraction_full", type=float, default=0.4, help="CoNLL2003 share with all of NCBI (~5600)")
-    parser.add_argument("--no_domain_head", action="store_true")
+    parser.add_argument("--no_domain_head", action="store_true", help="skip the --head domain run (one seed a size)")
+    parser.add_argument("--no_random_order", action="store_true",
+                        help="skip the single-task run with random training order (the sampler check, every seed)")
     parser.add_argument("--work_dir", default=str(REPO / "experiments" / "runs"))
     parser.add_argument("--report", default=str(REPO / "docs" / "EXPERIMENTS.md"))
     args = parser.parse_args()
@@ -211,7 +244,8 @@ def main() -> None:
         write_report(config, rows, table, report, time.time() - started)
         (work / "rows.json").write_text(json.dumps(rows, indent=1))
 
-    experiment(config, work, work / "log.txt", args.sizes, args.seeds, not args.no_domain_head, on_row=report_so_far)
+    experiment(config, work, work / "log.txt", args.sizes, args.seeds, not args.no_domain_head, not args.no_random_order,
+               on_row=report_so_far)
     print(f"wrote {report}")
 
 
