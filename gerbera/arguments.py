@@ -59,7 +59,9 @@ class DataArguments:
     data_list: str | None = field(
         default=None,
         metadata={"help": "Datasets to train on, joined by '+': their train.txt files are concatenated "
-                  "(e.g. NCBI-disease+CoNLL2003 for the multi-task step, NCBI-disease to fine-tune)."},
+                  "(e.g. NCBI-disease+CoNLL2003 for the multi-task step, NCBI-disease to fine-tune). "
+                  "NAME:F takes a random fraction F of a dataset's sentences, seeded by --data_seed "
+                  "(else --seed); F above 1 oversamples (e.g. NCBI-disease+CoNLL2003:0.25)."},
     )
     eval_data_list: str | None = field(
         default=None,
