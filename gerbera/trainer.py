@@ -25,20 +25,30 @@ class ShuffledLengthGroupedSampler(Sampler):
     """Batches of similar length (grouped as the stock length-grouped sampler does), in random
     order; the longest batch still comes first, so an out-of-memory error shows at once, and a
     last, incomplete batch stays last, so that every batch the data loader cuts is one of these.
-    Randomness comes from torch's global generator, which the Trainer seeds and restores on resume."""
 
-    def __init__(self, lengths: list[int], batch_size: int):
+    The order depends only on ``seed`` and the epoch (``set_epoch``, which the Trainer calls before
+    every epoch): a run resumed in the middle of an epoch skips exactly the batches it had trained,
+    and every process of a multi-GPU run draws the same order for accelerate to shard."""
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int = 0):
         self.lengths = lengths
         self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
 
     def __len__(self) -> int:
         return len(self.lengths)
 
     def __iter__(self):
-        indices = get_length_grouped_indices(self.lengths, self.batch_size)
+        generator = torch.Generator()
+        generator.manual_seed(self.seed + self.epoch)
+        indices = get_length_grouped_indices(self.lengths, self.batch_size, generator=generator)
         batches = [indices[i : i + self.batch_size] for i in range(0, len(indices), self.batch_size)]
         full = len(batches) - (len(batches[-1]) < self.batch_size)  # batches 1 .. full-1 are shuffled
-        middle = [int(i) + 1 for i in torch.randperm(full - 1)] if full > 1 else []
+        middle = [int(i) + 1 for i in torch.randperm(full - 1, generator=generator)] if full > 1 else []
         order = [0, *middle, *range(max(full, 1), len(batches))]
         return iter([index for b in order for index in batches[b]])
 
@@ -57,8 +67,9 @@ class GerberaTrainer(Trainer):
     def _get_train_sampler(self, train_dataset=None):
         dataset = self.train_dataset
         if self.args.train_sampling_strategy == "group_by_length" and "length" in dataset.column_names:
+            seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
             return ShuffledLengthGroupedSampler(
-                dataset["length"], self.args.train_batch_size * self.args.gradient_accumulation_steps
+                list(dataset["length"]), self.args.train_batch_size * self.args.gradient_accumulation_steps, seed
             )
         return super()._get_train_sampler(train_dataset)
 
