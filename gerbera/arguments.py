@@ -142,7 +142,9 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
     except (OSError, json.JSONDecodeError) as error:
         raise GerberaError(f"{argv[0]}: cannot read the arguments file ({error})") from None
     if isinstance(from_file.get("arguments"), dict) and "environment" in from_file:  # a run_record.json
-        from_file = from_file["arguments"]
+        # what the recording machine's GPU chose is chosen anew for this machine
+        automatic = from_file.get("hardware_choices") or {}
+        from_file = {k: v for k, v in from_file["arguments"].items() if k not in automatic}
     defaults = vars(parser.parse_args([]))
     unknown = sorted(set(from_file) - set(defaults))
     if unknown:
@@ -153,14 +155,21 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
     return values, set(from_file) | given_after
 
 
-def _translate(values: dict[str, Any], given: set[str]) -> None:
-    """Map the original's flags and the toolkit's defaults onto TrainingArguments values."""
+def _translate(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
+    """Map the original's flags and the toolkit's defaults onto TrainingArguments values. Returns
+    the values chosen for the hardware (GPU defaults), which a replayed run record chooses anew."""
     if values.get("evaluation_strategy") and "eval_strategy" not in given:
         values["eval_strategy"] = values["evaluation_strategy"]
-    if values.get("evaluate_during_training"):
+    if values.get("evaluate_during_training") and not given & {"eval_strategy", "evaluation_strategy"}:
         values["eval_strategy"] = "steps"
         if "eval_steps" not in given:
             values["eval_steps"] = values["logging_steps"]
+    if not values.get("do_train"):
+        # Nothing to evaluate "during": the Trainer refuses an eval strategy without an eval set.
+        values["eval_strategy"] = "no"
+    for flag in ("prediction_loss_only", "batch_eval_metrics"):
+        if values.get(flag):
+            raise GerberaError(f"--{flag} is not supported: the toolkit scores whole datasets and writes every prediction")
     if values.get("group_by_length"):
         values["train_sampling_strategy"] = "group_by_length"
     elif "train_sampling_strategy" not in given and not values["pad_to_max_length"]:
@@ -172,22 +181,24 @@ def _translate(values: dict[str, Any], given: set[str]) -> None:
     if values.get("output_dir") is None:
         raise GerberaError("--output_dir is required")
     if torch.cuda.is_available() and not values.get("use_cpu"):
-        _gpu_defaults(values, given)
+        chosen = _gpu_defaults(given)
+        values.update(chosen)
+        return chosen
+    return {}
 
 
-def _gpu_defaults(values: dict[str, Any], given: set[str]) -> None:
-    """What a modern GPU does best, unless the user chose otherwise."""
+def _gpu_defaults(given: set[str]) -> dict[str, Any]:
+    """What a modern GPU does best, for each flag the user did not set."""
+    chosen: dict[str, Any] = {}
     if not given & {"bf16", "fp16"}:
-        if torch.cuda.is_bf16_supported():
-            values["bf16"] = True
-        else:
-            values["fp16"] = True
+        chosen["bf16" if torch.cuda.is_bf16_supported() else "fp16"] = True
     if "tf32" not in given and torch.cuda.get_device_capability()[0] >= 8:
-        values["tf32"] = True
+        chosen["tf32"] = True
     if "optim" not in given:
-        values["optim"] = "adamw_torch_fused"
+        chosen["optim"] = "adamw_torch_fused"
     if "dataloader_num_workers" not in given:
-        values["dataloader_num_workers"] = 2
+        chosen["dataloader_num_workers"] = 2
+    return chosen
 
 
 def parse_arguments(argv: Sequence[str] | None, description: str):
@@ -195,7 +206,7 @@ def parse_arguments(argv: Sequence[str] | None, description: str):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = make_parser(description)
     values, given = _read_values(parser, argv)
-    _translate(values, given)
+    hardware_choices = _translate(values, given)
     result = []
     for dtype in ARGUMENT_TYPES:
         names = {f.name for f in dataclasses.fields(dtype) if f.init}
@@ -203,4 +214,5 @@ def parse_arguments(argv: Sequence[str] | None, description: str):
             result.append(dtype(**{k: v for k, v in values.items() if k in names}))
         except (ValueError, TypeError) as error:
             raise GerberaError(f"invalid arguments: {error}") from None
+    result[-1].hardware_choices = hardware_choices  # logged, and recorded apart from the user's flags
     return tuple(result)

@@ -21,6 +21,7 @@ from pathlib import Path
 import datasets
 
 from .corpus import CorpusSplit, load_split
+from .errors import GerberaError
 from .features import WordEncoder
 from .tags import TagSet
 
@@ -91,6 +92,13 @@ class SplitGroup:
     def map_tags(self) -> None:
         """Map every gold tag into the tag set; an unrepresentable tag names its file and line."""
         self.sentence_dataset = [split.dataset for split in self.splits for _ in split.sentences]
+        tagged = [split for split in self.splits if split.has_tags]
+        if tagged and len(tagged) < len(self.splits):
+            words_only = next(split for split in self.splits if not split.has_tags)
+            raise GerberaError(
+                f"{words_only.path} holds words only, but {tagged[0].path} has tags: score tagged and "
+                "words-only files in separate runs, so that no gold tag is ignored"
+            )
         if not self.has_tags:
             self.gold_tags = None
             return

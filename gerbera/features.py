@@ -57,6 +57,17 @@ def _drop_prefix_space(node) -> bool:
     return changed
 
 
+def _unpadded_backend(tokenizer: PreTrainedTokenizerBase):
+    """A copy of the Rust tokenizer that neither pads nor truncates, whatever tokenizer.json says
+    (the embedded MiniLM's pads every input to 128), for tokenizing single words."""
+    from tokenizers import Tokenizer
+
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_padding()
+    backend.no_truncation()
+    return backend
+
+
 def without_prefix_space(tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
     """A copy of a fast tokenizer that adds no space before a word (the tokenizer itself when it never does)."""
     from tokenizers import Tokenizer
@@ -113,6 +124,7 @@ class WordEncoder:
         # so it is also what the features cache key fingerprints.
         self.tokenizer = without_prefix_space(tokenizer) if mode == "legacy" else tokenizer
         self._piece_cache: dict[str, tuple[int, ...]] = {}
+        self._word_backend = _unpadded_backend(self.tokenizer) if mode == "legacy" else None
         self.window_budget = max_seq_length - len(self.special)
         if self.window_budget < 1:
             raise GerberaError(
@@ -144,8 +156,7 @@ class WordEncoder:
             cache.clear()
         new = [word for word in dict.fromkeys(w for words in batch_words for w in words) if word not in cache]
         if new:
-            backend = self.tokenizer.backend_tokenizer
-            encodings = backend.encode_batch([word for word in new if word.strip()], add_special_tokens=False)
+            encodings = self._word_backend.encode_batch([word for word in new if word.strip()], add_special_tokens=False)
             found = iter(encodings)
             for word in new:
                 # transformers 3.0.0's tokenize() gave nothing for a word that is only whitespace

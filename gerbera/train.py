@@ -80,6 +80,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
     record = RunRecord(
         training_args.output_dir, "run_ner.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
         tagset, groups, enabled=training_args.process_index == 0,
+        hardware_choices=getattr(training_args, "hardware_choices", None),
     )
 
     set_seed(training_args.seed)
@@ -116,7 +117,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
             plot_training_curves(output_dir, trainer.state.log_history)
         record.finish(results)
         if training_args.do_train:
-            write_model_card(output_dir, record.data, results, tagset, encoder.mode)
+            write_model_card(output_dir, record.data, results, tagset, encoder.mode, model_side.uses_domain_head)
     return results
 
 

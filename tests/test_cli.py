@@ -142,6 +142,14 @@ def test_words_only_test_file_is_predicted_not_scored(tiny_bert, data_dir, tmp_p
     assert all(len(row) == 2 for s in predicted for row in s)
 
 
+def test_tagged_and_words_only_files_are_not_scored_together(tiny_bert, data_dir, tmp_path, capsys):
+    (data_dir / "bio2" / "test.txt").write_text("Huntington\ndisease\n\n")
+    with pytest.raises(SystemExit):
+        run_ner.main(train_args(tiny_bert, data_dir, tmp_path / "model", data_list="bio", eval_list="bio+bio2"))
+    assert "bio2/test.txt holds words only, but" in capsys.readouterr().err
+    assert not (tmp_path / "model" / "model.safetensors").exists()  # refused before any training
+
+
 def test_every_word_predicted_with_windows_and_odd_words(tiny_roberta, data_dir, tmp_path):
     odd = [("\u200b", "O"), ("soft\u00adhyphen", "O"), ("\U0001F600", "O"), ("x" * 300, "B")]
     long_sentence = [(f"w{i}", "O") for i in range(150)] + odd
@@ -225,3 +233,34 @@ def test_features_cache_is_keyed_by_content(tiny_bert, data_dir, tmp_path):
     assert len(list(cache.glob("features-*.arrow"))) == 2
     build(max_len=32)
     assert len(list(cache.glob("features-*.arrow"))) == 3
+
+
+def test_evaluation_only_run_ignores_the_training_schedule(tiny_bert, data_dir, tmp_path):
+    """The README's training command without --do_train still carries --evaluate_during_training."""
+    out = tmp_path / "model"
+    run_ner.main(train_args(tiny_bert, data_dir, out, data_list="bio"))
+    args = [a for a in train_args(out, data_dir, tmp_path / "eval", data_list="bio") if a != "--do_train"]
+    results = run_ner.main(args)
+    assert "test_f1" in results and "train_loss" not in results
+    results = run_eval.main([*args[:2], "--data_dir", str(data_dir), "--eval_data_list", "bio", "--output_dir",
+                             str(tmp_path / "eval2"), "--evaluation_strategy", "steps", "--do_eval", "--report_to", "none"])
+    assert "eval_f1" in results
+
+
+def test_explicit_eval_strategy_wins_over_evaluate_during_training(tmp_path):
+    from gerbera.arguments import parse_arguments
+
+    *_, training_args = parse_arguments(["--output_dir", str(tmp_path), "--do_train", "--evaluate_during_training",
+                                         "--eval_strategy", "epoch"], "test")
+    assert training_args.eval_strategy == "epoch"
+    *_, training_args = parse_arguments(["--output_dir", str(tmp_path), "--do_train", "--evaluate_during_training",
+                                         "--logging_steps", "7"], "test")
+    assert training_args.eval_strategy == "steps" and training_args.eval_steps == 7
+
+
+@pytest.mark.parametrize("flag", ["--prediction_loss_only", "--batch_eval_metrics"])
+def test_flags_that_would_lose_predictions_are_refused(flag, tiny_bert, data_dir, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        run_eval.main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--eval_data_list", "bio",
+                       "--output_dir", str(tmp_path / "o"), "--do_predict", flag])
+    assert f"{flag} is not supported" in capsys.readouterr().err

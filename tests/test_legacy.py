@@ -299,6 +299,17 @@ def test_legacy_pieces_have_no_space_marker(tiny_roberta):
     assert tokenizer.add_prefix_space  # the given tokenizer is left as it was
 
 
+def test_legacy_words_are_never_padded_or_truncated(tiny_bert):
+    """tokenizer.json may ask for padding to a fixed length (the embedded MiniLM's does)."""
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    encoder = WordEncoder(tokenizer, 64, mode="legacy")
+    for backend in (tokenizer.backend_tokenizer, encoder.tokenizer.backend_tokenizer):
+        backend.enable_padding(length=32)
+        backend.enable_truncation(max_length=1)
+    pieces = encoder.word_pieces([["Huntington", "disease"]])[0]
+    assert 0 < len(pieces[0]) < 32 and list(pieces[0]) == tokenizer.encode("Huntington", add_special_tokens=False, padding=False, truncation=False)[:len(pieces[0])]
+
+
 def test_legacy_equals_standard_for_wordpiece(tiny_bert):
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
     words = [[w for w, _ in s] for s in BIO_SENTENCES] + [["IL-6", "Hello", "x" * 40]]
@@ -389,6 +400,8 @@ def test_head_domain_from_an_encoder_and_refused_on_a_shared_head_model(tiny_ber
     assert config["gerbera_word_tokenization"] == "standard"
     predicted, _ = eval_predictions(out, data_dir, tmp_path / "eval")  # loads back as the domain head
     assert len(predicted) == len(BIO_SENTENCES)
+    card = (out / "README.md").read_text()  # the model card does not send users to pipeline()
+    assert "domain head" in card and "pipeline_tag" not in card and "run_predict.py" in card
 
     from transformers import AutoModelForTokenClassification
     shared = tmp_path / "shared"

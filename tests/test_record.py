@@ -83,3 +83,20 @@ def test_tensorboard_logs_when_asked(tiny_bert, data_dir, tmp_path):
                   "--output_dir", str(out), "--do_train", "--max_steps", "2", "--logging_steps", "1",
                   "--report_to", "tensorboard"])
     assert list(out.rglob("events.out.tfevents.*"))
+
+
+def test_replayed_record_chooses_the_hardware_defaults_anew(tiny_bert, data_dir, tmp_path):
+    """A record made on a GPU (bf16, tf32, fused AdamW chosen for it) replays on a CPU."""
+    from gerbera.arguments import parse_arguments
+
+    train(tiny_bert, data_dir, tmp_path / "first")
+    path = tmp_path / "first" / "run_record.json"
+    record = json.loads(path.read_text())
+    assert record["hardware_choices"] == {}  # CPU: nothing chosen for the hardware
+    assert not any(key.endswith("_token") for key in record["arguments"])  # no masked secrets to replay
+    record["arguments"].update(bf16=True, tf32=True, dataloader_num_workers=2)
+    record["hardware_choices"] = {"bf16": True, "tf32": True, "dataloader_num_workers": 2}
+    path.write_text(json.dumps(record))
+    *_, training_args = parse_arguments([str(path), "--output_dir", str(tmp_path / "again")], "test")
+    assert not training_args.bf16 and not training_args.tf32 and training_args.dataloader_num_workers == 0
+    assert training_args.learning_rate == 1e-3  # the user's own flags are kept
