@@ -510,7 +510,7 @@ def parse_args(argv=None):
     parser.add_argument("--max_seq_length", type=int, default=128)
     parser.add_argument("--learning_rate", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--eval_sentences", type=int, default=None, help="first N devel sentences (default all, --quick 240)")
+    parser.add_argument("--eval_sentences", type=int, default=None, help="first N devel sentences (default all, --quick 160)")
     parser.add_argument("--output_dir", default=None, help="scratch folder (default: a temporary one, removed afterwards)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
     parser.add_argument(
