@@ -4,7 +4,8 @@
   (little padding) and serves them in random order. The stock sampler serves each group of 50
   batches longest first, so training drifts every 50 steps from long biomedical sentences to short
   general-domain ones; measured over 3 seeds (bench/sampling_f1.py) that cost about 6 F1 points after
-  150 steps, which shuffling the batches recovers. Lengths come from the features' ``length``
+  150 steps. Shuffling the batches removes the drift; whole training runs with this order and with
+  random order are compared in docs/EXPERIMENTS.md. Lengths come from the features' ``length``
   column (the stock Trainer drops that column first and re-measures every example in Python).
 - Evaluation always keeps the dataset's order (the stock Trainer length-groups evaluation
   batches too, which reorders predictions); evaluation sets are sorted by length up front, so
