@@ -18,20 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-warnings.filterwarnings("ignore", category=FutureWarning, module="pyarrow")
+from _offline import REPO  # noqa: E402  (sets up sys.path and offline hubs)
 
 ARMS = ("random", "stock_group_by_length", "group_by_length")
 

@@ -18,8 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from _offline import REPO  # noqa: E402  (sets up sys.path and offline hubs)
 
 WORDS = ("the of and to in a is was for on with as by at from patients disease gene protein cancer mutation "
          "expression cells study results BRCA1 p53 IL-2 TNF-alpha Smith London Reuters Monday market shares").split()

@@ -31,18 +31,10 @@ import shutil
 import sys
 import tempfile
 import time
-import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-warnings.filterwarnings("ignore", category=FutureWarning, module="pyarrow")
+from _offline import REPO  # noqa: E402  (sets up sys.path and offline hubs)
 
 TRAIN_DATASETS = ["NCBI-disease", "CoNLL2003"]
 EVAL_DATASETS = ["NCBI-disease"]

@@ -201,6 +201,11 @@ def _gpu_defaults(given: set[str]) -> dict[str, Any]:
     return chosen
 
 
+def data_order_seed(training_args) -> int:
+    """The seed of everything about the data's order and sampling: --data_seed, else --seed."""
+    return training_args.data_seed if training_args.data_seed is not None else training_args.seed
+
+
 def parse_arguments(argv: Sequence[str] | None, description: str):
     """Parse argv (or one .json file) into (model, data, legacy, training) argument objects."""
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -52,13 +52,14 @@ class CorpusSplit:
         return sum(len(s.words) for s in self.sentences)
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
+def decode_utf8(data: bytes, path: str | os.PathLike, error_class: type[CorpusFormatError] = CorpusFormatError) -> str:
+    """The text of a file's bytes (a byte-order mark dropped); bytes that are not UTF-8 are an
+    error that names the file and line."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise CorpusFormatError(
+        raise error_class(
             path, line, f"bytes that are not UTF-8 ({data[error.start:error.end]!r}); save the file as UTF-8"
         ) from None
 
@@ -79,7 +80,7 @@ def read_column_file(path: str | os.PathLike, require_tags: bool = True) -> list
             sentences.append(Sentence(words, tags if has_tags else None, first_line))
             words, tags = [], []
 
-    for number, line in enumerate(_decode(path).split("\n"), start=1):
+    for number, line in enumerate(decode_utf8(path.read_bytes(), path).split("\n"), start=1):
         line = line.strip(" \t\r")
         if not line:
             end_sentence()

@@ -91,6 +91,10 @@ class SplitGroup:
 
     def map_tags(self) -> None:
         """Map every gold tag into the tag set; an unrepresentable tag names its file and line."""
+        with garbage_collection_paused():
+            self._map_tags()
+
+    def _map_tags(self) -> None:
         self.sentence_dataset = [split.dataset for split in self.splits for _ in split.sentences]
         tagged = [split for split in self.splits if split.has_tags]
         if tagged and len(tagged) < len(self.splits):
@@ -179,6 +183,5 @@ def read_splits(data_dir: str, dataset_names: list[str], split: str) -> list[Cor
 def load_group(data_dir: str, dataset_names: list[str], split: str, tagset: TagSet) -> SplitGroup:
     """Read one split of several datasets and map their tags (errors surface here, before training)."""
     group = SplitGroup(read_splits(data_dir, dataset_names, split), tagset)
-    with garbage_collection_paused():
-        group.map_tags()
+    group.map_tags()
     return group

@@ -44,12 +44,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, TextIO
@@ -58,8 +56,9 @@ from transformers import HfArgumentParser
 
 from . import __version__
 from .arguments import ModelArguments
-from .corpus import DOCSTART, read_column_file
+from .corpus import DOCSTART, decode_utf8, read_column_file
 from .errors import GerberaError
+from .outputs import atomic_open
 from .pubtator import Annotation, Document, format_pubtator, parse_pubtator
 from .runner import user_errors
 from .tagging import DEFAULT_ENTITY_TYPE, InputDocument, TaggedDocument, Tagger, words_document
@@ -148,13 +147,7 @@ def _read_text(path: str) -> str:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as error:
         raise GerberaError(f"--input {path}: cannot read the file ({error.strerror or error})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise GerberaError(
-            f"{path}:{line}: bytes that are not UTF-8 ({data[error.start:error.end]!r}); save the file as UTF-8"
-        ) from None
+    return decode_utf8(data, path)
 
 
 def _lines(content: str) -> list[str]:
@@ -187,8 +180,12 @@ def detect_input_format(path: str, content: str) -> str:
 
 
 def _document_id(path: str) -> str:
-    stem = "stdin" if path == "-" else Path(path).stem
-    return re.sub(r"[|\t\n\r]", "_", stem) or "document"
+    return _pubtator_safe_id("stdin" if path == "-" else Path(path).stem)
+
+
+def _pubtator_safe_id(text: str) -> str:
+    """An id that cannot break a PubTator line (no |, tab or line break)."""
+    return re.sub(r"[|\t\n\r]", "_", text) or "document"
 
 
 def read_documents(path: str, input_format: str) -> tuple[str, list[InputDocument]]:
@@ -260,9 +257,8 @@ def pubtator_document(tagged: TaggedDocument) -> Document:
         Annotation(e.start + shift, e.end + shift, e.text.translate(_NOT_IN_PUBTATOR), e.type, None, round(e.score, 6))
         for e in tagged.entities
     ]
-    document_id = re.sub(r"[|\t\n\r]", "_", tagged.document.id) or "document"
     return Document(
-        document_id, title.translate(_NOT_IN_PUBTATOR), abstract.translate(_NOT_IN_PUBTATOR), annotations
+        _pubtator_safe_id(tagged.document.id), title.translate(_NOT_IN_PUBTATOR), abstract.translate(_NOT_IN_PUBTATOR), annotations
     )
 
 
@@ -273,22 +269,14 @@ def open_output(path: str) -> Iterator[TextIO]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    target = Path(path)
-    if target.is_dir():
+    if Path(path).is_dir():
         raise GerberaError(f"--output {path} is a folder; give a file name")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as error:
-        raise GerberaError(f"--output {path}: cannot write there ({error.strerror or error})") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            yield out
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with ExitStack() as stack:
+        try:
+            out = stack.enter_context(atomic_open(path))
+        except OSError as error:
+            raise GerberaError(f"--output {path}: cannot write there ({error.strerror or error})") from None
+        yield out
 
 
 # ----------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
+from .corpus import decode_utf8
 from .errors import CorpusFormatError
 from .outputs import atomic_write
 
@@ -97,15 +98,6 @@ class Document:
         """The ``(start, end)`` spans of the title and the abstract within :attr:`text`."""
         abstract_start = len(self.title) + 1
         return [(0, len(self.title)), (abstract_start, abstract_start + len(self.abstract))]
-
-
-def _decode(data: bytes, path: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        bad = data[error.start : error.end]
-        raise PubTatorFormatError(path, line, f"bytes that are not UTF-8 ({bad!r}); save the file as UTF-8") from None
 
 
 def parse_pubtator(content: str, path: str = "<string>", check_mentions: bool = True) -> list[Document]:
@@ -214,7 +206,7 @@ def read_pubtator(path: str | os.PathLike, check_mentions: bool = True) -> list[
         data = Path(path).read_bytes()
     except OSError as error:
         raise PubTatorFormatError(path_text, None, f"cannot read the file ({error.strerror or error})") from None
-    return parse_pubtator(_decode(data, path_text), path_text, check_mentions)
+    return parse_pubtator(decode_utf8(data, path_text, PubTatorFormatError), path_text, check_mentions)
 
 
 def _check_field(value: str, what: str, document_id: str, forbidden: str) -> None:

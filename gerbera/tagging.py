@@ -33,6 +33,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 from seqeval.metrics.sequence_labeling import get_entities
+from transformers.data.data_collator import pad_without_fast_tokenizer_warning
 
 from .errors import GerberaError
 from .predictions import word_level_ids
@@ -176,8 +177,6 @@ class Tagger:
         self.labels = np.asarray(tagset.labels, dtype=object)
         self.batch_size = batch_size
         self.entity_type = entity_type
-        pad = encoder.tokenizer.pad_token_id
-        self.pad_id = pad if pad is not None else 0
         self.name = getattr(getattr(model, "config", None), "_name_or_path", None)
         # A long sentence is tokenized whole before it is cut into windows: the tokenizer's
         # "sequence length is longer than the specified maximum" warning does not apply.
@@ -224,13 +223,11 @@ class Tagger:
 
     def _forward(self, rows: list[list[int]], with_token_type_ids: bool) -> tuple[np.ndarray, np.ndarray]:
         """Arg-max tag ids and their softmax probabilities for a batch of rows, (rows, longest)."""
-        longest = max(len(row) for row in rows)
-        input_ids = torch.full((len(rows), longest), self.pad_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(rows), longest), dtype=torch.long)
-        for i, row in enumerate(rows):  # right padding, as DataCollatorForTokenClassification pads
-            input_ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-            attention_mask[i, : len(row)] = 1
-        inputs = {"input_ids": input_ids.to(self.device), "attention_mask": attention_mask.to(self.device)}
+        # padded by the tokenizer, as DataCollatorForTokenClassification pads for run_eval.py
+        padded = pad_without_fast_tokenizer_warning(
+            self.encoder.tokenizer, {"input_ids": rows}, return_tensors="pt", return_attention_mask=True
+        )
+        inputs = {"input_ids": padded["input_ids"].to(self.device), "attention_mask": padded["attention_mask"].to(self.device)}
         if with_token_type_ids:
             inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
         output = self.model(**inputs)

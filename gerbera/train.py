@@ -8,9 +8,9 @@ from pathlib import Path
 
 from transformers import set_seed
 
-from .arguments import parse_arguments
+from .arguments import data_order_seed, parse_arguments
 from .corpus import parse_dataset_list
-from .data import SplitGroup, garbage_collection_paused, load_group, read_splits
+from .data import SplitGroup, load_group, read_splits
 from .errors import GerberaError
 from .evaluation import GroupScorer, evaluate_group
 from .inspection import log_summary
@@ -58,8 +58,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
     logger.info("Tag set (%s, %s%s): %s", tagset.source, tagset.scheme, ", typed" if tagset.typed else "", " ".join(tagset.labels))
     train_group = SplitGroup(train_splits, tagset) if train_splits is not None else None
     if train_group is not None:
-        with garbage_collection_paused():
-            train_group.map_tags()
+        train_group.map_tags()
     evaluate_while_training = training_args.do_train and training_args.eval_strategy != "no"
     devel_group = load_group(data_args.data_dir, eval_names, "devel", tagset) if training_args.do_eval or evaluate_while_training else None
     test_group = load_group(data_args.data_dir, eval_names, "test", tagset) if training_args.do_predict else None
@@ -123,7 +122,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
 
 def read_training_splits(data_args, train_specs, training_args):
     """The train files of --data_list, each sampled by its fraction (``A+B:0.25``)."""
-    seed = training_args.data_seed if training_args.data_seed is not None else training_args.seed
+    seed = data_order_seed(training_args)
     splits = read_splits(data_args.data_dir, [name for name, _ in train_specs], "train")
     return [sample_split(split, fraction, seed) for split, (_, fraction) in zip(splits, train_specs)]
 

@@ -21,6 +21,8 @@ from torch.utils.data import Sampler, SequentialSampler
 from transformers import Trainer
 from transformers.trainer_pt_utils import get_length_grouped_indices
 
+from .arguments import data_order_seed
+
 
 class ShuffledLengthGroupedSampler(Sampler):
     """Batches of similar length (grouped as the stock length-grouped sampler does), in random
@@ -68,9 +70,10 @@ class GerberaTrainer(Trainer):
     def _get_train_sampler(self, train_dataset=None):
         dataset = self.train_dataset
         if self.args.train_sampling_strategy == "group_by_length" and "length" in dataset.column_names:
-            seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
             return ShuffledLengthGroupedSampler(
-                list(dataset["length"]), self.args.train_batch_size * self.args.gradient_accumulation_steps, seed
+                list(dataset["length"]),
+                self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                data_order_seed(self.args),
             )
         return super()._get_train_sampler(train_dataset)
 
