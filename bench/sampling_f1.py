@@ -1,8 +1,8 @@
-"""Does the training sampler cost accuracy? Span F1 on NCBI-disease devel after a fixed number of steps.
+"""Do the training order and the loss normalization cost accuracy? Span F1 after the same training.
 
 All arms use the toolkit's default dynamic padding (padding does not change the model's outputs:
 pads are masked out and sit to the right of every real token), so only the order of the training
-examples differs:
+examples and the loss's denominator differ. The orders:
 
 - ``random``: random sampling, the original's order (``train_sampling_strategy="random"``);
 - ``stock_group_by_length``: transformers' ``LengthGroupedSampler`` (megabatches of 50 batches,
@@ -11,7 +11,17 @@ examples differs:
 - ``group_by_length``: the toolkit's default (``gerbera.trainer.ShuffledLengthGroupedSampler``):
   the same length-grouped batches in random order, so padding stays low without the drift.
 
-Run ``python bench/sampling_f1.py [--seeds 1 2] [--steps 150]``; the last line is a JSON object.
+An arm ending in ``/batch_mean`` divides each batch's summed token loss by the batch's own number
+of tagged tokens (the stock per-batch mean); the others use the toolkit's default, a constant
+denominator (the mean number of tagged tokens in a batch: `gerbera.trainer.GerberaTrainer`).
+
+Two uses:
+- ``python bench/sampling_f1.py [--seeds 1 2] [--steps 150]``: NCBI-disease+CoNLL2003, the first
+  150 steps, NCBI-disease devel (the drift of the stock sampler shows within 50 steps);
+- ``python bench/sampling_f1.py --train NCBI-disease:0.1 --epochs 4 --eval_split test --seeds 1 2 3 4 5 6
+  --arms group_by_length group_by_length/batch_mean random random/batch_mean``: whole runs on a small
+  training set, paired by seed.
+The last line is a JSON object.
 """
 
 from __future__ import annotations
@@ -25,19 +35,23 @@ from pathlib import Path
 
 from _offline import REPO  # noqa: E402  (sets up sys.path and offline hubs)
 
-ARMS = ("random", "stock_group_by_length", "group_by_length")
+ARMS = ("random", "stock_group_by_length", "group_by_length", "random/batch_mean", "group_by_length/batch_mean")
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_dir", default=str((REPO / ".." / "shared" / "NERdata").resolve()))
     parser.add_argument("--model_name_or_path", default=None)
+    parser.add_argument("--train", default="NCBI-disease+CoNLL2003", help="--data_list syntax: A+B:0.25")
+    parser.add_argument("--data_seed", type=int, default=1, help="draws the fractions of --train")
     parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--epochs", type=float, default=None, help="train whole epochs instead of --steps")
+    parser.add_argument("--eval_split", default="devel", choices=("devel", "test"))
     parser.add_argument("--batch_size", type=int, default=16)
     parser.add_argument("--max_seq_length", type=int, default=128)
     parser.add_argument("--learning_rate", type=float, default=1e-4)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    parser.add_argument("--arms", nargs="+", default=list(ARMS[:3]), choices=ARMS)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
 
@@ -52,6 +66,7 @@ def main(argv=None) -> dict:
     from gerbera.arguments import DataArguments, ModelArguments
     from gerbera.data import SplitGroup, load_group, read_splits
     from gerbera.evaluation import GroupScorer
+    from gerbera.mixing import parse_training_list, sample_split
     from gerbera.modeling import load_model
     from gerbera.runner import ModelSide, make_trainer
     from gerbera.tags import TagSet
@@ -64,31 +79,36 @@ def main(argv=None) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix="gerbera-sampling-"))
     model_side = ModelSide.load(ModelArguments(model_name_or_path=args.model_name_or_path), args.max_seq_length)
     encoder = model_side.encoder(args.max_seq_length)
-    splits = read_splits(args.data_dir, ["NCBI-disease", "CoNLL2003"], "train")
+    specs = parse_training_list(args.train)
+    splits = read_splits(args.data_dir, [name for name, _ in specs], "train")
+    splits = [sample_split(split, fraction, args.data_seed) for split, (_, fraction) in zip(splits, specs)]
     tagset = TagSet.from_tags(tag for split in splits for s in split.sentences for tag in s.tags)
     train = SplitGroup(splits, tagset)
     train.map_tags()
     train.build_features(encoder, scratch / "cache")
-    devel = load_group(args.data_dir, ["NCBI-disease"], "devel", tagset)
+    devel = load_group(args.data_dir, ["NCBI-disease"], args.eval_split, tagset)
     devel.build_features(encoder, scratch / "cache", sort_by_length=True)
     lengths = train.features["length"][:]
 
     results = []
     for seed in args.seeds:
         for arm in args.arms:
+            order, _, loss = arm.partition("/")
+            length = {"max_steps": args.steps} if args.epochs is None else {"num_train_epochs": args.epochs}
             training_args = TrainingArguments(
                 output_dir=str(scratch / f"{arm}-{seed}"), report_to="none", disable_tqdm=True, save_strategy="no",
-                eval_strategy="no", logging_strategy="no", max_steps=args.steps,
+                eval_strategy="no", logging_strategy="no", **length,
                 per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=args.batch_size,
                 learning_rate=args.learning_rate, seed=seed, use_cpu=True,
-                train_sampling_strategy="random" if arm == "random" else "group_by_length",
+                train_sampling_strategy="random" if order == "random" else "group_by_length",
             )
             set_seed(seed)
             model = load_model(model_side.name, model_side.config, tagset)
             trainer = make_trainer(model, training_args, DataArguments(max_seq_length=args.max_seq_length), model_side.tokenizer,
                                    train_dataset=train.features)
             trainer.remove_callback(PrinterCallback)
-            if arm == "stock_group_by_length":
+            trainer.batch_mean_loss = loss == "batch_mean"
+            if order == "stock_group_by_length":
                 trainer._get_train_sampler = lambda *a, **k: LengthGroupedSampler(args.batch_size, lengths=lengths)
             seen = []
             inner = trainer.data_collator
@@ -102,7 +122,7 @@ def main(argv=None) -> dict:
             started = time.perf_counter()
             trainer.train()
             train_s = time.perf_counter() - started
-            steps_seen = seen[: args.steps]
+            steps_seen = seen[: trainer.state.global_step]
             trainer.compute_metrics = GroupScorer(devel)
             metrics = trainer.predict(devel.features, metric_key_prefix="eval").metrics
             row = {
@@ -114,7 +134,7 @@ def main(argv=None) -> dict:
             results.append(row)
             print(row, flush=True)
 
-    summary = {"steps": args.steps, "learning_rate": args.learning_rate, "seeds": args.seeds, "runs": results}
+    summary = {"train": args.train, "steps": args.steps, "epochs": args.epochs, "eval_split": args.eval_split, "learning_rate": args.learning_rate, "seeds": args.seeds, "runs": results}
     for arm in args.arms:
         f1s = [r["f1"] for r in results if r["arm"] == arm]
         if f1s:

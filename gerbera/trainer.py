@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 
+import pyarrow.compute
 import torch
 from torch.utils.data import Sampler, SequentialSampler
 from transformers import Trainer
@@ -56,7 +57,59 @@ class ShuffledLengthGroupedSampler(Sampler):
         return iter([index for b in order for index in batches[b]])
 
 
+def tagged_tokens_per_row(dataset) -> float:
+    """The mean number of tokens with a label (not -100) in a row of ``dataset``: with the
+    standard word tokenization, the words of a window."""
+    labels = dataset.with_format("arrow")[:]["labels"]
+    if len(labels) == 0:
+        return 1.0
+    tagged = pyarrow.compute.sum(pyarrow.compute.not_equal(pyarrow.compute.list_flatten(labels), -100)).as_py() or 0
+    return max(tagged / len(labels), 1.0)
+
+
 class GerberaTrainer(Trainer):
+    """The loss of a training batch is the summed cross-entropy of its tagged tokens divided by the
+    number of tagged tokens a batch holds *on average* (a constant of the training set), not by
+    the number in this batch. Every tagged token then weighs the same whatever batch it lands in,
+    as it nearly does with random batches and a per-batch mean. With a per-batch mean and
+    length-grouped batches, a token in a batch of short sentences would weigh several times
+    more than one in a batch of long sentences (``batch_mean_loss = True`` restores the
+    per-batch mean; bench/sampling_f1.py compares the two).
+
+    The Trainer adds the losses of accumulated micro-batches, so each is divided by the
+    accumulation steps here; data parallelism averages the processes' gradients. (The stock
+    Trainer, seeing a model forward that takes ``**kwargs``, assumes the model divided by the
+    step's token count and skips dividing by the accumulation steps, which a token classifier's
+    per-batch mean does not do.) Evaluation batches report their per-batch mean."""
+
+    batch_mean_loss = False
+    loss_is_scaled_for_ga = True
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if "labels" not in inputs:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        inputs = dict(inputs)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        labels = labels.to(logits.device)
+        summed = torch.nn.functional.cross_entropy(
+            logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100, reduction="sum"
+        )
+        if not model.training:
+            loss = summed / labels.ne(-100).sum().clamp(min=1)
+        elif self.batch_mean_loss:
+            loss = summed / (labels.ne(-100).sum().clamp(min=1) * self.args.gradient_accumulation_steps)
+        else:
+            loss = summed / self.expected_tagged_tokens_per_batch()
+        return (loss, outputs) if return_outputs else loss
+
+    def expected_tagged_tokens_per_batch(self) -> float:
+        """Tagged tokens per row of the training set x rows per micro-batch x accumulation steps."""
+        if getattr(self, "_tagged_tokens_per_row", None) is None:
+            self._tagged_tokens_per_row = tagged_tokens_per_row(self.train_dataset)
+        return self._tagged_tokens_per_row * self.args.train_batch_size * self.args.gradient_accumulation_steps
+
     def _save(self, output_dir: str | None = None, state_dict=None):
         """Save as the stock Trainer does, but the training arguments as JSON, not as a pickle."""
         super()._save(output_dir, state_dict)
