@@ -1,12 +1,16 @@
-"""The Hugging Face `Trainer`, with the two samplers NER needs, and nothing pickled.
+"""The Hugging Face `Trainer`, with the two samplers and the loss NER needs, and nothing pickled.
 
 - Training with ``train_sampling_strategy="group_by_length"`` builds batches of similar length
   (little padding) and serves them in random order. The stock sampler serves each group of 50
   batches longest first, so training drifts every 50 steps from long biomedical sentences to short
   general-domain ones; measured over 3 seeds (bench/sampling_f1.py) that cost about 6 F1 points after
-  150 steps. Shuffling the batches removes the drift; whole training runs with this order and with
-  random order are compared in docs/EXPERIMENTS.md. Lengths come from the features' ``length``
+  150 steps. Shuffling the batches removes the drift. Lengths come from the features' ``length``
   column (the stock Trainer drops that column first and re-measures every example in Python).
+- The training loss divides a batch's summed token loss by a constant, not by the batch's own
+  token count (`GerberaTrainer`): with length-grouped batches a per-batch mean made tokens of
+  short sentences weigh more, which cost about 1 F1 point over whole runs on a small training set
+  (bench/README.md, "Accuracy"); with the constant, the length-grouped order is as accurate as
+  random order.
 - Evaluation always keeps the dataset's order (the stock Trainer length-groups evaluation
   batches too, which reorders predictions); evaluation sets are sorted by length up front, so
   their batches carry little padding anyway.
