@@ -527,6 +527,8 @@ def parse_args(argv=None):
         args.steps = 10 if args.quick else 150
     if args.eval_sentences is None and args.quick:
         args.eval_sentences = 160
+    if args.eval_repeats < 1:
+        parser.error("--eval_repeats must be at least 1")
     if args.steps <= args.warmup_steps:
         parser.error("--steps must be larger than --warmup_steps")
     return args

@@ -63,12 +63,14 @@ class ShuffledLengthGroupedSampler(Sampler):
 
 def tagged_tokens_per_row(dataset) -> float:
     """The mean number of tokens with a label (not -100) in a row of ``dataset``: with the
-    standard word tokenization, the words of a window."""
-    labels = dataset.with_format("arrow")[:]["labels"]
-    if len(labels) == 0:
-        return 1.0
-    tagged = pyarrow.compute.sum(pyarrow.compute.not_equal(pyarrow.compute.list_flatten(labels), -100)).as_py() or 0
-    return max(tagged / len(labels), 1.0)
+    standard word tokenization, the words of a window. Reads the labels column only, in chunks."""
+    rows = tagged = 0
+    for chunk in dataset.select_columns(["labels"]).with_format("arrow").iter(batch_size=65536):
+        labels = chunk["labels"]
+        rows += len(labels)
+        flat = pyarrow.compute.list_flatten(labels)
+        tagged += pyarrow.compute.sum(pyarrow.compute.not_equal(flat, -100)).as_py() or 0
+    return tagged / rows if tagged else 1.0
 
 
 class GerberaTrainer(Trainer):
@@ -84,18 +86,29 @@ class GerberaTrainer(Trainer):
     accumulation steps here; data parallelism averages the processes' gradients. (The stock
     Trainer, seeing a model forward that takes ``**kwargs``, assumes the model divided by the
     step's token count and skips dividing by the accumulation steps, which a token classifier's
-    per-batch mean does not do.) Evaluation batches report their per-batch mean."""
+    per-batch mean does not do.) Evaluation batches report their per-batch mean. With label
+    smoothing, a ``compute_loss_func`` or other label names, the stock loss is used."""
 
     batch_mean_loss = False
-    loss_is_scaled_for_ga = True
+
+    @property
+    def owns_loss(self) -> bool:
+        return self.label_smoother is None and self.compute_loss_func is None and self.label_names == ["labels"]
+
+    @property
+    def loss_is_scaled_for_ga(self) -> bool | None:
+        """Read by the Trainer: True (compute_loss divides by the accumulation steps), or None
+        (the stock rule) where the stock loss is used."""
+        return True if self.owns_loss else None
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if "labels" not in inputs:
+        if not self.owns_loss or "labels" not in inputs:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         inputs = dict(inputs)
         labels = inputs.pop("labels")
         outputs = model(**inputs)
-        logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        as_dict = isinstance(outputs, dict)
+        logits = outputs["logits"] if as_dict else outputs[0]
         labels = labels.to(logits.device)
         summed = torch.nn.functional.cross_entropy(
             logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100, reduction="sum"
@@ -106,13 +119,16 @@ class GerberaTrainer(Trainer):
             loss = summed / (labels.ne(-100).sum().clamp(min=1) * self.args.gradient_accumulation_steps)
         else:
             loss = summed / self.expected_tagged_tokens_per_batch()
+        if return_outputs and not as_dict:  # tuples carry the loss first, where prediction_step looks
+            outputs = (loss, *outputs)
         return (loss, outputs) if return_outputs else loss
 
     def expected_tagged_tokens_per_batch(self) -> float:
-        """Tagged tokens per row of the training set x rows per micro-batch x accumulation steps."""
+        """Tagged tokens per row of the training set x rows per micro-batch (as the data loader
+        cuts them: ``--auto_find_batch_size`` may have lowered it) x accumulation steps."""
         if getattr(self, "_tagged_tokens_per_row", None) is None:
             self._tagged_tokens_per_row = tagged_tokens_per_row(self.train_dataset)
-        return self._tagged_tokens_per_row * self.args.train_batch_size * self.args.gradient_accumulation_steps
+        return self._tagged_tokens_per_row * self._train_batch_size * self.args.gradient_accumulation_steps
 
     def _save(self, output_dir: str | None = None, state_dict=None):
         """Save as the stock Trainer does, but the training arguments as JSON, not as a pickle."""

@@ -1,6 +1,8 @@
 """The training loss: every tagged token weighs the same whatever batch it lands in, and gradient
 accumulation takes the same step as one batch of the same size."""
 
+import copy
+
 import pytest
 import torch
 from transformers import TrainingArguments
@@ -29,9 +31,9 @@ def side_and_features(tiny_bert, tmp_path_factory):
     return side, group.build_features(side.encoder(MAX_LEN), None)
 
 
-def make(side, features, output_dir, **training):
+def make(side, features, output_dir, head="shared", **training):
     torch.manual_seed(0)
-    model = load_model(side.name, side.config, TAGS)
+    model = load_model(side.name, copy.deepcopy(side.config), TAGS, head=head)
     args = TrainingArguments(output_dir=str(output_dir), report_to="none", disable_tqdm=True, save_strategy="no",
                              use_cpu=True, **training)
     return make_trainer(model, args, DataArguments(max_seq_length=MAX_LEN), side.tokenizer, train_dataset=features)
@@ -48,6 +50,9 @@ def test_tagged_tokens_per_row_counts_labels_of_every_window(side_and_features):
     tagged = sum(sum(label != -100 for label in row) for row in features["labels"])
     assert tagged_tokens_per_row(features) == pytest.approx(tagged / len(features))
     assert tagged == sum(len(sentence) for sentence in MIXED)  # every word once
+    subset = features.shuffle(seed=0).select([0, 2, 3])  # a dataset with an indices mapping
+    tagged = sum(sum(label != -100 for label in row) for row in subset["labels"])
+    assert tagged_tokens_per_row(subset) == pytest.approx(tagged / 3)
 
 
 def test_a_token_weighs_the_same_in_a_short_and_a_long_batch(side_and_features, tmp_path):
@@ -70,15 +75,15 @@ def test_a_token_weighs_the_same_in_a_short_and_a_long_batch(side_and_features, 
         trainer.batch_mean_loss = False
 
 
-@pytest.mark.parametrize("strategy", ["group_by_length", "random"])
-def test_gradient_accumulation_takes_the_step_of_one_batch(side_and_features, tmp_path, strategy):
+@pytest.mark.parametrize("strategy,head", [("group_by_length", "shared"), ("random", "shared"), ("group_by_length", "domain")])
+def test_gradient_accumulation_takes_the_step_of_one_batch(side_and_features, tmp_path, strategy, head):
     """Two micro-batches of 2 with accumulation = one batch of 4: the same logged loss and the same
-    weights after an SGD step (the stock Trainer doubled this loss: it did not divide a token
-    classifier's per-batch mean by the accumulation steps)."""
+    weights after an SGD step (the stock Trainer doubled this loss for the shared head: it did not
+    divide a token classifier's per-batch mean by the accumulation steps)."""
     side, features = side_and_features
     results = []
     for batch_size, accumulation in ((4, 1), (2, 2)):
-        trainer = make(side, features, tmp_path / f"{batch_size}", per_device_train_batch_size=batch_size,
+        trainer = make(side, features, tmp_path / f"{batch_size}", head=head, per_device_train_batch_size=batch_size,
                        gradient_accumulation_steps=accumulation, max_steps=1, optim="sgd", learning_rate=0.5,
                        logging_steps=1, seed=3, train_sampling_strategy=strategy, max_grad_norm=0.0)
         trainer.train()
@@ -86,7 +91,15 @@ def test_gradient_accumulation_takes_the_step_of_one_batch(side_and_features, tm
         results.append((loss, {name: p.detach().clone() for name, p in trainer.model.named_parameters()}))
     (one_loss, one), (accumulated_loss, accumulated) = results
     assert accumulated_loss == pytest.approx(one_loss, rel=1e-3)
-    initial = make(side, features, tmp_path).model.state_dict()
-    assert not torch.equal(one["classifier.weight"], initial["classifier.weight"])  # the step moved the weights
+    initial = make(side, features, tmp_path, head=head).model.state_dict()
+    head_weight = "classifier.weight" if head == "shared" else "bio_classifier.weight"
+    assert not torch.equal(one[head_weight], initial[head_weight])  # the step moved the weights
     for name in one:
         assert torch.allclose(one[name], accumulated[name], atol=1e-6), name
+
+
+def test_label_smoothing_keeps_the_stock_loss(side_and_features, tmp_path):
+    side, features = side_and_features
+    trainer = make(side, features, tmp_path, label_smoothing_factor=0.1)
+    assert not trainer.owns_loss and trainer.loss_is_scaled_for_ga is None
+    assert make(side, features, tmp_path).loss_is_scaled_for_ga is True
