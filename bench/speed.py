@@ -421,7 +421,7 @@ def _pipeline(name: str, args, prep: dict, baton: Baton) -> dict:
     # One whole pass a turn, --eval_repeats passes, the median pass counts. (A turn per batch, as in
     # training, would add to every batch the cost of waking this process and its OpenMP threads
     # and refilling the caches: a fixed cost per batch that weighs most on the faster pipeline.
-    # Measured: 3.1x with a turn per batch, 3.7x in one process without turns.)
+    # Measured: 3.1x with a turn per batch; 3.6x in one process, bench/eval_in_process.py.)
     trainer.compute_metrics = compute_metrics
     reset_peak_rss()
     eval_passes: list[tuple[float, float]] = []
