@@ -113,12 +113,11 @@ class GerberaTrainer(Trainer):
         summed = torch.nn.functional.cross_entropy(
             logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100, reduction="sum"
         )
-        if not model.training:
-            loss = summed / labels.ne(-100).sum().clamp(min=1)
-        elif self.batch_mean_loss:
-            loss = summed / (labels.ne(-100).sum().clamp(min=1) * self.args.gradient_accumulation_steps)
-        else:
+        if model.training and not self.batch_mean_loss:
             loss = summed / self.expected_tagged_tokens_per_batch()
+        else:  # the batch's own mean (in training, shared among the accumulated micro-batches)
+            steps = self.args.gradient_accumulation_steps if model.training else 1
+            loss = summed / (labels.ne(-100).sum().clamp(min=1) * steps)
         if return_outputs and not as_dict:  # tuples carry the loss first, where prediction_step looks
             outputs = (loss, *outputs)
         return (loss, outputs) if return_outputs else loss
