@@ -91,17 +91,26 @@ def _unfinished_run_without_checkpoint(path: Path) -> bool:
 
 
 def last_complete_checkpoint(output_dir: str) -> str | None:
-    """The newest ``checkpoint-N`` whose trainer state was written (a run killed while saving
-    leaves a checkpoint without it, which is skipped)."""
+    """The newest ``checkpoint-N`` whose trainer state was written whole. The Trainer writes that
+    file last, and not atomically: a run killed while saving leaves a checkpoint without it, or
+    with a truncated one, and such a checkpoint is skipped."""
     candidates = sorted(
         (p for p in Path(output_dir).glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
         key=lambda p: int(p.name.split("-")[-1]),
         reverse=True,
     )
     for checkpoint in candidates:
-        if (checkpoint / "trainer_state.json").is_file():
+        if _whole_json(checkpoint / "trainer_state.json"):
             return str(checkpoint)
     return None
+
+
+def _whole_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 @dataclass

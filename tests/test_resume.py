@@ -57,3 +57,15 @@ def test_killed_run_resumes_to_the_same_model(tiny_bert, data_dir, tmp_path):
     # nothing pickled beside the model: training arguments as JSON
     assert not list(interrupted.rglob("training_args.bin"))
     assert (interrupted / "training_args.json").is_file()
+
+
+def test_a_checkpoint_killed_while_its_state_was_written_is_skipped(tmp_path):
+    """The Trainer writes trainer_state.json last and not atomically: a kill at that moment leaves
+    it empty or cut short, and resuming must take the checkpoint before."""
+    from gerbera.runner import last_complete_checkpoint
+
+    for step, state in ((30, '{"global_step": 30}'), (60, '{"global_step": 60}'), (90, ""), (120, '{"global_')):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text(state)
+    (tmp_path / "checkpoint-150").mkdir()  # killed before the state was written at all
+    assert last_complete_checkpoint(str(tmp_path)) == str(tmp_path / "checkpoint-60")
