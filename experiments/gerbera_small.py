@@ -15,6 +15,11 @@ Every model is scored on NCBI-disease test and, across datasets, on BC5CDR-disea
 Writes docs/EXPERIMENTS.md (table, commands, full-scale commands) and docs/gerbera_small.png.
 Each run's outputs stay in --work_dir; a finished run is not repeated, so the script can be
 stopped and started again.
+
+This script made the report in docs/EXPERIMENTS.md, with its extra arms (random order, domain head).
+For any corpus, with paired confidence intervals, the bootstrap comparison of the median-seed pair and
+the exact command of every run, use `python -m gerbera.experiment` (README: "Does general-domain data
+help on your corpus?").
 """
 
 from __future__ import annotations
