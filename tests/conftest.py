@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -14,6 +16,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ["WANDB_DISABLED"] = "true"
 
 from tiny_models import make_tiny_bert, make_tiny_roberta  # noqa: E402
+
+# Property-based tests draw the same examples on every run ("ci", the default), so a red CI run can
+# be rerun and a green one means the same as the last; HYPOTHESIS_PROFILE=explore draws new ones
+# each run (and prints how to reproduce a failure). Tests' own @settings (max_examples, ...) still apply.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "NERdata"
@@ -51,6 +60,14 @@ def write_dataset(root: Path, name: str, train, devel=None, test=None, labels=No
     if labels:
         (folder / "labels.txt").write_text("\n".join(labels) + "\n", encoding="utf-8")
     return folder
+
+
+def free_port() -> int:
+    """A TCP port free at this moment, for a rendezvous (--master_port) that must not collide with
+    another test run on the same machine."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

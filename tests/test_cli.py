@@ -1,11 +1,12 @@
 """The entry scripts end to end, with tiny models built in the test session."""
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
-from seqeval.metrics import f1_score
+from seqeval.metrics import f1_score, precision_score, recall_score
 from transformers import pipeline
 
 import run_eval
@@ -56,6 +57,7 @@ def test_gerbera_recipe_multitask_finetune_cross_eval(encoder, request, data_dir
 
     config = json.loads((multitask / "config.json").read_text())
     assert config["id2label"] == {"0": "B", "1": "I", "2": "O"}  # one shared head, untyped
+    assert (multitask / "labels.txt").read_text().split() == ["B", "I", "O"]  # the tag set, in the head's id order
     for name in ("model.safetensors", "tokenizer.json", "labels.txt", "eval_results.txt", "test_results.txt",
                  "eval_predictions.txt", "test_predictions.txt", "all_results.json"):
         assert (multitask / name).is_file(), name
@@ -90,11 +92,19 @@ def test_gerbera_recipe_multitask_finetune_cross_eval(encoder, request, data_dir
 
 
 def test_saved_model_runs_in_transformers_pipeline(tiny_bert, data_dir, tmp_path):
+    """pipeline() on the saved folder tags each word (its first sub-token) as the run itself did."""
     out = tmp_path / "model"
     run_ner.main(train_args(tiny_bert, data_dir, out))
-    tagger = pipeline("token-classification", model=str(out), device="cpu")
-    entities = tagger("Huntington disease is inherited .")
-    assert all(e["entity"] in {"B", "I", "O"} for e in entities)
+    expected = [[row[-1] for row in sentence] for sentence in read_predictions(out / "test_predictions.txt")]
+    assert len({tag for tags in expected for tag in tags}) > 1  # else a wrong label map could go unseen
+    tagger = pipeline("token-classification", model=str(out), device="cpu", ignore_labels=[])  # keep the O tags
+    for sentence in read_column_file(data_dir / "bio" / "test.txt"):
+        text = " ".join(sentence.words)
+        starts = [sum(len(w) + 1 for w in sentence.words[:i]) for i in range(len(sentence.words))]
+        by_start = {}
+        for token in tagger(text):
+            by_start.setdefault(token["start"], token["entity"])  # a word's first sub-token
+        assert [by_start[start] for start in starts] == expected.pop(0), text
 
 
 def test_several_eval_datasets_scored_together_and_each(tiny_bert, data_dir, tmp_path):
@@ -103,9 +113,18 @@ def test_several_eval_datasets_scored_together_and_each(tiny_bert, data_dir, tmp
     for key in ("test_f1", "test_bio_f1", "test_bio2_f1", "eval_bio_precision", "eval_bio2_recall"):
         assert key in results
     assert results["test_datasets"] == "bio+bio2"
-    for name in ("test_predictions_bio.txt", "test_predictions_bio2.txt"):
-        assert (out / name).is_file()
-    assert len(read_predictions(out / "test_predictions.txt")) == len(BIO_SENTENCES) + 3
+    together = []
+    for name in ("bio", "bio2"):
+        # each dataset's file holds its own sentences, and its scores are computed on them alone
+        predicted = check_predictions_match_input(out / f"test_predictions_{name}.txt", data_dir / name / "test.txt", {"B", "I", "O"})
+        together += predicted
+        gold, tags = [[row[1] for row in s] for s in predicted], [[row[2] for row in s] for s in predicted]
+        assert results[f"test_{name}_support"] == sum(tag == "B" for s in gold for tag in s)
+        for measure, function in (("f1", f1_score), ("precision", precision_score), ("recall", recall_score)):
+            assert results[f"test_{name}_{measure}"] == pytest.approx(function(gold, tags)), (name, measure)
+    assert (results["test_bio_support"], results["test_bio2_support"]) == (5, 4)
+    assert read_predictions(out / "test_predictions.txt") == together
+    assert results["test_support"] == 9
 
 
 def test_typed_tag_set_gives_per_type_scores(tiny_bert, data_dir, tmp_path):
@@ -193,7 +212,7 @@ def test_embedded_encoder_is_the_default(data_dir, tmp_path, caplog):
 
 def run_script(*args):
     return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
-                          env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(REPO)})
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", "HOME": str(REPO)})
 
 
 def test_help_explains_gerbera_flags():
@@ -212,27 +231,37 @@ def test_user_error_is_one_line_without_traceback(data_dir, tmp_path, tiny_bert)
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
 
 
-def test_features_cache_is_keyed_by_content(tiny_bert, data_dir, tmp_path):
+def test_features_cache_is_keyed_by_content(tiny_bert, data_dir, tmp_path, monkeypatch):
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
-    tagset = TagSet(["B", "I", "O"])
     cache = tmp_path / "cache"
+    encoded = []  # sentences tokenized: a cache hit tokenizes none (a rebuild writes the same file name)
+    original_encode = WordEncoder.encode
+    monkeypatch.setattr(WordEncoder, "encode", lambda self, batch: encoded.extend(batch["words"]) or original_encode(self, batch))
 
-    def build(max_len=64):
-        group = SplitGroup(read_splits(str(data_dir), ["bio"], "train"), tagset)
+    def build(max_len=64, labels=("B", "I", "O"), overwrite=False):
+        encoded.clear()
+        group = SplitGroup(read_splits(str(data_dir), ["bio"], "train"), TagSet(list(labels)))
         group.map_tags()
-        return group.build_features(WordEncoder(tokenizer, max_len), cache)
+        return group.build_features(WordEncoder(tokenizer, max_len), cache, overwrite_cache=overwrite)
 
     first = build()
+    assert len(encoded) == len(BIO_SENTENCES)
     assert len(list(cache.glob("features-*.arrow"))) == 1
-    assert build()["input_ids"] == first["input_ids"]  # served from the cache
+    assert build()["input_ids"] == first["input_ids"] and encoded == []  # served from the cache
+    assert build(overwrite=True)["input_ids"] == first["input_ids"] and len(encoded) == len(BIO_SENTENCES)
     assert len(list(cache.glob("features-*.arrow"))) == 1
+    # another tag order gives other tag ids: never the cached labels of the old order
+    reordered = build(labels=("O", "B", "I"))
+    assert len(encoded) == len(BIO_SENTENCES) and reordered["labels"] != first["labels"]
+    assert len(list(cache.glob("features-*.arrow"))) == 2
     path = data_dir / "bio" / "train.txt"
     path.write_text(path.read_text().replace("Mutations", "Variants"))
     changed = build()
-    assert changed["input_ids"] != first["input_ids"]
-    assert len(list(cache.glob("features-*.arrow"))) == 2
-    build(max_len=32)
+    assert changed["input_ids"] != first["input_ids"] and len(encoded) == len(BIO_SENTENCES)
     assert len(list(cache.glob("features-*.arrow"))) == 3
+    build(max_len=32)
+    assert len(encoded) == len(BIO_SENTENCES)
+    assert len(list(cache.glob("features-*.arrow"))) == 4
 
 
 def test_evaluation_only_run_ignores_the_training_schedule(tiny_bert, data_dir, tmp_path):

@@ -1,6 +1,7 @@
 """Corpora as they come: awkward words and lengths are predicted word for word; bad input is
 refused up front with one line naming the file, the line and the problem."""
 
+import os
 import subprocess
 import sys
 
@@ -124,7 +125,7 @@ def test_inspection_command_shows_counts_mapping_and_windows(tiny_bert, data_dir
     result = subprocess.run(
         [sys.executable, "-m", "gerbera.inspection", "--data_dir", str(data_dir), "--data_list", "bio+news",
          "--labels", str(data_dir / "bio" / "labels.txt"), "--model_name_or_path", str(tiny_bert), "--max_seq_length", "8"],
-        cwd=REPO, capture_output=True, text=True, env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(REPO)},
+        cwd=REPO, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1", "HOME": str(REPO)},  # the caller's packages (PYTHONPATH) stay
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout

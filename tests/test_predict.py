@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from safetensors.torch import load_file, save_file
 from transformers import AutoModelForTokenClassification
 
 import run_eval
@@ -27,6 +30,8 @@ from gerbera.text_segmentation import tokenize_words
 
 UNTYPED = ["B", "I", "O"]
 TYPED = ["O", "B-Disease", "I-Disease", "B-Chemical", "I-Chemical"]
+# the softmax probability of the favoured tag of make_head(favour=...): logit 8, the others 0
+INSIDE_PROBABILITY = math.exp(8) / (math.exp(8) + len(UNTYPED) - 1)
 
 
 def make_head(encoder: Path, out: Path, labels: list[str], favour: str | None = None, seed: int = 0) -> Path:
@@ -167,6 +172,13 @@ def test_conll_input_gives_run_eval_predictions(encoder, head, request, data_dir
     run_ner.main(["--model_name_or_path", str(tiny_encoder), "--output_dir", str(model), "--data_list", "odd", "--do_train",
                   "--max_steps", "4", "--per_device_train_batch_size", "4", "--learning_rate", "1e-3",
                   "--save_steps", "10000", "--head", head, *common])
+    if head == "domain":  # 4 steps leave its two-layer branches tagging all O: random branches tag every kind
+        weights = load_file(model / "model.safetensors")
+        generator = torch.Generator().manual_seed(0)
+        for name in sorted(weights):
+            if "classifier" in name and name.endswith("weight"):
+                weights[name] = torch.randn(weights[name].shape, generator=generator) * 3
+        save_file(weights, model / "model.safetensors", metadata={"format": "pt"})
     evaluation = tmp_path / "eval"
     run_eval.main(["--model_name_or_path", str(model), "--output_dir", str(evaluation), "--eval_data_list", "odd",
                    "--do_predict", *common])
@@ -183,8 +195,7 @@ def test_conll_input_gives_run_eval_predictions(encoder, head, request, data_dir
     assert [[w["text"] for w in r["words"]] for r in records] == [s.words for s in sentences]
     assert [r["text"] for r in records] == [" ".join(s.words) for s in sentences]
     assert [[w["tag"] for w in r["words"]] for r in records] == expected
-    if head == "shared":  # (the domain head's two-layer branches still tag all O after 4 steps)
-        assert any(w["tag"] != "O" for r in records for w in r["words"])
+    assert {"B", "I", "O"} <= {w["tag"] for r in records for w in r["words"]}  # tags vary: a mix-up would show
     for record in records:
         for entity in record["entities"]:
             assert record["text"][entity["start"] : entity["end"]] == entity["text"]
@@ -238,8 +249,9 @@ def test_pubtator_round_trip(inside_model, varied_model, tmp_path):
     predict("--model_name_or_path", inside_model, "--input", source, "--output", out)
     records = read_jsonl(out)
     assert [r["text"] for r in records] == [given[i].text for i in ("100", "200", "300")]
+    # the inside model gives every word the probability of its logits (8 for I, 0 for B and O): so does each entity
     assert records[0]["entities"][0] == {"start": 0, "end": len(given["100"].title), "text": given["100"].title,
-                                         "type": "Entity", "score": pytest.approx(records[0]["entities"][0]["score"])}
+                                         "type": "Entity", "score": pytest.approx(INSIDE_PROBABILITY, abs=2e-6)}
 
 
 def test_pubtator_scores_column(inside_model, tmp_path):
@@ -249,7 +261,7 @@ def test_pubtator_scores_column(inside_model, tmp_path):
     predict("--model_name_or_path", inside_model, "--input", source, "--output", out, "--write_scores")
     [document] = read_pubtator(out)
     assert [a.mention for a in document.annotations] == ["A title.", "An abstract."]
-    assert all(0 < a.score <= 1 for a in document.annotations)
+    assert [a.score for a in document.annotations] == [pytest.approx(INSIDE_PROBABILITY, abs=2e-6)] * 2
 
 
 def test_jsonl_schema_for_text_lines(varied_model, tmp_path):
@@ -264,7 +276,7 @@ def test_jsonl_schema_for_text_lines(varied_model, tmp_path):
     records = read_jsonl(out)
     assert [r["id"] for r in records] == ["1", "4", "5"]  # line numbers; blank lines are no documents
     assert [r["text"] for r in records] == [lines[0], lines[3], lines[4][:-1]]
-    entity_count = 0
+    entity_count = mixed_scores = 0
     for record in records:
         assert set(record) == {"id", "text", "entities", "words"}
         assert isinstance(record["id"], str) and isinstance(record["text"], str)
@@ -278,7 +290,12 @@ def test_jsonl_schema_for_text_lines(varied_model, tmp_path):
         for word in record["words"]:
             assert set(word) == {"text", "start", "end", "tag", "score"} and word["tag"] in UNTYPED
         assert [w["text"] for w in record["words"]] == [t.text for t in tokenize_words(record["text"])]
+        for entity in record["entities"]:  # an entity's score is the mean of its words' probabilities
+            inside = [w["score"] for w in record["words"] if entity["start"] <= w["start"] < w["end"] <= entity["end"]]
+            assert entity["score"] == pytest.approx(sum(inside) / len(inside), abs=2e-6)
+            mixed_scores += len(set(inside)) > 1
     assert entity_count == summary["entities"] > 0
+    assert mixed_scores  # some entity's words differ in probability: the mean is not the first word's nor the best
     # without --output_words: no words
     predict("--model_name_or_path", varied_model, "--input", source, "--output", out)
     assert all(set(r) == {"id", "text", "entities"} for r in read_jsonl(out))
@@ -395,7 +412,7 @@ def test_script_reads_stdin_and_writes_stdout(inside_model):
         [sys.executable, "run_predict.py", "--model_name_or_path", str(inside_model), "--input", "-", "--output", "-",
          "--disable_tqdm", "--num_threads", "1"],
         input="Huntington disease is inherited.\nIL-2 in p53 mice.\n", cwd=REPO, capture_output=True, text=True,
-        env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(REPO), "OMP_NUM_THREADS": "1"},
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "HOME": str(REPO), "OMP_NUM_THREADS": "1"},
     )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]

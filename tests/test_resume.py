@@ -1,5 +1,6 @@
 """A run killed at any moment continues from its last checkpoint and ends as an uninterrupted run."""
 
+import json
 import os
 import signal
 import subprocess
@@ -10,7 +11,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+import run_ner
 from conftest import REPO
+from gerbera.trainer import GerberaTrainer
 
 
 def command(model, data_dir, out, steps=400):
@@ -32,13 +35,18 @@ def test_killed_run_resumes_to_the_same_model(tiny_bert, data_dir, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
 
     interrupted = tmp_path / "interrupted"
-    process = subprocess.Popen(command(tiny_bert, data_dir, interrupted), cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "interrupted.log"  # the killed run's output, shown when it goes wrong
+    with open(log, "w") as output:
+        process = subprocess.Popen(command(tiny_bert, data_dir, interrupted), cwd=REPO, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT)
     deadline = time.time() + 300
     # bio+news has 7 sentences: 4 steps an epoch at batch 2, so checkpoint-90 falls mid-epoch and the
     # resumed epoch must skip exactly the batches already trained
     while not (interrupted / "checkpoint-90" / "trainer_state.json").exists():
-        assert process.poll() is None and time.time() < deadline, "run ended before its third checkpoint"
+        if process.poll() is not None or time.time() > deadline:
+            process.kill()
+            process.wait()
+            pytest.fail(f"run ended (exit {process.returncode}) before its third checkpoint:\n{log.read_text()[-3000:]}")
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -69,3 +77,50 @@ def test_a_checkpoint_killed_while_its_state_was_written_is_skipped(tmp_path):
         (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text(state)
     (tmp_path / "checkpoint-150").mkdir()  # killed before the state was written at all
     assert last_complete_checkpoint(str(tmp_path)) == str(tmp_path / "checkpoint-60")
+
+
+def quick_run(model, data_dir, out, *extra):
+    return ["--model_name_or_path", str(model), "--data_dir", str(data_dir), "--data_list", "bio", "--output_dir", str(out),
+            "--do_train", "--per_device_train_batch_size", "2", "--learning_rate", "1e-2", "--report_to", "none",
+            "--disable_tqdm", "true", *extra]
+
+
+def test_explicit_resume_from_checkpoint_continues_that_checkpoint(tiny_bert, data_dir, tmp_path):
+    """--resume_from_checkpoint names a checkpoint of another run (another seed): training continues
+    from its step and weights; here it is already at --max_steps, so the saved model is that
+    checkpoint's (without the flag, two steps from the encoder with seed 1 give another model)."""
+    other = tmp_path / "other"
+    run_ner.main(quick_run(tiny_bert, data_dir, other, "--max_steps", "2", "--save_steps", "2", "--seed", "5"))
+    checkpoint = other / "checkpoint-2"
+    out = tmp_path / "resumed"
+    run_ner.main(quick_run(tiny_bert, data_dir, out, "--max_steps", "2", "--seed", "1",
+                           "--resume_from_checkpoint", str(checkpoint)))
+    expected, resumed = load_file(checkpoint / "model.safetensors"), load_file(out / "model.safetensors")
+    assert expected.keys() == resumed.keys()
+    for name in expected:
+        assert torch.equal(resumed[name], expected[name]), name
+
+
+def test_run_that_stopped_before_its_first_checkpoint_starts_afresh(tiny_bert, data_dir, tmp_path, monkeypatch, caplog):
+    """The run record is written when a run starts; a run that dies before its first checkpoint
+    leaves it "running", and the same command (no --overwrite_output_dir) then starts afresh."""
+    out = tmp_path / "model"
+    args = quick_run(tiny_bert, data_dir, out, "--max_steps", "2", "--save_steps", "10000", "--do_predict")
+    seen = {}
+
+    def dies_at_once(self, *args, **kwargs):
+        seen.update(json.loads((out / "run_record.json").read_text()))
+        raise RuntimeError("killed before the first checkpoint")
+
+    monkeypatch.setattr(GerberaTrainer, "train", dies_at_once)
+    with pytest.raises(RuntimeError, match="killed"):
+        run_ner.main(args)
+    assert seen["status"] == "running" and seen["arguments"]["data_list"] == "bio"
+    assert {(f["dataset"], f["split"]) for f in seen["data_files"]} == {("bio", "train"), ("bio", "test")}
+    assert all(len(f["sha256"]) == 64 for f in seen["data_files"])
+    monkeypatch.undo()
+
+    with caplog.at_level("INFO", logger="gerbera"):
+        results = run_ner.main(args)
+    assert "stopped before its first checkpoint: starting afresh" in caplog.text
+    assert "test_f1" in results and json.loads((out / "run_record.json").read_text())["status"] == "finished"

@@ -1,0 +1,417 @@
+#!/usr/bin/env python3
+"""Mutation check: plant known bugs, one at a time, in a copy of the toolkit, and see that the
+fast test suite catches every one.
+
+Each mutant below names a behaviour users rely on (the features cache, tag mapping, windows and
+word alignment, per-dataset and per-type scores, entity offsets and scores, the saved label map,
+the training loss and sampler, resume, multi-process evaluation, and what the README promises of
+the entry scripts), a file, a snippet of that file and the bug that replaces it. For each mutant
+the script writes the bug into a temporary copy of the repository (never into the checkout),
+runs ``pytest -m "not slow" -x`` on the tests chosen for that mutant (or on the whole fast suite
+with ``--all-tests``), and reports the mutant as
+
+- ``caught``: a test failed (the first failing test is shown),
+- ``SURVIVED``: every test passed: either a test is missing or too weak, or the mutant changes
+  nothing a user can see (then remove it from the list and say why),
+- ``stale``: the snippet is no longer in the file (the code changed: update the mutant).
+
+The score is caught / (caught + survived). Usage (the machine's cores are shared: be nice)::
+
+    nice -n 10 .venv/bin/python scripts/mutation_check.py            # every mutant, its own tests
+    .venv/bin/python scripts/mutation_check.py --list                 # names, behaviours, files
+    .venv/bin/python scripts/mutation_check.py --only cache-never-read --only score-is-one
+    .venv/bin/python scripts/mutation_check.py --behaviour "features cache" --all-tests
+    .venv/bin/python scripts/mutation_check.py --head --overlay tests/test_cli.py   # committed code, newer tests
+
+``--head`` copies the committed tree (``git archive HEAD``) with the working tree's new files under
+``tests/`` and ``scripts/`` and the ``--overlay`` files laid over it: useful while production code
+is being edited in the checkout. A
+baseline run of the chosen tests on the unmutated copy comes first (``--no-baseline`` skips it):
+a mutant is only "caught" by tests that pass without it. ``--json FILE`` writes the outcome.
+
+To add a mutant, choose the bug without looking at the tests (what would a plausible slip in
+this code do to a user?), make ``original`` unique in its file, and give the tests that should
+catch it; if it survives, write the test that catches it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    behaviour: str
+    file: str
+    original: str
+    mutated: str
+    tests: tuple[str, ...]  # pytest selections (files or node ids) run for this mutant
+
+
+CLI = "tests/test_cli.py"
+CACHE = "tests/test_features_cache.py"
+HARDWARE = "tests/test_hardware.py"
+SCORES = "tests/test_scores.py"
+PREDICT = "tests/test_predict.py"
+OUTPUTS = "tests/test_run_predict_outputs.py"
+CONVERSION = "tests/test_tag_conversion.py"
+WINDOWS = "tests/test_windows_and_alignment.py"
+FLAGS = "tests/test_run_defaults_and_flags.py"
+EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_continues_that_checkpoint"
+FRESH_START = "tests/test_resume.py::test_run_that_stopped_before_its_first_checkpoint_starts_afresh"
+
+MUTANTS: list[Mutant] = [
+    # --- the features cache -------------------------------------------------------------------
+    Mutant("cache-never-read", "features cache", "gerbera/data.py",
+           "if cache_file is not None and not overwrite_cache and os.path.exists(cache_file):",
+           "if False:", (CACHE, f"{CLI}::test_features_cache_is_keyed_by_content")),
+    Mutant("overwrite-cache-ignored", "features cache", "gerbera/data.py",
+           "if cache_file is not None and not overwrite_cache and os.path.exists(cache_file):",
+           "if cache_file is not None and os.path.exists(cache_file):", (CACHE, f"{CLI}::test_features_cache_is_keyed_by_content")),
+    Mutant("cache-key-without-tag-set", "features cache", "gerbera/data.py",
+           '"labels": self.tagset.labels if self.has_tags else None,', '"labels": None,',
+           (CACHE, f"{CLI}::test_features_cache_is_keyed_by_content")),
+    Mutant("cache-key-without-file-content", "features cache", "gerbera/data.py",
+           "(split.dataset, split.split, file_digest(split.path), split.fraction, split.sample_seed)",
+           "(split.dataset, split.split, split.path.name, split.fraction, split.sample_seed)",
+           (CACHE, f"{CLI}::test_features_cache_is_keyed_by_content")),
+    Mutant("cache-key-without-sample", "features cache", "gerbera/data.py",
+           "(split.dataset, split.split, file_digest(split.path), split.fraction, split.sample_seed)",
+           "(split.dataset, split.split, file_digest(split.path))", (CACHE,)),
+    Mutant("cache-key-without-max-seq-length", "features cache", "gerbera/data.py",
+           '"max_seq_length": encoder.max_seq_length,', '"max_seq_length": None,',
+           (CACHE, f"{CLI}::test_features_cache_is_keyed_by_content")),
+    # --- tag mapping --------------------------------------------------------------------------
+    Mutant("inside-tag-of-another-type-continues", "tag mapping", "gerbera/tags.py",
+           "continues = previous[0] != OUTSIDE and previous[1] == entity_type",
+           "continues = previous[0] != OUTSIDE", ("tests/test_tags.py", CONVERSION)),
+    Mutant("end-tag-can-be-continued", "tag mapping", "gerbera/tags.py",
+           'previous = (OUTSIDE, None) if prefix in {"E", "L", "S", "U"} else current',
+           "previous = current", ("tests/test_tags.py", CONVERSION)),
+    Mutant("io-set-gets-begin-tags", "tag mapping", "gerbera/tags.py",
+           'tags = [("I" if prefix == "B" else prefix, t) for prefix, t in tags]',
+           "tags = list(tags)", ("tests/test_tags.py", CONVERSION)),
+    Mutant("io-scheme-not-recognised", "tag mapping", "gerbera/tags.py",
+           'elif "B" not in prefixes and "I" in prefixes:', "elif False:", ("tests/test_tags.py", CONVERSION)),
+    Mutant("iobes-single-word-entity-as-begin", "tag mapping", "gerbera/tags.py",
+           'result.append(("S" if ends_here else "B", entity_type))', 'result.append(("B", entity_type))',
+           ("tests/test_tags.py", CONVERSION)),
+    Mutant("untyped-set-keeps-types", "tag mapping", "gerbera/tags.py",
+           "        if not self.typed:\n            tags = [(prefix, None) for prefix, _ in tags]\n", "",
+           ("tests/test_tags.py", CLI)),
+    Mutant("mixed-corpora-give-typed-set", "tag mapping", "gerbera/tags.py",
+           "if None in types and len(types) > 1:", "if False:", ("tests/test_tags.py", CLI)),
+    # --- windows and word alignment -------------------------------------------------------------
+    Mutant("window-budget-counts-words-not-sub-tokens", "windows and word alignment", "gerbera/features.py",
+           "            used += len(word)\n", "            used += 1\n", ("tests/test_features.py", WINDOWS, CLI)),
+    Mutant("overlong-word-not-cut", "windows and word alignment", "gerbera/features.py",
+           "word = (word or [self.unk_id])[: self.window_budget]", "word = word or [self.unk_id]",
+           ("tests/test_features.py", WINDOWS, CLI)),
+    Mutant("empty-word-not-unknown", "windows and word alignment", "gerbera/features.py",
+           "word = (word or [self.unk_id])[: self.window_budget]", "word = word[: self.window_budget]",
+           ("tests/test_features.py", WINDOWS, CLI)),
+    Mutant("window-labels-from-sentence-start", "windows and word alignment", "gerbera/features.py",
+           "tag_ids[i][offset : offset + len(window)]", "tag_ids[i][: len(window)]", ("tests/test_features.py", WINDOWS, CLI)),
+    Mutant("window-offset-off-by-one", "windows and word alignment", "gerbera/features.py",
+           "current, used, start = [], 0, index", "current, used, start = [], 0, index - 1",
+           ("tests/test_features.py", WINDOWS, CLI)),
+    Mutant("tag-on-last-sub-token", "windows and word alignment", "gerbera/features.py",
+           "                    positions.append(len(input_ids))\n                    input_ids.extend(word)\n",
+           "                    input_ids.extend(word)\n                    positions.append(len(input_ids) - 1)\n",
+           ("tests/test_features.py", WINDOWS, CLI)),
+    Mutant("predictions-ignore-window-offset", "windows and word alignment", "gerbera/predictions.py",
+           '] + np.asarray(\n        features["word_offset"], dtype=np.int64\n    )',
+           '] + 0 * np.asarray(\n        features["word_offset"], dtype=np.int64\n    )', ("tests/test_features.py", WINDOWS, CLI)),
+    Mutant("prediction-file-columns-swapped", "windows and word alignment", "gerbera/predictions.py",
+           'f"{w} {g} {p}\\n"', 'f"{w} {p} {g}\\n"', (CLI,)),
+    # --- per-dataset and per-type scores ----------------------------------------------------------
+    Mutant("each-dataset-scored-on-all-sentences", "per-dataset and per-type scores", "gerbera/evaluation.py",
+           "keep = [i for i, dataset in enumerate(self.group.sentence_dataset) if dataset == name]",
+           "keep = list(range(len(gold)))", (SCORES, f"{CLI}::test_several_eval_datasets_scored_together_and_each")),
+    Mutant("sentence-datasets-in-wrong-order", "per-dataset and per-type scores", "gerbera/data.py",
+           "self.sentence_dataset = [split.dataset for split in self.splits for _ in split.sentences]",
+           "self.sentence_dataset = [split.dataset for split in self.splits[::-1] for _ in split.sentences]",
+           (SCORES, f"{CLI}::test_several_eval_datasets_scored_together_and_each")),
+    Mutant("macro-instead-of-micro-average", "per-dataset and per-type scores", "gerbera/metrics.py",
+           'result = {ALL: row(report["micro avg"])}', 'result = {ALL: row(report["macro avg"])}', (SCORES, CLI)),
+    Mutant("no-per-type-scores", "per-dataset and per-type scores", "gerbera/metrics.py",
+           'entity_types = [key for key in report if not key.endswith(" avg") and key != "_"]', "entity_types = []",
+           (SCORES, CLI)),
+    Mutant("precision-and-recall-swapped", "per-dataset and per-type scores", "gerbera/metrics.py",
+           '"precision": float(values["precision"]),\n            "recall": float(values["recall"]),',
+           '"precision": float(values["recall"]),\n            "recall": float(values["precision"]),', (SCORES, CLI)),
+    Mutant("results-table-without-per-dataset-rows", "per-dataset and per-type scores", "gerbera/record.py",
+           "        for scope, report in breakdown.items():\n",
+           "        for scope, report in list(breakdown.items())[:1]:\n", (SCORES, "tests/test_record.py")),
+    # --- entity offsets and scores -----------------------------------------------------------------
+    Mutant("score-is-one", "entity offsets and scores", "gerbera/tagging.py",
+           "score = float(np.mean(sentence_scores[first : last + 1]))", "score = 1.0", (PREDICT,)),
+    Mutant("score-of-first-word", "entity offsets and scores", "gerbera/tagging.py",
+           "score = float(np.mean(sentence_scores[first : last + 1]))", "score = float(sentence_scores[first])",
+           (PREDICT,)),
+    Mutant("score-of-best-word", "entity offsets and scores", "gerbera/tagging.py",
+           "score = float(np.mean(sentence_scores[first : last + 1]))",
+           "score = float(np.max(sentence_scores[first : last + 1]))", (PREDICT,)),
+    Mutant("probability-not-softmax", "entity offsets and scores", "gerbera/tagging.py",
+           "probabilities = torch.softmax(logits, dim=-1)", "probabilities = torch.softmax(logits / 2, dim=-1)",
+           (PREDICT,)),
+    Mutant("entity-ends-at-last-word-start", "entity offsets and scores", "gerbera/tagging.py",
+           "start, end = sentence.tokens[first].start, sentence.tokens[last].end",
+           "start, end = sentence.tokens[first].start, max(sentence.tokens[last].start, sentence.tokens[first].end)",
+           (PREDICT,)),
+    Mutant("tagger-swaps-begin-and-inside", "entity offsets and scores", "gerbera/tagging.py",
+           "self.labels = np.asarray(tagset.labels, dtype=object)",
+           'self.labels = np.asarray([{"B": "I", "I": "B"}.get(t, t) for t in tagset.labels], dtype=object)', (PREDICT,)),
+    Mutant("pubtator-offsets-not-shifted-past-empty-title", "entity offsets and scores", "gerbera/predict.py",
+           'title, abstract, shift = "", tagged.document.text, 1', 'title, abstract, shift = "", tagged.document.text, 0',
+           (PREDICT,)),
+    Mutant("column-words-joined-without-spaces", "entity offsets and scores", "gerbera/tagging.py",
+           "offset += len(word) + 1", "offset += len(word)", (PREDICT,)),
+    Mutant("json-extension-not-jsonl", "entity offsets and scores", "gerbera/predict.py",
+           'JSONL_EXTENSIONS = {".jsonl", ".json", ".ndjson"}', 'JSONL_EXTENSIONS = {".jsonl", ".ndjson"}',
+           (OUTPUTS, PREDICT)),
+    Mutant("txt-extension-not-pubtator", "entity offsets and scores", "gerbera/predict.py",
+           'PUBTATOR_EXTENSIONS = {".pubtator", ".txt"}', 'PUBTATOR_EXTENSIONS = {".pubtator"}', (OUTPUTS, PREDICT)),
+    # --- the saved label map -------------------------------------------------------------------------
+    Mutant("saved-id2label-reversed", "saved label map", "gerbera/modeling.py",
+           "    config.id2label = tagset.id2label\n", "    config.id2label = dict(enumerate(reversed(tagset.labels)))\n",
+           (CLI,)),
+    Mutant("labels-file-in-another-order", "saved label map", "gerbera/tags.py",
+           'atomic_write(path, "".join(f"{tag}\\n" for tag in self.labels))',
+           'atomic_write(path, "".join(f"{tag}\\n" for tag in sorted(self.labels, reverse=True)))', (CLI, SCORES)),
+    Mutant("trained-tag-set-read-in-another-order", "saved label map", "gerbera/modeling.py",
+           "TagSet([config.id2label[i] for i in range(config.num_labels)]",
+           "TagSet(sorted(config.id2label[i] for i in range(config.num_labels))", (SCORES, PREDICT)),
+    # --- the training loss and sampler -----------------------------------------------------------------
+    Mutant("loss-per-batch-mean", "training loss and sampler", "gerbera/trainer.py",
+           "if model.training and not self.batch_mean_loss:", "if False:", ("tests/test_loss.py",)),
+    Mutant("loss-constant-without-accumulation", "training loss and sampler", "gerbera/trainer.py",
+           "return self._tagged_tokens_per_row * self._train_batch_size * self.args.gradient_accumulation_steps",
+           "return self._tagged_tokens_per_row * self._train_batch_size", ("tests/test_loss.py",)),
+    Mutant("loss-counts-ignored-tokens", "training loss and sampler", "gerbera/trainer.py",
+           "pyarrow.compute.not_equal(flat, -100)", "pyarrow.compute.not_equal(flat, -99)", ("tests/test_loss.py",)),
+    Mutant("batches-not-shuffled", "training loss and sampler", "gerbera/trainer.py",
+           "middle = [int(i) + 1 for i in torch.randperm(full - 1, generator=generator)] if full > 1 else []",
+           "middle = list(range(1, full))", ("tests/test_sampler.py",)),
+    Mutant("sampler-ignores-epoch", "training loss and sampler", "gerbera/trainer.py",
+           "generator.manual_seed(self.seed + self.epoch)", "generator.manual_seed(self.seed)", ("tests/test_sampler.py",)),
+    Mutant("last-short-batch-dropped", "training loss and sampler", "gerbera/trainer.py",
+           "order = [0, *middle, *range(max(full, 1), len(batches))]", "order = [0, *middle]",
+           ("tests/test_sampler.py",)),
+    Mutant("length-grouping-never-used", "training loss and sampler", "gerbera/trainer.py",
+           'if self.args.train_sampling_strategy == "group_by_length" and "length" in dataset.column_names:',
+           "if False:", (FLAGS, "tests/test_sampler.py")),
+    Mutant("data-seed-ignored", "training loss and sampler", "gerbera/arguments.py",
+           "return training_args.data_seed if training_args.data_seed is not None else training_args.seed",
+           "return training_args.seed", (FLAGS, "tests/test_mixing.py")),
+    # --- resume ---------------------------------------------------------------------------------------
+    Mutant("resume-from-oldest-checkpoint", "resume", "gerbera/runner.py",
+           "        reverse=True,\n    )\n    for checkpoint in candidates:", "        reverse=False,\n    )\n    for checkpoint in candidates:",
+           ("tests/test_resume.py::test_a_checkpoint_killed_while_its_state_was_written_is_skipped",)),
+    Mutant("resume-from-cut-short-checkpoint", "resume", "gerbera/runner.py",
+           'if _whole_json(checkpoint / "trainer_state.json"):', "if True:",
+           ("tests/test_resume.py::test_a_checkpoint_killed_while_its_state_was_written_is_skipped",)),
+    Mutant("explicit-resume-ignored", "resume", "gerbera/runner.py",
+           "        return resume_from_checkpoint\n", "        return None\n", (EXPLICIT_RESUME,)),
+    Mutant("unfinished-run-without-checkpoint-refused", "resume", "gerbera/runner.py",
+           "if training and _unfinished_run_without_checkpoint(path):", "if False:", (FRESH_START,)),
+    Mutant("resumed-epoch-replays-first-batches", "resume", "gerbera/trainer.py",
+           "    def set_epoch(self, epoch: int) -> None:\n        self.epoch = epoch\n",
+           "    def set_epoch(self, epoch: int) -> None:\n        self.epoch = 0\n", ("tests/test_sampler.py",)),
+    # --- multi-process evaluation ------------------------------------------------------------------------
+    # (A sequential sampler on every process is no bug: accelerate shards whatever sampler it gets.)
+    Mutant("evaluation-sharded-twice", "multi-process evaluation", "gerbera/trainer.py",
+           "        return None  # accelerate shards in order and gathers each example once",
+           "        from torch.utils.data.distributed import DistributedSampler\n"
+           "        return DistributedSampler(eval_dataset, shuffle=False)",
+           ("tests/test_distributed.py",)),
+    # --- what the README promises of the entry scripts ------------------------------------------------
+    Mutant("run-record-written-only-at-the-end", "run record and log", "gerbera/record.py",
+           '            "data_files": describe_files(groups),\n        }\n        self._write()\n',
+           '            "data_files": describe_files(groups),\n        }\n', (FRESH_START,)),
+    Mutant("no-data-summary-in-the-log", "run record and log", "gerbera/inspection.py",
+           'logger.info("Data:\\n%s", describe(group, encoder))', "pass", (FLAGS,)),
+    Mutant("default-eval-list-is-every-training-dataset", "entry-script flags", "gerbera/train.py",
+           "or [name for name, _ in train_specs[:1]]", "or [name for name, _ in train_specs]", (FLAGS,)),
+    Mutant("evaluation-strategy-ignored", "entry-script flags", "gerbera/arguments.py",
+           'if values.get("evaluation_strategy") and "eval_strategy" not in given:', "if False:", (FLAGS,)),
+    Mutant("group-by-length-flag-ignored", "entry-script flags", "gerbera/arguments.py",
+           '    if values.get("group_by_length"):\n        values["train_sampling_strategy"] = "group_by_length"\n    elif',
+           "    if", (FLAGS,)),
+    # --- the same answers on every machine, clusters (issue 15) ----------------------------------------
+    Mutant("scoring-under-training-autocast", "scoring precision", "gerbera/trainer.py",
+           "        with scoring_precision(model, self.scoring_precision, self.args.device):\n            return super().prediction_step(",
+           "        if True:\n            return super().prediction_step(", (HARDWARE,)),
+    Mutant("scoring-keeps-tf32", "scoring precision", "gerbera/hardware.py",
+           '            if device_type == "cuda":\n                stack.enter_context(_without_tf32())',
+           "            pass", (HARDWARE,)),
+    Mutant("emulated-bf16-on-pre-ampere-gpus", "hardware defaults", "gerbera/hardware.py",
+           "    return torch.cuda.get_device_capability()[0] >= 8", "    return torch.cuda.is_bf16_supported()", (HARDWARE,)),
+    Mutant("cpu-bf16-not-switched-off-by-flag", "hardware defaults", "gerbera/hardware.py",
+           'if not given & {"bf16", "fp16"} and cpu_has_native_bf16():', "if cpu_has_native_bf16():", (HARDWARE,)),
+    Mutant("replay-keeps-the-recording-machines-choices", "hardware defaults", "gerbera/arguments.py",
+           "        from_file = {k: v for k, v in from_file[\"arguments\"].items() if k not in automatic}",
+           "        from_file = dict(from_file[\"arguments\"])", (HARDWARE, "tests/test_record.py")),
+    Mutant("results-owner-only", "file modes", "gerbera/outputs.py",
+           "        os.chmod(temporary, 0o666 & ~_umask())", "        pass", (HARDWARE,)),
+    Mutant("preemption-stops-without-checkpoint", "preemption", "gerbera/preemption.py",
+           "            control.should_save = True\n", "", ("tests/test_preemption.py",)),
+    Mutant("preempted-run-not-resumed-by-the-same-command", "preemption", "gerbera/runner.py",
+           "last_complete_checkpoint(output_dir) if training and _interrupted_run_of(path, arguments) else None",
+           "None", ("tests/test_preemption.py",)),
+    Mutant("multi-process-resume-replays-epoch-0", "multi-process resume", "gerbera/trainer.py",
+           "            epochs.sampler = sampler\n", "", ("tests/test_distributed.py",)),
+]
+
+
+def git_files(root: Path, *args: str) -> list[str]:
+    out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True).stdout
+    return [name for name in out.decode().split("\0") if name]
+
+
+def make_copy(destination: Path, from_head: bool, overlay: list[str]) -> Path:
+    """A copy of the repository at ``destination/repo`` (with ``destination/shared`` pointing at
+    the checkout's ../shared, where the tests look for real data). ``from_head``: the committed
+    tree, with the working tree's new files under tests/ and scripts/ and the ``overlay`` files."""
+    copy = destination / "repo"
+    copy.mkdir(parents=True)
+    if from_head:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD"], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(copy)], input=archive, check=True)
+        names = git_files(REPO, "ls-files", "-z", "--others", "--exclude-standard", "--", "tests", "scripts") + overlay
+    else:
+        names = git_files(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in names:
+        source = REPO / name
+        if source.is_file():
+            target = copy / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    shared = REPO.parent / "shared"
+    if shared.exists():
+        (destination / "shared").symlink_to(shared)
+    return copy
+
+
+def run_tests(copy: Path, selection: list[str], timeout: float, label: str) -> tuple[str, float, str]:
+    """(outcome, seconds, first failing test or reason): outcome is passed, failed, error or timeout."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "WANDB_DISABLED": "true"}
+    env.pop("PYTEST_ADDOPTS", None)
+    basetemp = copy.parent / f"pytest-{label}"
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider", "-rfE",
+               f"--basetemp={basetemp}", *selection]
+    started = time.time()
+    try:
+        result = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", time.time() - started, f"no result within {timeout:.0f}s"
+    finally:
+        shutil.rmtree(basetemp, ignore_errors=True)
+    seconds = time.time() - started
+    output = result.stdout + result.stderr
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", output, flags=re.MULTILINE)
+    if result.returncode == 0:
+        return "passed", seconds, ""
+    if result.returncode == 1 and failed:
+        return "failed", seconds, failed[0]
+    tail = " | ".join(output.strip().splitlines()[-3:])
+    return "error", seconds, f"pytest exit {result.returncode}: {failed[0] if failed else tail}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--only", action="append", default=[], help="run this mutant (repeatable)")
+    parser.add_argument("--behaviour", action="append", default=[], help="run the mutants of this behaviour (repeatable)")
+    parser.add_argument("--all-tests", action="store_true", help="run the whole fast suite for each mutant (slow)")
+    parser.add_argument("--tests", action="append", default=[],
+                        help="run these tests (pytest selections) for every chosen mutant instead of its own (repeatable)")
+    parser.add_argument("--head", action="store_true",
+                        help="copy the committed tree, with the working tree's new files under tests/ and scripts/")
+    parser.add_argument("--overlay", action="append", default=[],
+                        help="with --head: also take this file from the working tree (repeatable), e.g. tests/test_cli.py")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the run of the chosen tests without a mutant")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per pytest run (default 900)")
+    parser.add_argument("--json", help="write the outcome of every mutant here")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
+    args = parser.parse_args(argv)
+
+    mutants = [m for m in MUTANTS if (not args.only or m.name in args.only)
+               and (not args.behaviour or m.behaviour in args.behaviour)]
+    unknown = set(args.only) - {m.name for m in MUTANTS}
+    if unknown:
+        parser.error(f"no such mutant: {', '.join(sorted(unknown))} (see --list)")
+    if args.list:
+        for m in mutants:
+            print(f"{m.name:48} {m.behaviour:34} {m.file}")
+        return 0
+    names = [m.name for m in MUTANTS]
+    assert len(names) == len(set(names)), "mutant names must be unique"
+
+    workdir = Path(tempfile.mkdtemp(prefix="gerbera-mutants-"))
+    results = []
+    try:
+        copy = make_copy(workdir, args.head, args.overlay)
+        what = f"HEAD + new working-tree tests{' + ' + ', '.join(args.overlay) if args.overlay else ''}" if args.head else "the working tree"
+        print(f"copy of {what} in {copy}", flush=True)
+        selection_of = {m.name: (["tests"] if args.all_tests else args.tests or list(m.tests)) for m in mutants}
+        if not args.no_baseline:
+            union = sorted({t for s in selection_of.values() for t in s})
+            outcome, seconds, detail = run_tests(copy, union, args.timeout * 2, "baseline")
+            print(f"baseline ({len(union)} selections): {outcome} in {seconds:.0f}s {detail}", flush=True)
+            if outcome != "passed":
+                print("the tests fail without any mutant: fix that first (or run with --head)", file=sys.stderr)
+                return 2
+        for number, mutant in enumerate(mutants, start=1):
+            path = copy / mutant.file
+            source = path.read_text(encoding="utf-8") if path.is_file() else ""
+            count = source.count(mutant.original)
+            if count != 1:
+                status, seconds, detail = "stale", 0.0, f"snippet found {count} times in {mutant.file}"
+            else:
+                path.write_text(source.replace(mutant.original, mutant.mutated), encoding="utf-8")
+                try:
+                    outcome, seconds, detail = run_tests(copy, selection_of[mutant.name], args.timeout, mutant.name)
+                finally:
+                    path.write_text(source, encoding="utf-8")
+                status = {"passed": "SURVIVED", "failed": "caught", "error": "caught", "timeout": "caught"}[outcome]
+                if outcome in ("error", "timeout"):
+                    detail = f"({outcome}) {detail}"
+            results.append({**asdict(mutant), "status": status, "seconds": round(seconds, 1), "caught_by": detail})
+            print(f"[{number:2}/{len(mutants)}] {status:8} {mutant.name:48} {seconds:6.1f}s  {detail}", flush=True)
+    finally:
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    caught = sum(r["status"] == "caught" for r in results)
+    survived = [r["name"] for r in results if r["status"] == "SURVIVED"]
+    stale = [r["name"] for r in results if r["status"] == "stale"]
+    scored = caught + len(survived)
+    print(f"\nmutation score: {caught}/{scored} caught" + (f" ({caught / scored:.0%})" if scored else ""))
+    if survived:
+        print("survived: " + ", ".join(survived))
+    if stale:
+        print("stale (update the snippet): " + ", ".join(stale))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"caught": caught, "scored": scored, "mutants": results}, indent=2) + "\n")
+    return 0 if not survived and not stale else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
