@@ -15,11 +15,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import torch
 from transformers import HfArgumentParser, TrainingArguments
 
 from . import __version__
 from .errors import GerberaError
+from .acceleration import fast_path_choices
+from .hardware import training_defaults
 
 
 @dataclass
@@ -39,6 +40,13 @@ class ModelArguments:
                   "for RoBERTa-like tokenizers). 'legacy': each word alone without a leading space, as the original "
                   "GERBERA code did. Default: 'legacy' for checkpoints in the original layout, else 'standard'.",
                   "choices": ["standard", "legacy"]},
+    )
+    scoring_precision: str = field(
+        default="fp32",
+        metadata={"help": "Precision of scoring and tagging (evaluation, run_eval.py, run_predict.py). 'fp32' "
+                  "(default): fp32 without TF32 whatever precision training used, so the same model gives the same "
+                  "tags on any machine. 'bf16': bf16 autocast, faster on GPUs and bf16 CPUs.",
+                  "choices": ["fp32", "bf16"]},
     )
     head: str = field(
         default="shared",
@@ -80,6 +88,17 @@ class DataArguments:
         default=False,
         metadata={"help": "Pad every input to max_seq_length and sample at random, as the original did "
                   "(slower). Default: pad each batch to its longest input and group inputs of similar length."},
+    )
+    fast_path: bool | None = field(
+        default=None,
+        metadata={"help": "The GPU fast path (gerbera/acceleration.py): lengths padded to a few buckets, full training "
+                  "batches, training compiled with CUDA graphs (--torch_compile_backend cudagraphs), no per-step host "
+                  "syncs. Default: on for training on one CUDA GPU in one process; 'false' turns it off."},
+    )
+    length_buckets: str | None = field(
+        default=None,
+        metadata={"help": "With the fast path: the widths batches are padded to, e.g. 32,64,128 (max_seq_length is "
+                  "always one). Default: 16, then about 1.5x each, multiples of 16 (16,32,48,64,96,128 for 128)."},
     )
     general_data_list: str = field(
         default="CoNLL2003+OntoNotes+WNUT2016+WNUT2017+WikiANN+WikiNER+FewNERD+demo-news",
@@ -141,23 +160,27 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
             from_file = json.load(handle)
     except (OSError, json.JSONDecodeError) as error:
         raise GerberaError(f"{argv[0]}: cannot read the arguments file ({error})") from None
-    if isinstance(from_file.get("arguments"), dict) and "environment" in from_file:  # a run_record.json
-        # what the recording machine's GPU chose is chosen anew for this machine
+    defaults = vars(parser.parse_args([]))
+    is_record = isinstance(from_file.get("arguments"), dict) and "environment" in from_file  # a run_record.json
+    if is_record:
+        # what the recording machine's hardware chose is chosen anew for this machine
         automatic = from_file.get("hardware_choices") or {}
         from_file = {k: v for k, v in from_file["arguments"].items() if k not in automatic}
-    defaults = vars(parser.parse_args([]))
     unknown = sorted(set(from_file) - set(defaults))
     if unknown:
         raise GerberaError(f"{argv[0]}: unknown arguments: {', '.join(unknown)}")
     overrides = vars(parser.parse_args(list(argv[1:])))
     given_after = _given_on_command_line(parser, argv[1:])
     values = {**defaults, **from_file, **{k: overrides[k] for k in given_after}}
-    return values, set(from_file) | given_after
+    # a record holds every flag; those at their defaults were not the user's choice
+    chosen_in_file = {k for k, v in from_file.items() if v != defaults[k]} if is_record else set(from_file)
+    return values, chosen_in_file | given_after
 
 
 def _translate(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
     """Map the original's flags and the toolkit's defaults onto TrainingArguments values. Returns
-    the values chosen for the hardware (GPU defaults), which a replayed run record chooses anew."""
+    the values chosen for the hardware (`gerbera.hardware.training_defaults`), which a replayed
+    run record chooses anew."""
     if values.get("evaluation_strategy") and "eval_strategy" not in given:
         values["eval_strategy"] = values["evaluation_strategy"]
     if values.get("evaluate_during_training") and not given & {"eval_strategy", "evaluation_strategy"}:
@@ -180,24 +203,12 @@ def _translate(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
         values["eval_do_concat_batches"] = False
     if values.get("output_dir") is None:
         raise GerberaError("--output_dir is required")
-    if torch.cuda.is_available() and not values.get("use_cpu"):
-        chosen = _gpu_defaults(given)
-        values.update(chosen)
-        return chosen
-    return {}
-
-
-def _gpu_defaults(given: set[str]) -> dict[str, Any]:
-    """What a modern GPU does best, for each flag the user did not set."""
-    chosen: dict[str, Any] = {}
-    if not given & {"bf16", "fp16"}:
-        chosen["bf16" if torch.cuda.is_bf16_supported() else "fp16"] = True
-    if "tf32" not in given and torch.cuda.get_device_capability()[0] >= 8:
-        chosen["tf32"] = True
-    if "optim" not in given:
-        chosen["optim"] = "adamw_torch_fused"
-    if "dataloader_num_workers" not in given:
-        chosen["dataloader_num_workers"] = 2
+    chosen = training_defaults(given, values)
+    chosen.update(fast_path_choices(values, given))
+    if not values.get("do_train"):  # scoring runs in --scoring_precision, whatever --bf16 says
+        for key in ("bf16", "fp16", "use_cpu"):
+            chosen.pop(key, None)
+    values.update(chosen)
     return chosen
 
 

@@ -62,12 +62,12 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
     record = RunRecord(
         training_args.output_dir, "run_eval.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
         tagset, groups.values(), enabled=training_args.process_index == 0,
-        hardware_choices=getattr(training_args, "hardware_choices", None),
+        hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
     )
 
     set_seed(training_args.seed)
     model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
-    trainer = make_trainer(model, training_args, data_args, model_side.tokenizer)
+    trainer = make_trainer(model, training_args, data_args, model_side.tokenizer, scoring_precision=model_args.scoring_precision)
     results: dict = {"model": model_side.name}
     for prefix, group in groups.items():
         metrics = evaluate_group(trainer, group, prefix, training_args.output_dir, data_args.eval_data_type)
@@ -78,3 +78,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         write_results_table(training_args.output_dir, results)
         record.finish(results)
     return results
+
+
+if __name__ == "__main__":
+    main()

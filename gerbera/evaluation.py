@@ -62,6 +62,7 @@ def evaluate_group(trainer, group: SplitGroup, prefix: str, output_dir: str, dat
         metrics[f"{prefix}_metrics_skipped"] = "no gold tags"
     if data_type:
         metrics[f"{prefix}_data_type"] = data_type
+    metrics[f"{prefix}_scoring_precision"] = trainer.scoring_precision
     metrics[f"{prefix}_datasets"] = "+".join(split.dataset for split in group.splits)
     metrics[f"{prefix}_sentences"] = group.num_sentences
     metrics[f"{prefix}_words"] = sum(scorer.sentence_lengths)

@@ -324,8 +324,8 @@ def run(model_args, args: PredictArguments) -> dict:
     finally:
         if bars_were_on:
             hf_logging.enable_progress_bar()
-    logger.info("Tagging %d documents (%s) with %s on %s, tags: %s", len(documents), input_format, tagger.name,
-                tagger.device, ", ".join(tagger.tagset.labels))
+    logger.info("Tagging %d documents (%s) with %s on %s in %s, tags: %s", len(documents), input_format, tagger.name,
+                tagger.device, tagger.precision, ", ".join(tagger.tagset.labels))
 
     from tqdm.auto import tqdm
 
@@ -357,6 +357,7 @@ def run(model_args, args: PredictArguments) -> dict:
         "input_format": input_format,
         "output": args.output,
         "output_format": output_format,
+        "scoring_precision": tagger.precision,
         **totals,
         "seconds": round(seconds, 3),
         "documents_per_second": round(totals["documents"] / seconds, 2) if seconds else None,

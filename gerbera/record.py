@@ -110,7 +110,7 @@ class RunRecord:
     """``run_record.json``: written at the start, completed at the end of a run."""
 
     def __init__(self, output_dir: str, script: str, arguments: dict, tagset, groups, enabled: bool = True,
-                 hardware_choices: dict | None = None):
+                 hardware_choices: dict | None = None, world_size: int = 1):
         self.path = Path(output_dir) / "run_record.json"
         self.enabled = enabled
         self.started = time.time()
@@ -122,6 +122,7 @@ class RunRecord:
             "arguments": arguments,
             "seed": arguments.get("seed"),
             "hardware_choices": hardware_choices or {},
+            "world_size": world_size,  # processes (torchrun, accelerate)
             "environment": environment(),
             "tag_set": tagset.labels,
             "data_files": describe_files(groups),
@@ -133,6 +134,13 @@ class RunRecord:
         self.data["wall_time_s"] = round(time.time() - self.started, 2)
         self.data["results"] = results
         self.data.update(extra or {})
+        self._write()
+
+    def interrupt(self, reason: str, checkpoint: str) -> None:
+        """A run stopped early that the same command resumes (`gerbera.preemption`)."""
+        self.data["status"] = "interrupted"
+        self.data["interrupted"] = {"reason": reason, "checkpoint": checkpoint,
+                                    "wall_time_s": round(time.time() - self.started, 2)}
         self._write()
 
     def _write(self) -> None:

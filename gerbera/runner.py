@@ -12,12 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
+import torch
 import transformers
 from transformers import DataCollatorForTokenClassification
 
+from .acceleration import describe as describe_fast_path
+from .batching import BucketPaddingCollator, length_buckets, parse_length_buckets
 from .data import default_cache_dir
 from .errors import GerberaError
 from .features import WordEncoder
+from .hardware import describe_choices
+from .preemption import PreemptionCallback
 from .domain_model import HEAD_CONFIG_KEY
 from .legacy import WORD_TOKENIZATION_CONFIG_KEY
 from .modeling import (
@@ -59,15 +64,24 @@ def setup_logging(training_args) -> None:
     transformers.utils.logging.enable_propagation()
     chosen = getattr(training_args, "hardware_choices", None)
     if chosen:
-        logger.info("On this GPU the toolkit chose %s; give any of these flags to choose otherwise",
-                    " ".join(f"--{key} {value}" for key, value in chosen.items()))
+        logger.info(describe_choices(chosen, on_gpu=not training_args.use_cpu and torch.cuda.is_available()))
 
 
-def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint: str | None, training: bool) -> str | None:
-    """The checkpoint to resume from, if any; refuse a non-empty output dir without --overwrite_output_dir."""
+def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint: str | None, training: bool,
+                       arguments: dict | None = None) -> str | None:
+    """The checkpoint to resume from, if any; refuse a non-empty output dir without --overwrite_output_dir.
+
+    A run interrupted by a preemption signal (`gerbera.preemption`) is resumed by the same command,
+    even one with --overwrite_output_dir: its record holds the same ``arguments``."""
     path = Path(output_dir)
-    if resume_from_checkpoint or not path.is_dir() or not any(path.iterdir()) or overwrite:
+    if resume_from_checkpoint or not path.is_dir() or not any(path.iterdir()):
         return resume_from_checkpoint
+    if overwrite:
+        last = last_complete_checkpoint(output_dir) if training and _interrupted_run_of(path, arguments) else None
+        if last is not None:
+            logger.info("Resuming the interrupted run in --output_dir from %s (same command; remove the folder to "
+                        "start afresh)", last)
+        return last
     last = last_complete_checkpoint(output_dir) if training else None
     if last is not None:
         logger.info("Resuming from the last checkpoint found in --output_dir: %s", last)
@@ -80,14 +94,23 @@ def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint:
     )
 
 
-def _unfinished_run_without_checkpoint(path: Path) -> bool:
-    record = path / "run_record.json"
-    if not record.is_file():
-        return False
+def _recorded_run(path: Path) -> dict:
     try:
-        return json.loads(record.read_text(encoding="utf-8")).get("status") == "running"
+        return json.loads((path / "run_record.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return {}
+
+
+def _unfinished_run_without_checkpoint(path: Path) -> bool:
+    return _recorded_run(path).get("status") in ("running", "interrupted")
+
+
+def _interrupted_run_of(path: Path, arguments: dict | None) -> bool:
+    """The folder's run was interrupted by a signal and had exactly these (resolved) arguments."""
+    record = _recorded_run(path)
+    if arguments is None or record.get("status") != "interrupted":
         return False
+    return record.get("arguments") == json.loads(json.dumps(arguments))
 
 
 def last_complete_checkpoint(output_dir: str) -> str | None:
@@ -182,13 +205,26 @@ def features_cache_dir(data_args) -> str:
     return data_args.features_cache_dir or str(default_cache_dir())
 
 
-def make_trainer(model, training_args, data_args, tokenizer, train_dataset=None, eval_dataset=None, compute_metrics=None):
+def fast_path_buckets(data_args) -> list[int]:
+    """The padded widths of the fast path: one (max_seq_length) with --pad_to_max_length."""
     if data_args.pad_to_max_length:
+        return [data_args.max_seq_length]
+    if getattr(data_args, "length_buckets", None):
+        return parse_length_buckets(data_args.length_buckets, data_args.max_seq_length)
+    return length_buckets(data_args.max_seq_length)
+
+
+def make_trainer(model, training_args, data_args, tokenizer, train_dataset=None, eval_dataset=None, compute_metrics=None,
+                 scoring_precision: str = "fp32"):
+    fast_path = bool(getattr(data_args, "fast_path", False))
+    if fast_path:
+        collator = BucketPaddingCollator(tokenizer, fast_path_buckets(data_args))
+    elif data_args.pad_to_max_length:
         collator = DataCollatorForTokenClassification(tokenizer, padding="max_length", max_length=data_args.max_seq_length)
     else:
         multiple = 8 if (training_args.fp16 or training_args.bf16) else None
         collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=multiple)
-    return GerberaTrainer(
+    trainer = GerberaTrainer(
         model=model,
         args=training_args,
         train_dataset=train_dataset,
@@ -198,3 +234,13 @@ def make_trainer(model, training_args, data_args, tokenizer, train_dataset=None,
         compute_metrics=compute_metrics,
         preprocess_logits_for_metrics=argmax_logits,
     )
+    trainer.scoring_precision = scoring_precision
+    if fast_path:
+        trainer.fast_path = True
+        trainer.nonfinite_check_on_device = not training_args.logging_nan_inf_filter and (
+            getattr(training_args, "hardware_choices", {}).get("logging_nan_inf_filter") is False
+        )
+        logger.info(describe_fast_path(training_args, collator.buckets))
+    if train_dataset is not None:
+        trainer.add_callback(PreemptionCallback())
+    return trainer

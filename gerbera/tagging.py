@@ -36,6 +36,7 @@ from seqeval.metrics.sequence_labeling import get_entities
 from transformers.data.data_collator import pad_without_fast_tokenizer_warning
 
 from .errors import GerberaError
+from .hardware import scoring_precision
 from .predictions import word_level_ids
 from .text_segmentation import Sentence, Token, segment
 
@@ -165,6 +166,7 @@ class Tagger:
         batch_size: int = 32,
         device: str | torch.device | None = None,
         entity_type: str = DEFAULT_ENTITY_TYPE,
+        precision: str = "fp32",
     ):
         if batch_size < 1:
             raise GerberaError(f"--batch_size {batch_size}: must be at least 1")
@@ -177,6 +179,7 @@ class Tagger:
         self.labels = np.asarray(tagset.labels, dtype=object)
         self.batch_size = batch_size
         self.entity_type = entity_type
+        self.precision = precision  # gerbera.hardware.scoring_precision
         self.name = getattr(getattr(model, "config", None), "_name_or_path", None)
         # A long sentence is tokenized whole before it is cut into windows: the tokenizer's
         # "sequence length is longer than the specified maximum" warning does not apply.
@@ -214,7 +217,7 @@ class Tagger:
         encoder = side.encoder(max_seq_length)
         model = load_model(side.name, side.config, side.trained_tagset, model_args.trust_remote_code, model_args.cache_dir)
         device = choose_device(device)
-        tagger = cls(model, encoder, side.trained_tagset, batch_size, device, entity_type)
+        tagger = cls(model, encoder, side.trained_tagset, batch_size, device, entity_type, model_args.scoring_precision)
         tagger.name = side.name
         return tagger
 
@@ -230,7 +233,8 @@ class Tagger:
         inputs = {"input_ids": padded["input_ids"].to(self.device), "attention_mask": padded["attention_mask"].to(self.device)}
         if with_token_type_ids:
             inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
-        output = self.model(**inputs)
+        with scoring_precision(self.model, self.precision, self.device):
+            output = self.model(**inputs)
         logits = output.logits if hasattr(output, "logits") else output[0]
         logits = logits.float()
         ids = logits.argmax(dim=-1)  # on the logits, as run_eval.py does

@@ -17,6 +17,7 @@ from .inspection import log_summary
 from .mixing import parse_training_list, sample_split
 from .modeling import choose_tagset, load_model
 from .outputs import write_json
+from .preemption import PreemptionCallback, Preempted
 from .record import RunRecord, plot_training_curves, resolved_arguments, write_model_card, write_results_table
 from .runner import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
 from .tags import TagSet
@@ -32,7 +33,10 @@ DESCRIPTION = (
 def main(argv=None) -> dict:
     with user_errors():
         model_args, data_args, legacy_args, training_args = parse_arguments(argv, DESCRIPTION)
-        return run(model_args, data_args, legacy_args, training_args)
+        try:
+            return run(model_args, data_args, legacy_args, training_args)
+        except Preempted as stop:
+            raise SystemExit(stop.exit_code) from None
 
 
 def run(model_args, data_args, legacy_args, training_args) -> dict:
@@ -43,8 +47,10 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         raise GerberaError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
     if (training_args.do_eval or training_args.do_predict) and not eval_names:
         raise GerberaError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
+    arguments = resolved_arguments(model_args, data_args, legacy_args, training_args)
     resume = prepare_output_dir(
-        training_args.output_dir, legacy_args.overwrite_output_dir, training_args.resume_from_checkpoint, training_args.do_train
+        training_args.output_dir, legacy_args.overwrite_output_dir, training_args.resume_from_checkpoint,
+        training_args.do_train, arguments,
     )
 
     model_side = ModelSide.load(model_args, data_args.max_seq_length)
@@ -77,9 +83,9 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         if group is not None:
             log_summary(group, encoder)
     record = RunRecord(
-        training_args.output_dir, "run_ner.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
+        training_args.output_dir, "run_ner.py", arguments,
         tagset, groups, enabled=training_args.process_index == 0,
-        hardware_choices=getattr(training_args, "hardware_choices", None),
+        hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
     )
 
     set_seed(training_args.seed)
@@ -89,11 +95,13 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         train_dataset=train_group.features if train_group else None,
         eval_dataset=devel_group.features if evaluate_while_training else None,
         compute_metrics=GroupScorer(devel_group) if devel_group else None,
+        scoring_precision=model_args.scoring_precision,
     )
 
     results: dict = {}
     if training_args.do_train:
         train_result = trainer.train(resume_from_checkpoint=resume)
+        stop_if_preempted(trainer, record)
         trainer.save_model()  # model, config (with id2label) and tokenizer, as safetensors
         if trainer.is_world_process_zero():
             tagset.save(Path(training_args.output_dir) / "labels.txt")
@@ -120,6 +128,19 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
     return results
 
 
+def stop_if_preempted(trainer, record: RunRecord) -> None:
+    """After a preemption signal (`gerbera.preemption`): record the run as interrupted and raise."""
+    callback = trainer.callback_handler.pop_callback(PreemptionCallback)
+    if callback is None or callback.stopped is None:
+        return
+    step = trainer.state.global_step
+    checkpoint = str(Path(trainer.args.output_dir) / f"checkpoint-{step}")
+    stop = Preempted(callback.stopped, step, checkpoint)
+    record.interrupt(str(stop), checkpoint)
+    logger.warning("Training %s; checkpoint %s. Run the same command to resume.", stop, checkpoint)
+    raise stop
+
+
 def read_training_splits(data_args, train_specs, training_args):
     """The train files of --data_list, each sampled by its fraction (``A+B:0.25``)."""
     seed = data_order_seed(training_args)
@@ -139,3 +160,7 @@ def add_domain_ids(group: SplitGroup, general_datasets: list[str]) -> None:
 
 def _scores_only(results: dict, prefix: str) -> dict:
     return {k: v for k, v in results.items() if k.startswith(prefix + "_") and isinstance(v, (int, float))}
+
+
+if __name__ == "__main__":
+    main()

@@ -23,10 +23,12 @@ import os
 import pyarrow.compute
 import torch
 from torch.utils.data import Sampler, SequentialSampler
-from transformers import Trainer
+from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import get_length_grouped_indices
 
+from .acceleration import FastPathTrainerMixin
 from .arguments import data_order_seed
+from .hardware import scoring_precision
 
 
 class ShuffledLengthGroupedSampler(Sampler):
@@ -61,6 +63,21 @@ class ShuffledLengthGroupedSampler(Sampler):
         return iter([index for b in order for index in batches[b]])
 
 
+class SamplerEpochCallback(TrainerCallback):
+    """Tells the length-grouped sampler which epoch begins. The Trainer's own ``set_epoch`` call
+    does not reach it through every wrapper: resumed in the middle of an epoch on several processes,
+    the data loader's sampler is ``SkipBatchSampler(BatchSamplerShard(BatchSampler(sampler)))``, and
+    the sampler would replay epoch 0's order."""
+
+    def __init__(self):
+        self.sampler: ShuffledLengthGroupedSampler | None = None
+
+    def on_epoch_begin(self, args, state, control, **kwargs):
+        if self.sampler is not None:
+            # state.epoch is the epoch index plus the fraction done: 1.5 when resumed half-way into epoch 1
+            self.sampler.set_epoch(int(state.epoch))
+
+
 def tagged_tokens_per_row(dataset) -> float:
     """The mean number of tokens with a label (not -100) in a row of ``dataset``: with the
     standard word tokenization, the words of a window. Reads the labels column only, in chunks."""
@@ -73,7 +90,7 @@ def tagged_tokens_per_row(dataset) -> float:
     return tagged / rows if tagged else 1.0
 
 
-class GerberaTrainer(Trainer):
+class GerberaTrainer(FastPathTrainerMixin, Trainer):
     """The loss of a training batch is the summed cross-entropy of its tagged tokens divided by the
     number of tagged tokens a batch holds *on average* (a constant of the training set), not by
     the number in this batch. Every tagged token then weighs the same whatever batch it lands in,
@@ -90,6 +107,7 @@ class GerberaTrainer(Trainer):
     smoothing, a ``compute_loss_func`` or other label names, the stock loss is used."""
 
     batch_mean_loss = False
+    scoring_precision = "fp32"  # evaluation's precision (gerbera.hardware.scoring_precision)
 
     @property
     def owns_loss(self) -> bool:
@@ -122,6 +140,12 @@ class GerberaTrainer(Trainer):
             outputs = (loss, *outputs)
         return (loss, outputs) if return_outputs else loss
 
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        """Evaluation runs in ``scoring_precision`` (fp32 without TF32 by default), whatever
+        precision training uses."""
+        with scoring_precision(model, self.scoring_precision, self.args.device):
+            return super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
+
     def expected_tagged_tokens_per_batch(self) -> float:
         """Tagged tokens per row of the training set x rows per micro-batch (as the data loader
         cuts them: ``--auto_find_batch_size`` may have lowered it) x accumulation steps."""
@@ -142,11 +166,17 @@ class GerberaTrainer(Trainer):
     def _get_train_sampler(self, train_dataset=None):
         dataset = self.train_dataset
         if self.args.train_sampling_strategy == "group_by_length" and "length" in dataset.column_names:
-            return ShuffledLengthGroupedSampler(
+            sampler = ShuffledLengthGroupedSampler(
                 list(dataset["length"]),
                 self.args.train_batch_size * self.args.gradient_accumulation_steps,
                 data_order_seed(self.args),
             )
+            epochs = next((c for c in self.callback_handler.callbacks if isinstance(c, SamplerEpochCallback)), None)
+            if epochs is None:
+                epochs = SamplerEpochCallback()
+                self.add_callback(epochs)
+            epochs.sampler = sampler
+            return sampler
         return super()._get_train_sampler(train_dataset)
 
     def _get_eval_sampler(self, eval_dataset):

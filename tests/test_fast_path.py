@@ -55,7 +55,8 @@ def test_static_padding_gives_the_same_predictions(trained, tmp_path):
 
 
 def batch_widths(model, data, output_dir, *extra):
-    """Widths of the training and evaluation batches that run_ner.py's Trainer would compute."""
+    """(width, longest real row) of each training and evaluation batch that run_ner.py's Trainer
+    would compute, the multiple mixed precision pads widths to, and the real tokens of the data."""
     model_args, data_args, _, training_args = parse_arguments(
         ["--model_name_or_path", str(model), "--data_dir", str(data), "--data_list", "mixed",
          "--output_dir", str(output_dir), "--max_seq_length", MAX_LEN, "--per_device_train_batch_size", "2",
@@ -65,17 +66,28 @@ def batch_widths(model, data, output_dir, *extra):
     group.map_tags()
     features = group.build_features(side.encoder(data_args.max_seq_length), str(output_dir / "cache"))
     trainer = make_trainer(AutoModelForTokenClassification.from_pretrained(model), training_args, data_args, side.tokenizer, train_dataset=features)
-    train = [batch["input_ids"].shape[1] for batch in trainer.get_train_dataloader()]
-    evaluation = [batch["input_ids"].shape[1] for batch in trainer.get_eval_dataloader(features)]
-    return train, evaluation, sum(len(row) for row in features["input_ids"])
+
+    def shapes(loader):
+        return [(batch["input_ids"].shape[1], int(batch["attention_mask"].sum(dim=1).max())) for batch in loader]
+
+    multiple = 8 if training_args.bf16 or training_args.fp16 else 1  # tensor-core friendly widths
+    return (shapes(trainer.get_train_dataloader()), shapes(trainer.get_eval_dataloader(features)), multiple,
+            sum(len(row) for row in features["input_ids"]))
 
 
 def test_padding_of_each_path(trained, tmp_path):
+    """Static: every batch MAX_LEN wide. Default: each batch as wide as its longest row, rounded up
+    to the multiple mixed precision asks for (8 under bf16/fp16, the default on GPUs and bf16 CPUs)."""
     data, model = trained
-    train, evaluation, real_tokens = batch_widths(model, data, tmp_path / "static", "--pad_to_max_length")
-    assert set(train) == set(evaluation) == {int(MAX_LEN)}
-    train, evaluation, _ = batch_widths(model, data, tmp_path / "fast")
-    assert len(set(train)) > 1 and max(train) <= int(MAX_LEN)
+    train, evaluation, _, real_tokens = batch_widths(model, data, tmp_path / "static", "--pad_to_max_length")
+    assert {width for width, _ in train + evaluation} == {int(MAX_LEN)}
+    for precision in (["--bf16", "false"], ["--bf16", "true", "--use_cpu", "true"]):
+        train, evaluation, multiple, _ = batch_widths(model, data, tmp_path / precision[1], "--fast_path", "false", *precision)
+        assert multiple == (8 if precision[1] == "true" else 1)
+        for width, longest in train + evaluation:
+            assert width == min(-(-longest // multiple) * multiple, int(MAX_LEN)), (width, longest, multiple)
+        assert len({width for width, _ in train}) > 1
+        assert sum(width * 2 for width, _ in train) >= real_tokens
     # length-grouped batches of 2 compute far fewer tokens than rows padded to MAX_LEN
-    assert sum(width * 2 for width in train) < 0.8 * int(MAX_LEN) * len(train) * 2
-    assert sum(width * 2 for width in train) >= real_tokens
+    train, _, _, _ = batch_widths(model, data, tmp_path / "fp32", "--fast_path", "false", "--bf16", "false")
+    assert sum(width * 2 for width, _ in train) < 0.8 * int(MAX_LEN) * len(train) * 2
