@@ -69,7 +69,8 @@ def fast_path_choices(values: dict[str, Any], given: set[str]) -> dict[str, Any]
     elif not requested:
         return chosen
     accumulating = int(values.get("gradient_accumulation_steps") or 1) > 1
-    if values.get("do_train") and not given & COMPILE_FLAGS and not (on_gpu and accumulating):
+    several = _several_processes(values)  # CUDA graphs with DDP, DeepSpeed or FSDP: not tried
+    if values.get("do_train") and not given & COMPILE_FLAGS and not (on_gpu and accumulating) and not several:
         chosen["torch_compile"] = True
         chosen["torch_compile_backend"] = FAST_PATH_BACKEND if on_gpu else "inductor"
     if "logging_nan_inf_filter" not in given:
@@ -121,10 +122,10 @@ class FastPathTrainerMixin:
 
     def training_step(self, model, inputs, num_items_in_batch=None):
         loss = super().training_step(model, inputs, num_items_in_batch)
-        if self.nonfinite_check_on_device:
+        if self.nonfinite_check_on_device and getattr(self, "_tr_loss", None) is not None:
             # The stock logging_nan_inf_filter, without waiting for the GPU: a non-finite loss is
             # logged as the mean of the losses since the last log.
-            since_logged = 1 + self.state.global_step - self._globalstep_last_logged
+            since_logged = 1 + self.state.global_step - getattr(self, "_globalstep_last_logged", self.state.global_step)
             loss = torch.where(torch.isfinite(loss), loss, self._tr_loss / since_logged)
         return loss
 

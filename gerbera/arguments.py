@@ -162,9 +162,11 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
         raise GerberaError(f"{argv[0]}: cannot read the arguments file ({error})") from None
     defaults = vars(parser.parse_args([]))
     is_record = isinstance(from_file.get("arguments"), dict) and "environment" in from_file  # a run_record.json
+    recorded_given = None
     if is_record:
         # what the recording machine's hardware chose is chosen anew for this machine
         automatic = from_file.get("hardware_choices") or {}
+        recorded_given = from_file.get("given_flags")
         from_file = {k: v for k, v in from_file["arguments"].items() if k not in automatic}
     unknown = sorted(set(from_file) - set(defaults))
     if unknown:
@@ -172,8 +174,12 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
     overrides = vars(parser.parse_args(list(argv[1:])))
     given_after = _given_on_command_line(parser, argv[1:])
     values = {**defaults, **from_file, **{k: overrides[k] for k in given_after}}
-    # a record holds every flag; those at their defaults were not the user's choice
-    chosen_in_file = {k for k, v in from_file.items() if v != defaults[k]} if is_record else set(from_file)
+    if not is_record:
+        chosen_in_file = set(from_file)
+    elif recorded_given is not None:  # the flags the recorded run's user gave
+        chosen_in_file = set(recorded_given) & set(from_file)
+    else:  # an older record holds every flag: those at their defaults were not the user's choice
+        chosen_in_file = {k for k, v in from_file.items() if v != defaults[k]}
     return values, chosen_in_file | given_after
 
 
@@ -231,4 +237,5 @@ def parse_arguments(argv: Sequence[str] | None, description: str):
         except (ValueError, TypeError) as error:
             raise GerberaError(f"invalid arguments: {error}") from None
     result[-1].hardware_choices = hardware_choices  # logged, and recorded apart from the user's flags
+    result[-1].given_flags = sorted(given)  # recorded: a replay tells the user's choices from defaults
     return tuple(result)

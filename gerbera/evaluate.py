@@ -63,6 +63,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         training_args.output_dir, "run_eval.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
         tagset, groups.values(), enabled=training_args.process_index == 0,
         hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
+        given_flags=getattr(training_args, "given_flags", None),
     )
 
     set_seed(training_args.seed)

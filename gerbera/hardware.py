@@ -69,7 +69,7 @@ def _gpu_training_defaults(given: set[str]) -> dict[str, Any]:
     native_bf16 = gpu_has_native_bf16()
     if not given & {"bf16", "fp16"}:
         chosen["bf16" if native_bf16 else "fp16"] = True
-    if "tf32" not in given and native_bf16:  # TF32 came with the same generation (Ampere)
+    if "tf32" not in given and native_bf16 and torch.version.cuda:  # TF32: NVIDIA from Ampere on (not ROCm)
         chosen["tf32"] = True
     if "optim" not in given:
         chosen["optim"] = "adamw_torch_fused"

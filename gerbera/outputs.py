@@ -31,6 +31,15 @@ def atomic_open(path: str | os.PathLike) -> Iterator[TextIO]:
 
 
 def _umask() -> int:
+    """The process's umask, read from /proc where it is shown (setting it to read it would race
+    with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -14,6 +14,7 @@ same step (a GPU collective would make every step wait for the GPU).
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -24,6 +25,24 @@ from transformers import TrainerCallback
 logger = logging.getLogger("gerbera")
 
 PREEMPTION_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+
+
+def _ignore_preemption_signals(worker_id: int, then=None) -> None:
+    for signum in PREEMPTION_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if then is not None:
+        then(worker_id)
+
+
+def shield_workers(loader) -> None:
+    """Data-loader worker processes ignore the preemption signals. torchrun and SLURM signal the
+    whole process group: a worker would die on SIGTERM, and the main process would then fail in
+    the middle of a step instead of saving. The workers still end with the main process."""
+    for candidate in (loader, getattr(loader, "base_dataloader", None)):
+        if getattr(candidate, "num_workers", 0) > 0:
+            inner = candidate.worker_init_fn
+            if getattr(inner, "func", None) is not _ignore_preemption_signals:
+                candidate.worker_init_fn = functools.partial(_ignore_preemption_signals, then=inner)
 
 
 class Preempted(Exception):
@@ -50,16 +69,16 @@ class PreemptionCallback(TrainerCallback):
             self.received = signum
 
     def on_train_begin(self, args, state, control, **kwargs):
-        if threading.current_thread() is threading.main_thread():  # signal handlers live there only
-            for signum in PREEMPTION_SIGNALS:
+        # (called again, without on_train_end, when --auto_find_batch_size retries: set up once)
+        if not self._previous_handlers and threading.current_thread() is threading.main_thread():
+            for signum in PREEMPTION_SIGNALS:  # signal handlers live in the main thread only
                 self._previous_handlers[signum] = signal.signal(signum, self._catch)
-        if args.world_size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
+        distributed = args.world_size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized()
+        if distributed and not self._distributed:
             backend = torch.distributed.get_backend()
             # every process creates the group, at the same point
             self._group = None if backend == "gloo" else torch.distributed.new_group(backend="gloo")
-            self._distributed = True
-        else:
-            self._distributed = False
+        self._distributed = distributed
 
     def _signal_on_any_process(self) -> int | None:
         if not self._distributed:
@@ -89,6 +108,9 @@ class PreemptionCallback(TrainerCallback):
         return control
 
     def on_train_end(self, args, state, control, **kwargs):
+        # a signal caught after the last step's end (final evaluation, best-model loading) still counts
+        if self.stopped is None:
+            self.stopped = self._signal_on_any_process()
         for signum, handler in self._previous_handlers.items():
             signal.signal(signum, handler)
         self._previous_handlers.clear()

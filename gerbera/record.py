@@ -110,7 +110,7 @@ class RunRecord:
     """``run_record.json``: written at the start, completed at the end of a run."""
 
     def __init__(self, output_dir: str, script: str, arguments: dict, tagset, groups, enabled: bool = True,
-                 hardware_choices: dict | None = None, world_size: int = 1):
+                 hardware_choices: dict | None = None, world_size: int = 1, given_flags: list | None = None):
         self.path = Path(output_dir) / "run_record.json"
         self.enabled = enabled
         self.started = time.time()
@@ -121,6 +121,7 @@ class RunRecord:
             "status": "running",
             "arguments": arguments,
             "seed": arguments.get("seed"),
+            "given_flags": given_flags or [],  # the flags the user gave (the rest are defaults)
             "hardware_choices": hardware_choices or {},
             "world_size": world_size,  # processes (torchrun, accelerate)
             "environment": environment(),

@@ -77,7 +77,7 @@ def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint:
     if resume_from_checkpoint or not path.is_dir() or not any(path.iterdir()):
         return resume_from_checkpoint
     if overwrite:
-        last = last_complete_checkpoint(output_dir) if training and _interrupted_run_of(path, arguments) else None
+        last = _checkpoint_of_interrupted_run(path, arguments) if training else None
         if last is not None:
             logger.info("Resuming the interrupted run in --output_dir from %s (same command; remove the folder to "
                         "start afresh)", last)
@@ -105,12 +105,17 @@ def _unfinished_run_without_checkpoint(path: Path) -> bool:
     return _recorded_run(path).get("status") in ("running", "interrupted")
 
 
-def _interrupted_run_of(path: Path, arguments: dict | None) -> bool:
-    """The folder's run was interrupted by a signal and had exactly these (resolved) arguments."""
+def _checkpoint_of_interrupted_run(path: Path, arguments: dict | None) -> str | None:
+    """The checkpoint the folder's run saved when a signal interrupted it, if that run had exactly
+    these (resolved) arguments and the checkpoint is complete (not whatever older run's checkpoint
+    numbers higher)."""
     record = _recorded_run(path)
     if arguments is None or record.get("status") != "interrupted":
-        return False
-    return record.get("arguments") == json.loads(json.dumps(arguments))
+        return None
+    if record.get("arguments") != json.loads(json.dumps(arguments)):
+        return None
+    checkpoint = (record.get("interrupted") or {}).get("checkpoint")
+    return checkpoint if checkpoint and _whole_json(Path(checkpoint) / "trainer_state.json") else None
 
 
 def last_complete_checkpoint(output_dir: str) -> str | None:

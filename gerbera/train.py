@@ -86,6 +86,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         training_args.output_dir, "run_ner.py", arguments,
         tagset, groups, enabled=training_args.process_index == 0,
         hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
+        given_flags=getattr(training_args, "given_flags", None),
     )
 
     set_seed(training_args.seed)
@@ -134,10 +135,13 @@ def stop_if_preempted(trainer, record: RunRecord) -> None:
     if callback is None or callback.stopped is None:
         return
     step = trainer.state.global_step
-    checkpoint = str(Path(trainer.args.output_dir) / f"checkpoint-{step}")
-    stop = Preempted(callback.stopped, step, checkpoint)
-    record.interrupt(str(stop), checkpoint)
+    checkpoint = Path(trainer.args.output_dir) / f"checkpoint-{step}"
+    if not (checkpoint / "trainer_state.json").is_file():  # the signal came after the last step
+        trainer._save_checkpoint(trainer.model_wrapped, trial=None)
+    stop = Preempted(callback.stopped, step, str(checkpoint))
+    record.interrupt(str(stop), str(checkpoint))
     logger.warning("Training %s; checkpoint %s. Run the same command to resume.", stop, checkpoint)
+    trainer.accelerator.wait_for_everyone()  # no process exits (and so ends the others) before the record is written
     raise stop
 
 

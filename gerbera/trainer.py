@@ -29,6 +29,7 @@ from transformers.trainer_pt_utils import get_length_grouped_indices
 from .acceleration import FastPathTrainerMixin
 from .arguments import data_order_seed
 from .hardware import scoring_precision
+from .preemption import shield_workers
 
 
 class ShuffledLengthGroupedSampler(Sampler):
@@ -162,6 +163,11 @@ class GerberaTrainer(FastPathTrainerMixin, Trainer):
             os.remove(pickled)
             with open(os.path.join(output_dir, "training_args.json"), "w", encoding="utf-8") as handle:
                 handle.write(self.args.to_json_string())
+
+    def get_train_dataloader(self):
+        loader = super().get_train_dataloader()
+        shield_workers(loader)  # gerbera.preemption: a preemption signal must not kill the workers
+        return loader
 
     def _get_train_sampler(self, train_dataset=None):
         dataset = self.train_dataset

@@ -149,7 +149,8 @@ def test_fast_path_choices(monkeypatch):
     assert fast_path_choices({**training, "fsdp": "full_shard"}, set()) == {}
     monkeypatch.setenv("WORLD_SIZE", "2")
     assert fast_path_choices(dict(training), set()) == {}
-    assert fast_path_choices({**training, "fast_path": True}, {"fast_path"})["torch_compile"] is True
+    forced = fast_path_choices({**training, "fast_path": True}, {"fast_path"})  # buckets yes, CUDA graphs with DDP no
+    assert "torch_compile" not in forced and forced["logging_nan_inf_filter"] is False
     # without a GPU: off unless asked for, and then compiled with the Trainer's default backend
     monkeypatch.delenv("WORLD_SIZE")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)

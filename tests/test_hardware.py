@@ -25,6 +25,7 @@ def gpu(monkeypatch):
         monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
         monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (major, 0))
         monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)  # as torch says on a V100
+        monkeypatch.setattr(torch.version, "cuda", "12.8")
 
     return with_capability
 
@@ -45,6 +46,13 @@ def test_ampere_and_later_gpus_get_bf16_tf32_fused_adamw_and_workers(gpu):
     gpu(9)
     assert training_defaults(set(), {}) == {"bf16": True, "tf32": True, "optim": "adamw_torch_fused",
                                             "dataloader_num_workers": 2}
+
+
+def test_rocm_gpus_get_bf16_without_tf32(gpu, monkeypatch):
+    gpu(9)  # an MI300 reports compute capability 9.x; TrainingArguments refuses --tf32 without CUDA
+    monkeypatch.setattr(torch.version, "cuda", None)
+    chosen = training_defaults(set(), {})
+    assert chosen["bf16"] is True and "tf32" not in chosen
 
 
 def test_pre_ampere_gpus_get_fp16_not_emulated_bf16(gpu):
@@ -77,6 +85,20 @@ def test_cpu_with_native_bf16_trains_in_bf16_through_the_command_line(cpu, tmp_p
     assert not switched_off.bf16 and switched_off.hardware_choices == {}
     *_, scoring_only = parse_arguments([*base, "--do_eval"], "test")  # run_eval: scoring precision rules
     assert not scoring_only.bf16
+
+
+def test_replay_keeps_the_users_own_choice_even_at_a_default(cpu, tiny_bert, data_dir, tmp_path):
+    """--bf16 false (the documented opt-out, also the parser's default) given by the user stays
+    false when the run is replayed, while what the user left out is chosen anew."""
+    cpu(True)
+    run_ner.main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--data_list", "bio",
+                  "--output_dir", str(tmp_path / "first"), "--do_train", "--max_steps", "1", "--report_to", "none",
+                  "--bf16", "false"])
+    record = json.loads((tmp_path / "first" / "run_record.json").read_text())
+    assert "bf16" in record["given_flags"] and "tf32" not in record["given_flags"]
+    *_, replayed = parse_arguments([str(tmp_path / "first" / "run_record.json"), "--output_dir", str(tmp_path / "again")],
+                                   "test")
+    assert not replayed.bf16 and "bf16" not in replayed.hardware_choices
 
 
 def test_cpu_without_native_bf16_trains_in_fp32(cpu, tmp_path):

@@ -1,6 +1,7 @@
 """A cluster's preemption signal (SIGTERM, SIGUSR1) to a real training process: it finishes the step,
 saves a complete checkpoint, records the run as interrupted and exits with 128 + the signal; the
-same command resumes it and ends with the weights of an uninterrupted run."""
+same command resumes it and ends with the weights of an uninterrupted run. The signal goes to the
+whole process group, as torchrun and SLURM send it, data-loader workers included."""
 
 import json
 import os
@@ -23,7 +24,7 @@ def command(model, data_dir, out):
             "--data_list", "bio", "--labels", str(data_dir / "bio" / "labels.txt"), "--output_dir", str(out),
             "--do_train", "--max_steps", str(STEPS), "--per_device_train_batch_size", "2", "--learning_rate", "1e-3",
             "--logging_steps", "1", "--save_steps", "100000", "--seed", "5", "--full_determinism",
-            "--overwrite_output_dir", "--report_to", "none", "--disable_tqdm", "true"]
+            "--dataloader_num_workers", "2", "--overwrite_output_dir", "--report_to", "none", "--disable_tqdm", "true"]
 
 
 @pytest.fixture
@@ -32,14 +33,16 @@ def env(tmp_path):
 
 
 def interrupt(cmd, env, signum, log):
-    """Start ``cmd``, send ``signum`` once it has logged its first training step; its exit code."""
+    """Start ``cmd`` in a process group of its own, send ``signum`` to the group once it has logged
+    its first training step; its exit code and output."""
     with open(log, "w") as stderr:
-        process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                   start_new_session=True)
         seen = []
         for line in process.stdout:
             seen.append(line)
             if "'loss'" in line:
-                process.send_signal(signum)
+                os.killpg(process.pid, signum)
                 break
         seen.extend(process.stdout)
         code = process.wait(timeout=300)
