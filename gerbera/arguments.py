@@ -211,9 +211,6 @@ def _translate(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
         raise GerberaError("--output_dir is required")
     chosen = training_defaults(given, values)
     chosen.update(fast_path_choices(values, given))
-    if not values.get("do_train"):  # scoring runs in --scoring_precision, whatever --bf16 says
-        for key in ("bf16", "fp16", "use_cpu"):
-            chosen.pop(key, None)
     values.update(chosen)
     return chosen
 

@@ -16,10 +16,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpus import DOCSTART, decode_utf8
+from .corpus import DOCSTART, column_lines
 from .errors import CorpusFormatError, GerberaError
 
-_COLUMN_SEPARATOR = re.compile(r"[ \t]+")
 # seqeval's default (conlleval) mode reads these prefixes; anything else would be read silently wrong
 _TAG = re.compile(r"^(O|[BIES]|[BIES]-.+)$")
 PREDICTIONS_SUFFIX = "_predictions.txt"
@@ -74,12 +73,10 @@ def read_prediction_file(path: str | os.PathLike) -> PredictionFile:
             sentences.append(ScoredSentence(words, gold, predicted, lines, document))
             words, gold, predicted, lines = [], [], [], []
 
-    for number, line in enumerate(decode_utf8(path.read_bytes(), path).split("\n"), start=1):
-        line = line.strip(" \t\r")
-        if not line:
+    for number, columns in column_lines(path):
+        if columns is None:
             end_sentence()
             continue
-        columns = _COLUMN_SEPARATOR.split(line)
         if columns[0] == DOCSTART:
             end_sentence()
             if has_documents or sentences:
@@ -88,7 +85,7 @@ def read_prediction_file(path: str | os.PathLike) -> PredictionFile:
             continue
         if len(columns) < 3:
             raise CorpusFormatError(
-                path, number, f"'{line}': expected 'word gold predicted' (a file without gold tags cannot be compared)"
+                path, number, f"'{' '.join(columns)}': expected 'word gold predicted' (a file without gold tags cannot be compared)"
             )
         for tag in columns[-2:]:
             if not _TAG.match(tag):

@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .errors import CorpusFormatError, GerberaError
 
@@ -64,6 +65,15 @@ def decode_utf8(data: bytes, path: str | os.PathLike, error_class: type[CorpusFo
         ) from None
 
 
+def column_lines(path: Path) -> Iterator[tuple[int, list[str] | None]]:
+    """Every line of a column file: its 1-based number and its columns (split on spaces and tabs),
+    or None for a blank line. The bytes are checked to be UTF-8; line ends (LF or CRLF) and the
+    spaces around a line are dropped. ``-DOCSTART-`` lines come as any other (``columns[0]``)."""
+    for number, line in enumerate(decode_utf8(path.read_bytes(), path).split("\n"), start=1):
+        line = line.strip(" \t\r")
+        yield number, _COLUMN_SEPARATOR.split(line) if line else None
+
+
 def read_column_file(path: str | os.PathLike, require_tags: bool = True) -> list[Sentence]:
     """Read a column file into sentences, refusing anything it cannot read faithfully."""
     path = Path(path)
@@ -80,12 +90,10 @@ def read_column_file(path: str | os.PathLike, require_tags: bool = True) -> list
             sentences.append(Sentence(words, tags if has_tags else None, first_line))
             words, tags = [], []
 
-    for number, line in enumerate(decode_utf8(path.read_bytes(), path).split("\n"), start=1):
-        line = line.strip(" \t\r")
-        if not line:
+    for number, columns in column_lines(path):
+        if columns is None:
             end_sentence()
             continue
-        columns = _COLUMN_SEPARATOR.split(line)
         if columns[0] == DOCSTART:
             end_sentence()
             continue

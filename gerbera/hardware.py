@@ -51,12 +51,19 @@ def has_accelerator() -> bool:
 
 
 def training_defaults(given: set[str], values: dict[str, Any]) -> dict[str, Any]:
-    """The values chosen for this machine, for each flag not in ``given`` (``values``: all flags)."""
+    """The values chosen for this machine, for each flag not in ``given`` (``values``: all flags).
+    The training precision is chosen for training runs only: scoring runs in --scoring_precision."""
     if torch.cuda.is_available() and not values.get("use_cpu"):
-        return _gpu_training_defaults(given)
+        chosen = _gpu_training_defaults(given)
+        if not values.get("do_train"):
+            chosen.pop("bf16", None)
+            chosen.pop("fp16", None)
+        return chosen
     if has_accelerator() and not values.get("use_cpu"):
         return {}  # another kind of accelerator: its own defaults
     chosen: dict[str, Any] = {}
+    if not values.get("do_train"):
+        return chosen
     if not given & {"bf16", "fp16"} and cpu_has_native_bf16():
         chosen["bf16"] = True
     if (chosen.get("bf16") or values.get("bf16")) and "use_cpu" not in given:

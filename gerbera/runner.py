@@ -242,9 +242,8 @@ def make_trainer(model, training_args, data_args, tokenizer, train_dataset=None,
     trainer.scoring_precision = scoring_precision
     if fast_path:
         trainer.fast_path = True
-        trainer.nonfinite_check_on_device = not training_args.logging_nan_inf_filter and (
-            getattr(training_args, "hardware_choices", {}).get("logging_nan_inf_filter") is False
-        )
+        # the fast path itself turned the stock check off (a user's --logging_nan_inf_filter false stays off)
+        trainer.nonfinite_check_on_device = getattr(training_args, "hardware_choices", {}).get("logging_nan_inf_filter") is False
         logger.info(describe_fast_path(training_args, collator.buckets))
     if train_dataset is not None:
         trainer.add_callback(PreemptionCallback())

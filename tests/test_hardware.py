@@ -44,20 +44,20 @@ def cpu(monkeypatch):
 
 def test_ampere_and_later_gpus_get_bf16_tf32_fused_adamw_and_workers(gpu):
     gpu(9)
-    assert training_defaults(set(), {}) == {"bf16": True, "tf32": True, "optim": "adamw_torch_fused",
+    assert training_defaults(set(), {"do_train": True}) == {"bf16": True, "tf32": True, "optim": "adamw_torch_fused",
                                             "dataloader_num_workers": 2}
 
 
 def test_rocm_gpus_get_bf16_without_tf32(gpu, monkeypatch):
     gpu(9)  # an MI300 reports compute capability 9.x; TrainingArguments refuses --tf32 without CUDA
     monkeypatch.setattr(torch.version, "cuda", None)
-    chosen = training_defaults(set(), {})
+    chosen = training_defaults(set(), {"do_train": True})
     assert chosen["bf16"] is True and "tf32" not in chosen
 
 
 def test_pre_ampere_gpus_get_fp16_not_emulated_bf16(gpu):
     gpu(7)  # V100: torch.cuda.is_bf16_supported() says True (emulation), but bf16 would be slow
-    chosen = training_defaults(set(), {})
+    chosen = training_defaults(set(), {"do_train": True})
     assert chosen["fp16"] is True and "bf16" not in chosen and "tf32" not in chosen
 
 
@@ -70,7 +70,7 @@ def test_pre_ampere_gpus_get_fp16_not_emulated_bf16(gpu):
 ])
 def test_each_gpu_default_yields_to_the_users_flag(gpu, given, values, absent):
     gpu(9)
-    chosen = training_defaults(given, values)
+    chosen = training_defaults(given, {**values, "do_train": True})
     assert not absent & set(chosen)
     assert len(chosen) == 4 - len(absent & {"tf32", "optim", "dataloader_num_workers"}) - bool(absent & {"bf16"})
 

@@ -98,7 +98,7 @@ def test_replayed_record_chooses_the_hardware_defaults_anew(tiny_bert, data_dir,
     train(tiny_bert, data_dir, tmp_path / "first")
     path = tmp_path / "first" / "run_record.json"
     record = json.loads(path.read_text())
-    here = training_defaults(set(), {})
+    here = training_defaults(set(), {"do_train": True})
     assert record["hardware_choices"] == here  # what this machine chose is recorded apart
     assert not any(key.endswith("_token") for key in record["arguments"])  # no masked secrets to replay
     elsewhere = {"fp16": True, "bf16": False, "tf32": False, "optim": "adamw_torch_fused", "dataloader_num_workers": 2}
