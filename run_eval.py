@@ -7,7 +7,7 @@
 ``python run_eval.py --help`` lists every flag.
 """
 
-from gerbera.evaluate import main
+from gerbera.commands.run_eval import main
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@
 ``python run_ner.py --help`` lists every flag.
 """
 
-from gerbera.train import main
+from gerbera.commands.run_ner import main
 
 if __name__ == "__main__":
     main()

@@ -9,7 +9,7 @@ PubTator, from the output file's extension or ``--output_format``. ``python run_
 lists every flag.
 """
 
-from gerbera.predict import main
+from gerbera.commands.run_predict import main
 
 if __name__ == "__main__":
     main()

@@ -36,12 +36,12 @@ def main(argv=None) -> dict:
     import transformers
     from transformers import TrainingArguments
 
-    from gerbera.arguments import DataArguments, ModelArguments
-    from gerbera.data import load_group
-    from gerbera.evaluation import GroupScorer
-    from gerbera.modeling import load_model
-    from gerbera.runner import ModelSide, make_trainer
-    from gerbera.tags import TagSet
+    from gerbera.commands.arguments import DataArguments, ModelArguments
+    from gerbera.features.datasets import load_group
+    from gerbera.scoring.group_scores import GroupScorer
+    from gerbera.models.loading import load_model
+    from gerbera.commands.session import ModelSide, make_trainer
+    from gerbera.corpora.tags import TagSet
 
     datasets.disable_progress_bars()
     transformers.utils.logging.set_verbosity_error()

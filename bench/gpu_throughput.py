@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Training throughput through the toolkit's Trainer, three ways in one run: eager (``--fast_path
 false``, today's default: dynamic padding, nothing compiled), the fast path of
-gerbera/acceleration.py (``--fast_path true``: length buckets, full batches, CUDA graphs) and the
+gerbera/training/fast_path.py (``--fast_path true``: length buckets, full batches, CUDA graphs) and the
 original's static padding (``--pad_to_max_length``, with the toolkit's defaults otherwise). Prints
 one JSON line.
 
@@ -10,10 +10,10 @@ one JSON line.
     python bench/gpu_throughput.py --tiny --steps 12    # a smoke run on a CPU (the fast path forced on,
                                                         # compiled with --cpu_backend, aot_eager)
 
-Each arm builds its arguments with `gerbera.arguments.parse_arguments` from the command line a
+Each arm builds its arguments with `gerbera.commands.arguments.parse_arguments` from the command line a
 user would give run_ner.py (``--bf16``, TF32, fused AdamW, loader workers and the fast path are
 the toolkit's choices on that machine), a fresh model with the same random weights (from a
-config: nothing is downloaded) and `gerbera.runner.make_trainer`. Sentence lengths are drawn from
+config: nothing is downloaded) and `gerbera.commands.session.make_trainer`. Sentence lengths are drawn from
 NCBI-disease+CoNLL2003 (``../shared/NERdata``; about 1.3 sub-tokens a word for RoBERTa's
 biomedical BPE vocabulary, 1.15 for MiniLM's WordPiece, plus 2 special tokens), else from a fixed
 distribution with NCBI's mean; the data is one epoch of ``--steps`` batches.
@@ -54,7 +54,7 @@ def sentence_lengths(count: int, max_len: int, per_word: float, seed: int) -> li
     rng = random.Random(seed)
     shared = REPO.parent / "shared" / "NERdata"
     if shared.is_dir():
-        from gerbera.corpus import load_split
+        from gerbera.corpora.column_files import load_split
 
         words = [len(s.words) for name in ("NCBI-disease", "CoNLL2003") for s in load_split(shared, name, "train").sentences]
         return [min(max_len, int(rng.choice(words) * per_word) + 2) for _ in range(count)]
@@ -102,8 +102,8 @@ def run_arm(name: str, flags: list[str], args, config, dataset, tokenizer, cpu_f
     import torch
     from transformers import AutoModelForTokenClassification, PrinterCallback, TrainerCallback
 
-    from gerbera.arguments import parse_arguments
-    from gerbera.runner import make_trainer
+    from gerbera.commands.arguments import parse_arguments
+    from gerbera.commands.session import make_trainer
 
     cuda = torch.cuda.is_available()
     output_dir = tempfile.mkdtemp(prefix=f"gpu-throughput-{name}-")

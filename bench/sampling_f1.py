@@ -8,12 +8,12 @@ examples and the loss's denominator differ. The orders:
 - ``stock_group_by_length``: transformers' ``LengthGroupedSampler`` (megabatches of 50 batches,
   each sorted longest first, so within every 50 steps the batches go from the longest sentences
   to the shortest);
-- ``group_by_length``: the toolkit's default (``gerbera.trainer.ShuffledLengthGroupedSampler``):
+- ``group_by_length``: the toolkit's default (``gerbera.training.trainer.ShuffledLengthGroupedSampler``):
   the same length-grouped batches in random order, so padding stays low without the drift.
 
 An arm ending in ``/batch_mean`` divides each batch's summed token loss by the batch's own number
 of tagged tokens (the stock per-batch mean); the others use the toolkit's default, a constant
-denominator (the mean number of tagged tokens in a batch: `gerbera.trainer.GerberaTrainer`).
+denominator (the mean number of tagged tokens in a batch: `gerbera.training.trainer.GerberaTrainer`).
 
 ``--precisions fp32 bf16`` runs every arm in both training precisions (bf16: CPU autocast, the
 toolkit's default on CPUs with native bf16), paired by seed; scoring is fp32 in both, as the
@@ -71,13 +71,13 @@ def main(argv=None) -> dict:
     from transformers import PrinterCallback, TrainingArguments, set_seed
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
-    from gerbera.arguments import DataArguments, ModelArguments
-    from gerbera.data import SplitGroup, load_group, read_splits
-    from gerbera.evaluation import GroupScorer
-    from gerbera.mixing import parse_training_list, sample_split
-    from gerbera.modeling import load_model
-    from gerbera.runner import ModelSide, make_trainer
-    from gerbera.tags import TagSet
+    from gerbera.commands.arguments import DataArguments, ModelArguments
+    from gerbera.features.datasets import SplitGroup, load_group, read_splits
+    from gerbera.scoring.group_scores import GroupScorer
+    from gerbera.corpora.mixing import parse_training_list, sample_split
+    from gerbera.models.loading import load_model
+    from gerbera.commands.session import ModelSide, make_trainer
+    from gerbera.corpora.tags import TagSet
 
     datasets.disable_progress_bars()
     transformers.utils.logging.set_verbosity_error()

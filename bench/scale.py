@@ -36,10 +36,10 @@ def write_corpus(folder: Path, sentences: int, seed: int = 0) -> None:
 
 
 def measure(data_dir: str, model: str | None, cache: str) -> dict:
-    from gerbera.data import SplitGroup, read_splits
-    from gerbera.features import WordEncoder
-    from gerbera.modeling import embedded_model_path, load_config, load_tokenizer
-    from gerbera.tags import TagSet
+    from gerbera.features.datasets import SplitGroup, read_splits
+    from gerbera.features.word_pieces import WordEncoder
+    from gerbera.models.loading import embedded_model_path, load_config, load_tokenizer
+    from gerbera.corpora.tags import TagSet
 
     name = model or embedded_model_path()
     tokenizer = load_tokenizer(name, load_config(name))

@@ -8,8 +8,8 @@ Two pipelines, measured side by side in ONE run, on NCBI-disease+CoNLL2003 train
 - ``static``: the original's behaviour, kept as ``--pad_to_max_length``: every input padded to
   ``max_seq_length`` and training batches drawn at random.
 
-Both are built from the toolkit's own pieces (``gerbera.data``, ``gerbera.runner.make_trainer``,
-``gerbera.evaluation.GroupScorer``), with the same seed, the same tag set, the same number of steps.
+Both are built from the toolkit's own pieces (``gerbera.features.datasets``, ``gerbera.commands.session.make_trainer``,
+``gerbera.scoring.group_scores.GroupScorer``), with the same seed, the same tag set, the same number of steps.
 
 The CPU is shared with other work, so the two pipelines do not run one after the other: each runs
 in its own process, and the two processes take turns (a baton passed after every training step and
@@ -154,16 +154,16 @@ class TurnClock:
 
 
 def load_model_side(args):
-    from gerbera.arguments import ModelArguments
-    from gerbera.runner import ModelSide
+    from gerbera.commands.arguments import ModelArguments
+    from gerbera.commands.session import ModelSide
 
     return ModelSide.load(ModelArguments(model_name_or_path=args.model_name_or_path), args.max_seq_length)
 
 
 def preprocess_train(args, encoder, cache_dir):
     """What run_ner.py does before training: read, choose the tag set, map tags, build features."""
-    from gerbera.data import SplitGroup, read_splits
-    from gerbera.tags import TagSet
+    from gerbera.features.datasets import SplitGroup, read_splits
+    from gerbera.corpora.tags import TagSet
 
     import gc
 
@@ -226,7 +226,7 @@ def preprocessing(args, model_side, scratch: Path) -> dict:
     import io
     import pstats
 
-    from gerbera.data import garbage_collection_paused, load_group
+    from gerbera.features.datasets import garbage_collection_paused, load_group
 
     encoder = model_side.encoder(args.max_seq_length)
     cache_dir = scratch / "features-cache"
@@ -299,13 +299,13 @@ def _pipeline(name: str, args, prep: dict, baton: Baton) -> dict:
     import transformers
     from transformers import PrinterCallback, TrainerCallback, TrainingArguments, set_seed
 
-    from gerbera.arguments import DataArguments
-    from gerbera.corpus import CorpusSplit
-    from gerbera.data import SplitGroup, load_group, read_splits
-    from gerbera.evaluation import GroupScorer
-    from gerbera.modeling import load_model
-    from gerbera.runner import make_trainer
-    from gerbera.tags import TagSet
+    from gerbera.commands.arguments import DataArguments
+    from gerbera.corpora.column_files import CorpusSplit
+    from gerbera.features.datasets import SplitGroup, load_group, read_splits
+    from gerbera.scoring.group_scores import GroupScorer
+    from gerbera.models.loading import load_model
+    from gerbera.commands.session import make_trainer
+    from gerbera.corpora.tags import TagSet
 
     datasets.disable_progress_bars()
     transformers.utils.logging.set_verbosity_error()

@@ -12,10 +12,10 @@ from transformers import pipeline
 import run_eval
 import run_ner
 from conftest import BIO_SENTENCES, REPO, write_dataset
-from gerbera.corpus import read_column_file
-from gerbera.data import SplitGroup, read_splits
-from gerbera.features import WordEncoder
-from gerbera.tags import TagSet
+from gerbera.corpora.column_files import read_column_file
+from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.word_pieces import WordEncoder
+from gerbera.corpora.tags import TagSet
 from transformers import AutoTokenizer
 
 QUICK = ["--max_steps", "4", "--per_device_train_batch_size", "4", "--per_device_eval_batch_size", "4",
@@ -277,7 +277,7 @@ def test_evaluation_only_run_ignores_the_training_schedule(tiny_bert, data_dir, 
 
 
 def test_explicit_eval_strategy_wins_over_evaluate_during_training(tmp_path):
-    from gerbera.arguments import parse_arguments
+    from gerbera.commands.arguments import parse_arguments
 
     *_, training_args = parse_arguments(["--output_dir", str(tmp_path), "--do_train", "--evaluate_during_training",
                                          "--eval_strategy", "epoch"], "test")

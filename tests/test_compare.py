@@ -1,4 +1,4 @@
-"""gerbera.compare: strict scores as seqeval gives them, the paired tests, the error split, refusing
+"""gerbera.scoring.comparison.report: strict scores as seqeval gives them, the paired tests, the error split, refusing
 mismatched files, and the HTML page in a real headless browser."""
 
 import itertools
@@ -14,11 +14,11 @@ import pytest
 from seqeval.metrics import classification_report, f1_score
 
 import run_ner
-from gerbera import compare
-from gerbera.compare_errors import classify
-from gerbera.compare_stats import bootstrap_differences, f1, paired_test, randomization_differences
-from gerbera.corpus import Sentence
-from gerbera.predictions import write_predictions
+import gerbera.scoring.comparison.report as compare
+from gerbera.scoring.comparison.error_kinds import classify
+from gerbera.scoring.comparison.significance import bootstrap_differences, f1, paired_test, randomization_differences
+from gerbera.corpora.column_files import Sentence
+from gerbera.features.word_predictions import write_predictions
 
 TYPES = ("PER", "LOC", "ORG")
 

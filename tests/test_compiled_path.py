@@ -1,4 +1,4 @@
-"""The GPU fast path (gerbera/acceleration.py, gerbera/batching.py), checked on a CPU: batches
+"""The GPU fast path (gerbera/training/fast_path.py, gerbera/training/fixed_shapes.py), checked on a CPU: batches
 padded to a few length buckets and filled to full size, training compiled (here with a backend
 that compiles fast), the flags it chooses, and that it changes neither losses nor predictions."""
 
@@ -13,14 +13,14 @@ from transformers import AutoModelForTokenClassification
 import run_eval
 import run_ner
 from conftest import BIO_SENTENCES, NEWS_SENTENCES, REPO, write_dataset
-from gerbera import acceleration
-from gerbera.acceleration import fast_path_choices
-from gerbera.arguments import parse_arguments
-from gerbera.batching import BucketPaddingCollator, length_buckets, parse_length_buckets
-from gerbera.data import SplitGroup, read_splits
+import gerbera.training.fast_path as acceleration
+from gerbera.training.fast_path import fast_path_choices
+from gerbera.commands.arguments import parse_arguments
+from gerbera.training.fixed_shapes import BucketPaddingCollator, length_buckets, parse_length_buckets
+from gerbera.features.datasets import SplitGroup, read_splits
 from gerbera.errors import GerberaError
-from gerbera.runner import ModelSide, make_trainer
-from gerbera.tags import TagSet
+from gerbera.commands.session import ModelSide, make_trainer
+from gerbera.corpora.tags import TagSet
 from test_cli import read_predictions
 
 LONG = [(w, "O") for w in "the study enrolled patients from several centres over many years and months".split()]

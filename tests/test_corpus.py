@@ -2,7 +2,7 @@
 
 import pytest
 
-from gerbera.corpus import load_split, parse_dataset_list, read_column_file
+from gerbera.corpora.column_files import load_split, parse_dataset_list, read_column_file
 from gerbera.errors import CorpusFormatError, GerberaError
 
 

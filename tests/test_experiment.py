@@ -1,4 +1,4 @@
-"""gerbera.experiment end to end on tiny models: runs, report, resume, and a printed command that
+"""gerbera.commands.experiment end to end on tiny models: runs, report, resume, and a printed command that
 reproduces its reported score."""
 
 import json
@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from gerbera import experiment
+import gerbera.commands.experiment as experiment
 
 TINY = ["--mt_epochs", "2", "--ft_epochs", "2", "--learning_rate", "0.005", "--per_device_train_batch_size", "2",
         "--per_device_eval_batch_size", "4", "--max_seq_length", "32"]

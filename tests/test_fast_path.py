@@ -8,10 +8,10 @@ from transformers import AutoModelForTokenClassification
 import run_eval
 import run_ner
 from conftest import BIO_SENTENCES, NEWS_SENTENCES, write_dataset
-from gerbera.arguments import parse_arguments
-from gerbera.data import SplitGroup, read_splits
-from gerbera.runner import ModelSide, make_trainer
-from gerbera.tags import TagSet
+from gerbera.commands.arguments import parse_arguments
+from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.commands.session import ModelSide, make_trainer
+from gerbera.corpora.tags import TagSet
 from test_cli import read_predictions
 
 # Sentences of very different lengths, so dynamic batches differ in width, and one long enough to

@@ -5,8 +5,8 @@ import pytest
 from transformers import AutoTokenizer
 
 from gerbera.errors import GerberaError
-from gerbera.features import IGNORE_INDEX, WordEncoder
-from gerbera.predictions import word_level_ids
+from gerbera.features.word_pieces import IGNORE_INDEX, WordEncoder
+from gerbera.features.word_predictions import word_level_ids
 
 
 @pytest.fixture(scope="module")

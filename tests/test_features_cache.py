@@ -6,10 +6,10 @@ from transformers import AutoTokenizer
 
 import run_eval
 from conftest import BIO_SENTENCES
-from gerbera.data import SplitGroup, read_splits
-from gerbera.features import WordEncoder
-from gerbera.mixing import sample_split
-from gerbera.tags import TagSet
+from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.word_pieces import WordEncoder
+from gerbera.corpora.mixing import sample_split
+from gerbera.corpora.tags import TagSet
 from test_predict import UNTYPED, make_head
 
 

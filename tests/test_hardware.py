@@ -12,7 +12,7 @@ import torch
 import run_eval
 import run_ner
 from gerbera import hardware
-from gerbera.arguments import parse_arguments
+from gerbera.commands.arguments import parse_arguments
 from gerbera.hardware import scoring_precision, training_defaults
 from gerbera.outputs import atomic_write
 
@@ -135,16 +135,16 @@ def test_evaluation_runs_in_fp32_while_training_runs_in_bf16(tiny_bert, data_dir
     takes the wrapper off, unless --scoring_precision bf16."""
     from transformers import AutoModelForTokenClassification
 
-    from gerbera.data import load_group
-    from gerbera.runner import make_trainer
-    from gerbera.tags import TagSet
+    from gerbera.features.datasets import load_group
+    from gerbera.commands.session import make_trainer
+    from gerbera.corpora.tags import TagSet
 
     for precision, expected in (("fp32", (False, torch.float32)), ("bf16", (True, torch.bfloat16))):
         model_args, data_args, _, training_args = parse_arguments(
             ["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--output_dir", str(tmp_path / precision),
              "--do_train", "--bf16", "true", "--use_cpu", "true", "--max_steps", "2", "--report_to", "none",
              "--scoring_precision", precision], "test")
-        from gerbera.runner import ModelSide
+        from gerbera.commands.session import ModelSide
 
         side = ModelSide.load(model_args, 32)
         group = load_group(str(data_dir), ["bio"], "devel", TagSet(["B", "I", "O"]))
@@ -191,8 +191,8 @@ def test_results_and_record_say_which_precision_scored(tiny_bert, data_dir, tmp_
     record = json.loads((tmp_path / "eval" / "run_record.json").read_text())
     assert record["arguments"]["scoring_precision"] == "bf16"
 
-    from gerbera.arguments import ModelArguments
-    from gerbera.tagging import Tagger
+    from gerbera.commands.arguments import ModelArguments
+    from gerbera.tagging.tagger import Tagger
 
     for precision, expected in (("fp32", (False, torch.float32)), ("bf16", (True, torch.bfloat16))):
         tagger = Tagger.load(model_args=ModelArguments(str(model), scoring_precision=precision), device="cpu")

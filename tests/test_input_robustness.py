@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import run_eval
 import run_ner
 from conftest import REPO, write_dataset
-from gerbera.corpus import Sentence, read_column_file, write_column_file
+from gerbera.corpora.column_files import Sentence, read_column_file, write_column_file
 
 # Any character but the column and line separators; words of 1 to 300 characters.
 WORD = st.text(st.characters(blacklist_characters=" \t\r\n", blacklist_categories=("Cs",)), min_size=1, max_size=300).filter(
@@ -123,7 +123,7 @@ def test_training_refuses_bad_tags_before_training(tiny_bert, data_dir, tmp_path
 
 def test_inspection_command_shows_counts_mapping_and_windows(tiny_bert, data_dir):
     result = subprocess.run(
-        [sys.executable, "-m", "gerbera.inspection", "--data_dir", str(data_dir), "--data_list", "bio+news",
+        [sys.executable, "-m", "gerbera.commands.inspect", "--data_dir", str(data_dir), "--data_list", "bio+news",
          "--labels", str(data_dir / "bio" / "labels.txt"), "--model_name_or_path", str(tiny_bert), "--max_seq_length", "8"],
         cwd=REPO, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1", "HOME": str(REPO)},  # the caller's packages (PYTHONPATH) stay
     )

@@ -24,13 +24,13 @@ import convert_checkpoint
 import run_eval
 import run_ner
 from conftest import BIO_SENTENCES
-from gerbera.data import tokenizer_fingerprint
-from gerbera.domain_model import DomainHeadForTokenClassification, domain_head_class
+from gerbera.features.datasets import tokenizer_fingerprint
+from gerbera.models.domain_head import DomainHeadForTokenClassification, domain_head_class
 from gerbera.errors import GerberaError
-from gerbera.features import WordEncoder
-from gerbera.legacy import read_state_dict
-from gerbera.modeling import checkpoint_layout, load_config, load_model, trained_tagset
-from gerbera.tags import TagSet
+from gerbera.features.word_pieces import WordEncoder
+from gerbera.models.original_checkpoints import read_state_dict
+from gerbera.models.loading import checkpoint_layout, load_config, load_model, trained_tagset
+from gerbera.corpora.tags import TagSet
 
 LABELS = ["B", "I", "O"]
 ARCHITECTURE = {"roberta": "RoBERTaMultiNER2", "bert": "BERTMultiNER2"}

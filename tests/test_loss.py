@@ -8,12 +8,12 @@ import torch
 from transformers import TrainingArguments
 
 from conftest import write_dataset
-from gerbera.arguments import DataArguments, ModelArguments
-from gerbera.data import SplitGroup, read_splits
-from gerbera.modeling import load_model
-from gerbera.runner import ModelSide, make_trainer
-from gerbera.tags import TagSet
-from gerbera.trainer import tagged_tokens_per_row
+from gerbera.commands.arguments import DataArguments, ModelArguments
+from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.models.loading import load_model
+from gerbera.commands.session import ModelSide, make_trainer
+from gerbera.corpora.tags import TagSet
+from gerbera.training.trainer import tagged_tokens_per_row
 from test_fast_path import MIXED
 
 MAX_LEN = 16

@@ -5,9 +5,9 @@ import json
 import pytest
 
 import run_ner
-from gerbera.corpus import load_split
+from gerbera.corpora.column_files import load_split
 from gerbera.errors import GerberaError
-from gerbera.mixing import parse_training_list, sample_split
+from gerbera.corpora.mixing import parse_training_list, sample_split
 
 
 def test_parse_training_list():

@@ -1,4 +1,4 @@
-"""run_predict.py and gerbera.tagging: raw text, PubTator and column files to entity spans."""
+"""run_predict.py and gerbera.tagging.tagger: raw text, PubTator and column files to entity spans."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ import run_eval
 import run_ner
 import run_predict
 from conftest import BIO_SENTENCES, REPO, write_dataset
-from gerbera.corpus import read_column_file
-from gerbera.metrics import span_scores
-from gerbera.predict import detect_input_format
-from gerbera.pubtator import read_pubtator
-from gerbera.tagging import InputDocument, Tagger, entity_spans
-from gerbera.text_segmentation import tokenize_words
+from gerbera.corpora.column_files import read_column_file
+from gerbera.scoring.metrics import span_scores
+from gerbera.commands.run_predict import detect_input_format
+from gerbera.tagging.pubtator import read_pubtator
+from gerbera.tagging.tagger import InputDocument, Tagger, entity_spans
+from gerbera.tagging.text_segmentation import tokenize_words
 
 UNTYPED = ["B", "I", "O"]
 TYPED = ["O", "B-Disease", "I-Disease", "B-Chemical", "I-Chemical"]

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gerbera.errors import GerberaError
-from gerbera.pubtator import (
+from gerbera.tagging.pubtator import (
     Annotation,
     Document,
     PubTatorFormatError,

@@ -7,8 +7,8 @@ import pytest
 import run_eval
 import run_ner
 from conftest import SHARED_DATA
-from gerbera.data import SplitGroup, read_splits
-from gerbera.tags import TagSet
+from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.corpora.tags import TagSet
 
 pytestmark = [
     pytest.mark.slow,

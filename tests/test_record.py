@@ -92,7 +92,7 @@ def test_tensorboard_logs_when_asked(tiny_bert, data_dir, tmp_path):
 def test_replayed_record_chooses_the_hardware_defaults_anew(tiny_bert, data_dir, tmp_path):
     """A record made on other hardware (here: a pre-Ampere GPU, which chose fp16, fused AdamW and
     2 workers) replays with what this machine chooses, whatever this machine is."""
-    from gerbera.arguments import parse_arguments
+    from gerbera.commands.arguments import parse_arguments
     from gerbera.hardware import training_defaults
 
     train(tiny_bert, data_dir, tmp_path / "first")

@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 
 import run_ner
 from conftest import REPO
-from gerbera.trainer import GerberaTrainer
+from gerbera.training.trainer import GerberaTrainer
 
 
 def command(model, data_dir, out, steps=400):
@@ -70,7 +70,7 @@ def test_killed_run_resumes_to_the_same_model(tiny_bert, data_dir, tmp_path):
 def test_a_checkpoint_killed_while_its_state_was_written_is_skipped(tmp_path):
     """The Trainer writes trainer_state.json last and not atomically: a kill at that moment leaves
     it empty or cut short, and resuming must take the checkpoint before."""
-    from gerbera.runner import last_complete_checkpoint
+    from gerbera.commands.session import last_complete_checkpoint
 
     for step, state in ((30, '{"global_step": 30}'), (60, '{"global_step": 60}'), (90, ""), (120, '{"global_')):
         (tmp_path / f"checkpoint-{step}").mkdir()

@@ -9,14 +9,14 @@ import pytest
 import run_eval
 import run_ner
 from conftest import write_dataset
-from gerbera.arguments import DataArguments, data_order_seed, parse_arguments
-from gerbera.data import SplitGroup
-from gerbera.mixing import parse_training_list
-from gerbera.runner import ModelSide, make_trainer
-from gerbera.arguments import ModelArguments
-from gerbera.tags import TagSet
-from gerbera.train import read_training_splits
-from gerbera.trainer import ShuffledLengthGroupedSampler
+from gerbera.commands.arguments import DataArguments, data_order_seed, parse_arguments
+from gerbera.features.datasets import SplitGroup
+from gerbera.corpora.mixing import parse_training_list
+from gerbera.commands.session import ModelSide, make_trainer
+from gerbera.commands.arguments import ModelArguments
+from gerbera.corpora.tags import TagSet
+from gerbera.commands.run_ner import read_training_splits
+from gerbera.training.trainer import ShuffledLengthGroupedSampler
 
 
 def base_args(model, data_dir, out, *extra):
@@ -80,7 +80,7 @@ def sampler_of(features, tmp_path, *flags):
     group = SplitGroup(splits, TagSet(["B", "I", "O"]))
     group.map_tags()
     group.build_features(side.encoder(32), None)
-    from gerbera.modeling import load_model
+    from gerbera.models.loading import load_model
 
     model = load_model(side.name, side.config, group.tagset)
     trainer = make_trainer(model, training_args, data_args, side.tokenizer, train_dataset=group.features)

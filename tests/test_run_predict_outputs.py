@@ -6,7 +6,7 @@ import json
 import pytest
 
 import run_predict
-from gerbera.pubtator import read_pubtator
+from gerbera.tagging.pubtator import read_pubtator
 from test_predict import INSIDE_PROBABILITY, UNTYPED, make_head
 
 TEXT = "Huntington disease is inherited.\nIL-2 in p53 mice.\n"

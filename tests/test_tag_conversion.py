@@ -8,8 +8,8 @@ from seqeval.metrics.sequence_labeling import get_entities
 
 import run_ner
 from conftest import REPO, SHARED_DATA
-from gerbera.corpus import read_column_file
-from gerbera.tags import TagSet, parse_tag, to_iob2
+from gerbera.corpora.column_files import read_column_file
+from gerbera.corpora.tags import TagSet, parse_tag, to_iob2
 
 
 def iob2(tags):

