@@ -13,7 +13,7 @@ The converted folder loads without unpickling anything and gives the same predic
 also read the original folder directly (its pickle with ``weights_only=True``).
 """
 
-from gerbera.models.original_checkpoints import convert_main as main
+from gerbera.commands.convert import main
 
 if __name__ == "__main__":
     main()

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _offline import REPO  # noqa: E402  (sets up sys.path and offline hubs)
+from _offline import REPO  # sets up sys.path and offline hubs
 
 
 def main(argv=None) -> dict:
@@ -37,11 +37,12 @@ def main(argv=None) -> dict:
     from transformers import TrainingArguments
 
     from gerbera.commands.arguments import DataArguments, ModelArguments
-    from gerbera.features.datasets import load_group
-    from gerbera.scoring.group_scores import GroupScorer
-    from gerbera.models.loading import load_model
-    from gerbera.commands.session import ModelSide, make_trainer
     from gerbera.corpora.tags import TagSet
+    from gerbera.features.datasets import load_group
+    from gerbera.models.loading import load_model
+    from gerbera.models.model_side import ModelSide
+    from gerbera.scoring.group_scores import GroupScorer
+    from gerbera.training.setup import make_trainer
 
     datasets.disable_progress_bars()
     transformers.utils.logging.set_verbosity_error()

@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 
-from _offline import REPO  # noqa: E402  (sets up sys.path and offline hubs)
+from _offline import REPO  # sets up sys.path and offline hubs
 
 PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "A10": 125e12, "4090": 165e12}
 ARMS = {
@@ -103,7 +103,7 @@ def run_arm(name: str, flags: list[str], args, config, dataset, tokenizer, cpu_f
     from transformers import AutoModelForTokenClassification, PrinterCallback, TrainerCallback
 
     from gerbera.commands.arguments import parse_arguments
-    from gerbera.commands.session import make_trainer
+    from gerbera.training.setup import make_trainer
 
     cuda = torch.cuda.is_available()
     output_dir = tempfile.mkdtemp(prefix=f"gpu-throughput-{name}-")

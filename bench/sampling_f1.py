@@ -34,12 +34,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _offline import REPO  # noqa: E402  (sets up sys.path and offline hubs)
+from _offline import REPO  # sets up sys.path and offline hubs
 
 ARMS = ("random", "stock_group_by_length", "group_by_length", "random/batch_mean", "group_by_length/batch_mean")
 
@@ -67,17 +66,17 @@ def main(argv=None) -> dict:
     import numpy as np
     import torch
     import transformers
-
     from transformers import PrinterCallback, TrainingArguments, set_seed
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
     from gerbera.commands.arguments import DataArguments, ModelArguments
-    from gerbera.features.datasets import SplitGroup, load_group, read_splits
-    from gerbera.scoring.group_scores import GroupScorer
     from gerbera.corpora.mixing import parse_training_list, sample_split
-    from gerbera.models.loading import load_model
-    from gerbera.commands.session import ModelSide, make_trainer
     from gerbera.corpora.tags import TagSet
+    from gerbera.features.datasets import SplitGroup, load_group, read_splits
+    from gerbera.models.loading import load_model
+    from gerbera.models.model_side import ModelSide
+    from gerbera.scoring.group_scores import GroupScorer
+    from gerbera.training.setup import make_trainer
 
     datasets.disable_progress_bars()
     transformers.utils.logging.set_verbosity_error()

@@ -18,10 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _offline import REPO  # noqa: E402  (sets up sys.path and offline hubs)
+import _offline  # noqa: F401  (sets up sys.path and offline hubs)
 
-WORDS = ("the of and to in a is was for on with as by at from patients disease gene protein cancer mutation "
-         "expression cells study results BRCA1 p53 IL-2 TNF-alpha Smith London Reuters Monday market shares").split()
+WORDS = ["the", "of", "and", "to", "in", "a", "is", "was", "for", "on", "with", "as", "by", "at", "from", "patients",
+         "disease", "gene", "protein", "cancer", "mutation", "expression", "cells", "study", "results", "BRCA1", "p53",
+         "IL-2", "TNF-alpha", "Smith", "London", "Reuters", "Monday", "market", "shares"]
 TAGS = ["O"] * 8 + ["B-PER", "I-PER", "B-LOC", "B-ORG", "I-ORG", "B-MISC"]
 
 
@@ -36,10 +37,10 @@ def write_corpus(folder: Path, sentences: int, seed: int = 0) -> None:
 
 
 def measure(data_dir: str, model: str | None, cache: str) -> dict:
+    from gerbera.corpora.tags import TagSet
     from gerbera.features.datasets import SplitGroup, read_splits
     from gerbera.features.word_pieces import WordEncoder
     from gerbera.models.loading import embedded_model_path, load_config, load_tokenizer
-    from gerbera.corpora.tags import TagSet
 
     name = model or embedded_model_path()
     tokenizer = load_tokenizer(name, load_config(name))

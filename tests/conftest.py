@@ -15,7 +15,7 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ["WANDB_DISABLED"] = "true"
 
-from tiny_models import make_tiny_bert, make_tiny_roberta  # noqa: E402
+from tiny_models import make_tiny_bert, make_tiny_roberta
 
 # Property-based tests draw the same examples on every run ("ci", the default), so a red CI run can
 # be rerun and a green one means the same as the last; HYPOTHESIS_PROFILE=explore draws new ones

@@ -6,17 +6,16 @@ import subprocess
 import sys
 
 import pytest
+from conftest import BIO_SENTENCES, REPO, write_dataset
 from seqeval.metrics import f1_score, precision_score, recall_score
-from transformers import pipeline
+from transformers import AutoTokenizer, pipeline
 
 import run_eval
 import run_ner
-from conftest import BIO_SENTENCES, REPO, write_dataset
 from gerbera.corpora.column_files import read_column_file
+from gerbera.corpora.tags import TagSet
 from gerbera.features.datasets import SplitGroup, read_splits
 from gerbera.features.word_pieces import WordEncoder
-from gerbera.corpora.tags import TagSet
-from transformers import AutoTokenizer
 
 QUICK = ["--max_steps", "4", "--per_device_train_batch_size", "4", "--per_device_eval_batch_size", "4",
          "--learning_rate", "1e-3", "--seed", "1", "--save_steps", "10000", "--report_to", "none",
@@ -32,7 +31,9 @@ def train_args(model, data_dir, out, data_list="bio+news", eval_list="bio", extr
 
 def read_predictions(path):
     sentences, current = [], []
-    for line in open(path, encoding="utf-8").read().split("\n"):
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    for line in text.split("\n"):
         if line:
             current.append(line.split(" "))
         elif current:
@@ -130,7 +131,8 @@ def test_several_eval_datasets_scored_together_and_each(tiny_bert, data_dir, tmp
 def test_typed_tag_set_gives_per_type_scores(tiny_bert, data_dir, tmp_path):
     out = tmp_path / "news_model"
     args = train_args(tiny_bert, data_dir, out, data_list="news", eval_list="news")
-    args.remove("--labels"); args.remove(str(data_dir / "bio" / "labels.txt"))
+    args.remove("--labels")
+    args.remove(str(data_dir / "bio" / "labels.txt"))
     results = run_ner.main(args)
     config = json.loads((out / "config.json").read_text())
     assert set(config["id2label"].values()) == {"O", "B-LOC", "I-LOC", "B-MISC", "I-MISC", "B-ORG", "I-ORG", "B-PER", "I-PER"}
@@ -181,7 +183,8 @@ def test_every_word_predicted_with_windows_and_odd_words(tiny_roberta, data_dir,
 def test_starting_model_with_other_tag_set_is_refused(tiny_bert, data_dir, tmp_path, capsys):
     typed = tmp_path / "typed"
     args = train_args(tiny_bert, data_dir, typed, data_list="news", eval_list="news")
-    args.remove("--labels"); args.remove(str(data_dir / "bio" / "labels.txt"))
+    args.remove("--labels")
+    args.remove(str(data_dir / "bio" / "labels.txt"))
     run_ner.main(args)
     with pytest.raises(SystemExit) as exit_info:
         run_ner.main(train_args(typed, data_dir, tmp_path / "ft", data_list="bio"))

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from seqeval.metrics import classification_report, f1_score
 
+import gerbera.commands.compare as compare
 import run_ner
-import gerbera.scoring.comparison.report as compare
-from gerbera.scoring.comparison.error_kinds import classify
-from gerbera.scoring.comparison.significance import bootstrap_differences, f1, paired_test, randomization_differences
 from gerbera.corpora.column_files import Sentence
 from gerbera.features.word_predictions import write_predictions
+from gerbera.scoring.comparison.error_kinds import classify
+from gerbera.scoring.comparison.significance import bootstrap_differences, f1, paired_test, randomization_differences
 
 TYPES = ("PER", "LOC", "ORG")
 
@@ -191,7 +191,7 @@ def test_randomization_p_value_matches_the_exact_permutation_test():
 # ---- errors and differences -------------------------------------------------------------------------------------
 
 def test_error_split_overlap_and_entities_right_in_one_only(tmp_path, capsys):
-    words = "Peter Smith met the Acme board in Paris on Monday with John".split()
+    words = ["Peter", "Smith", "met", "the", "Acme", "board", "in", "Paris", "on", "Monday", "with", "John"]
     gold = ["B-PER", "I-PER", "O", "O", "B-ORG", "I-ORG", "O", "B-LOC", "O", "O", "O", "B-PER"]
     a = ["B-PER", "I-PER", "O", "O", "B-ORG", "O", "O", "B-ORG", "O", "B-LOC", "O", "O"]
     b = ["B-PER", "O", "O", "O", "B-ORG", "I-ORG", "O", "B-LOC", "O", "O", "O", "B-PER"]

@@ -8,22 +8,23 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import BIO_SENTENCES, NEWS_SENTENCES, REPO, write_dataset
+from test_cli import read_predictions
 from transformers import AutoModelForTokenClassification
 
+import gerbera.training.fast_path as acceleration
 import run_eval
 import run_ner
-from conftest import BIO_SENTENCES, NEWS_SENTENCES, REPO, write_dataset
-import gerbera.training.fast_path as acceleration
-from gerbera.training.fast_path import fast_path_choices
 from gerbera.commands.arguments import parse_arguments
-from gerbera.training.fixed_shapes import BucketPaddingCollator, length_buckets, parse_length_buckets
-from gerbera.features.datasets import SplitGroup, read_splits
-from gerbera.errors import GerberaError
-from gerbera.commands.session import ModelSide, make_trainer
 from gerbera.corpora.tags import TagSet
-from test_cli import read_predictions
+from gerbera.errors import GerberaError
+from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.models.model_side import ModelSide
+from gerbera.training.fast_path import fast_path_choices
+from gerbera.training.fixed_shapes import BucketPaddingCollator, length_buckets, parse_length_buckets
+from gerbera.training.setup import make_trainer
 
-LONG = [(w, "O") for w in "the study enrolled patients from several centres over many years and months".split()]
+LONG = [(w, "O") for w in ["the", "study", "enrolled", "patients", "from", "several", "centres", "over", "many", "years", "and", "months"]]
 LONG += [("breast", "B"), ("cancer", "I"), (".", "O")]
 # 9 sentences of many lengths: batches of 4 leave a last batch of 1
 MIXED = [BIO_SENTENCES[1][:2], LONG, *BIO_SENTENCES, *[[(w, t.split("-")[0]) for w, t in s] for s in NEWS_SENTENCES]]

@@ -11,10 +11,10 @@ import sys
 
 import pytest
 import torch
+from conftest import BIO_SENTENCES, NEWS_SENTENCES, REPO, write_dataset
 from safetensors.torch import load_file
 
 import run_eval
-from conftest import BIO_SENTENCES, NEWS_SENTENCES, REPO, write_dataset
 
 # 16 training sentences: 4 steps an epoch at 2 processes x 2; checkpoint-6 lies inside epoch 1.
 TRAIN = (BIO_SENTENCES + NEWS_SENTENCES) * 2 + BIO_SENTENCES[:2]

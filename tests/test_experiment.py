@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 import gerbera.commands.experiment as experiment
+import gerbera.commands.experiment_runs as experiment_runs
 
 TINY = ["--mt_epochs", "2", "--ft_epochs", "2", "--learning_rate", "0.005", "--per_device_train_batch_size", "2",
         "--per_device_eval_batch_size", "4", "--max_seq_length", "32"]
@@ -96,3 +97,74 @@ def test_general_fraction_per_size_and_same_passes(tmp_path, data_dir):
                 assert name in command
     with pytest.raises(SystemExit):
         experiment.main(["--data_dir", str(data_dir), "--bio", "nope", "--work_dir", str(tmp_path / "w")])
+
+
+# ---- the same-steps control (--equal_steps) -----------------------------------------------------------------------
+
+def fake_finished_run(command, global_step):
+    """A finished run of exactly this command, as run_ner.py and the experiment leave it: the recorded
+    command, all_results.json, and the Trainer's trainer_state.json with its optimizer steps."""
+    out = experiment_runs.output_dir(command)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / experiment_runs.COMMAND_FILE).write_text(shlex.join(command) + "\n")
+    (out / "all_results.json").write_text("{}")
+    (out / "trainer_state.json").write_text(json.dumps({"global_step": global_step, "max_steps": global_step}))
+
+
+def test_same_steps_control_takes_its_steps_from_the_gerbera_runs(tmp_path, data_dir, capsys):
+    argv = ["--data_dir", str(data_dir), "--bio", "bio", "--general", "news", "--sizes", "0.5", "--seeds", "3",
+            "--work_dir", str(tmp_path / "w"), "--train_args", "--bf16 false"]
+    plan = experiment.parse_plan(experiment.build_parser().parse_args([*argv, "--equal_steps"]))
+    without = experiment.parse_plan(experiment.build_parser().parse_args(argv)).runs(0.5, 3)
+    assert list(plan.runs(0.5, 3)) == list(without)  # before the GERBERA runs finish, their steps are unknown
+    experiment.main([*argv, "--equal_steps", "--dry_run"])
+    printed = capsys.readouterr().out
+    assert "single-task same steps (STEPS = the optimizer steps of the two GERBERA runs" in printed
+    assert "--max_steps STEPS" in printed and "single-task-same-steps" in printed
+
+    fake_finished_run(without["GERBERA multi-task"], 7)
+    fake_finished_run(without["GERBERA"], 5)
+    commands = plan.runs(0.5, 3)
+    assert list(commands) == [*without, "single-task same steps"]  # it runs after the GERBERA runs
+    assert {name: commands[name] for name in without} == without  # the other commands do not change
+    control = commands["single-task same steps"]
+    assert control[control.index("--max_steps") + 1] == "12"  # 7 multi-task + 5 fine-tuning steps, as the runs took
+    assert str(experiment_runs.output_dir(control)).endswith("size0.5_seed3/single-task-same-steps")
+    # the single-task recipe (same data, epochs, seed, flags) with --max_steps after the user's flags
+    single = without["single-task"]
+    assert control[:control.index("--max_steps")] == single[:single.index("--report_to")]
+    assert control[control.index("--max_steps") + 2:-1] == single[single.index("--report_to"):-1]
+
+    fake_finished_run(without["GERBERA"], 9)  # the steps are read from the runs, not computed from the data
+    control = plan.runs(0.5, 3)["single-task same steps"]
+    assert control[control.index("--max_steps") + 1] == "16"
+    assert "single-task same steps" not in experiment.parse_plan(experiment.build_parser().parse_args(argv)).runs(0.5, 3)
+
+
+def test_same_steps_control_runs_and_is_reported(tiny_bert, data_dir, tmp_path, capsys):
+    work, report = tmp_path / "runs", tmp_path / "report.md"
+    argv = ["--data_dir", str(data_dir), "--bio", "bio", "--general", "news", "--sizes", "0.5", "--seeds", "1",
+            "--model_name_or_path", str(tiny_bert), "--work_dir", str(work), "--report", str(report), "--resamples", "50",
+            *TINY, "--equal_steps"]
+    experiment.main(argv)
+    assert "4 runs started" in capsys.readouterr().out  # single-task, GERBERA's two runs, then the control
+    rows = json.loads((work / "results.json").read_text())
+    assert [r["arm"] for r in rows] == ["single-task", "GERBERA", "single-task same steps"]
+
+    def steps(folder):
+        return json.loads((work / "size0.5_seed1" / folder / "trainer_state.json").read_text())["global_step"]
+
+    gerbera_steps = steps("gerbera-multitask") + steps("gerbera")
+    assert steps("single-task-same-steps") == gerbera_steps == rows[2]["optimizer_steps"]
+    assert steps("single-task") != gerbera_steps  # the control differs from the same-passes single-task run
+    assert f"--max_steps {gerbera_steps} " in (work / "size0.5_seed1" / "single-task-same-steps" / "experiment_command.txt").read_text()
+    text = report.read_text()
+    assert "Control, single-task with the same optimizer steps" in text
+    assert "GERBERA's multi-task step adds optimizer steps on general-domain sentences" in text
+    assert f"| {rows[2]['test_f1']:.4f} | {100 * (rows[1]['test_f1'] - rows[2]['test_f1']):+.2f} | {gerbera_steps} |" in text
+    assert "# single-task same steps\n" in text and "(not finished yet)" not in text
+
+    experiment.main(argv)  # resume: nothing runs again
+    assert "0 runs started" in capsys.readouterr().out
+    experiment.main([*argv, "--dry_run"])
+    assert "single-task same steps (finished)\n" in capsys.readouterr().out

@@ -3,20 +3,21 @@ original's static path (--pad_to_max_length): the same predictions for the same 
 padding each one promises."""
 
 import pytest
+from conftest import BIO_SENTENCES, NEWS_SENTENCES, write_dataset
+from test_cli import read_predictions
 from transformers import AutoModelForTokenClassification
 
 import run_eval
 import run_ner
-from conftest import BIO_SENTENCES, NEWS_SENTENCES, write_dataset
 from gerbera.commands.arguments import parse_arguments
-from gerbera.features.datasets import SplitGroup, read_splits
-from gerbera.commands.session import ModelSide, make_trainer
 from gerbera.corpora.tags import TagSet
-from test_cli import read_predictions
+from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.models.model_side import ModelSide
+from gerbera.training.setup import make_trainer
 
 # Sentences of very different lengths, so dynamic batches differ in width, and one long enough to
 # need several windows at max_seq_length 16.
-LONG = [(w, "O") for w in "the study enrolled patients from several centres over many years".split()]
+LONG = [(w, "O") for w in ["the", "study", "enrolled", "patients", "from", "several", "centres", "over", "many", "years"]]
 LONG += [("breast", "B"), ("cancer", "I"), (".", "O")]
 MIXED = [BIO_SENTENCES[1][:2], LONG, *BIO_SENTENCES, [(w, t.split("-")[0]) for w, t in NEWS_SENTENCES[1]]]
 MAX_LEN = "16"

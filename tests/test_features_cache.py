@@ -2,15 +2,15 @@
 ``--overwrite_cache`` rebuilds it, and a sample of a file never shares its features."""
 
 import pytest
+from conftest import BIO_SENTENCES
+from test_predict import UNTYPED, make_head
 from transformers import AutoTokenizer
 
 import run_eval
-from conftest import BIO_SENTENCES
-from gerbera.features.datasets import SplitGroup, read_splits
-from gerbera.features.word_pieces import WordEncoder
 from gerbera.corpora.mixing import sample_split
 from gerbera.corpora.tags import TagSet
-from test_predict import UNTYPED, make_head
+from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.word_pieces import WordEncoder
 
 
 @pytest.fixture

@@ -135,16 +135,16 @@ def test_evaluation_runs_in_fp32_while_training_runs_in_bf16(tiny_bert, data_dir
     takes the wrapper off, unless --scoring_precision bf16."""
     from transformers import AutoModelForTokenClassification
 
-    from gerbera.features.datasets import load_group
-    from gerbera.commands.session import make_trainer
     from gerbera.corpora.tags import TagSet
+    from gerbera.features.datasets import load_group
+    from gerbera.training.setup import make_trainer
 
     for precision, expected in (("fp32", (False, torch.float32)), ("bf16", (True, torch.bfloat16))):
         model_args, data_args, _, training_args = parse_arguments(
             ["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--output_dir", str(tmp_path / precision),
              "--do_train", "--bf16", "true", "--use_cpu", "true", "--max_steps", "2", "--report_to", "none",
              "--scoring_precision", precision], "test")
-        from gerbera.commands.session import ModelSide
+        from gerbera.models.model_side import ModelSide
 
         side = ModelSide.load(model_args, 32)
         group = load_group(str(data_dir), ["bio"], "devel", TagSet(["B", "I", "O"]))

@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO, write_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import run_eval
 import run_ner
-from conftest import REPO, write_dataset
 from gerbera.corpora.column_files import Sentence, read_column_file, write_column_file
 
 # Any character but the column and line separators; words of 1 to 300 characters.
@@ -25,7 +25,9 @@ TAG = st.sampled_from(["O", "B", "I", "B-Disease", "I-Disease", "S-Disease", "E-
 
 def read_predictions(path):
     sentences, current = [], []
-    for line in open(path, encoding="utf-8", newline="\n").read().split("\n"):
+    with open(path, encoding="utf-8", newline="\n") as handle:
+        text = handle.read()
+    for line in text.split("\n"):
         if line:
             current.append(line.rsplit(" ", 2))
         elif current:

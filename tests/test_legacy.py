@@ -17,20 +17,20 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import BIO_SENTENCES
 from safetensors.torch import load_file
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 import convert_checkpoint
 import run_eval
 import run_ner
-from conftest import BIO_SENTENCES
-from gerbera.features.datasets import tokenizer_fingerprint
-from gerbera.models.domain_head import DomainHeadForTokenClassification, domain_head_class
-from gerbera.errors import GerberaError
-from gerbera.features.word_pieces import WordEncoder
-from gerbera.models.original_checkpoints import read_state_dict
-from gerbera.models.loading import checkpoint_layout, load_config, load_model, trained_tagset
 from gerbera.corpora.tags import TagSet
+from gerbera.errors import GerberaError
+from gerbera.features.datasets import tokenizer_fingerprint
+from gerbera.features.word_pieces import WordEncoder
+from gerbera.models.domain_head import DomainHeadForTokenClassification, domain_head_class
+from gerbera.models.loading import checkpoint_layout, load_config, load_model, trained_tagset
+from gerbera.models.original_checkpoints import read_state_dict
 
 LABELS = ["B", "I", "O"]
 ARCHITECTURE = {"roberta": "RoBERTaMultiNER2", "bert": "BERTMultiNER2"}
@@ -80,7 +80,7 @@ def original_bert(tiny_bert, tmp_path_factory):
 
 # --- the reference: the original's computation, written from the formula ---
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_tokenizer(checkpoint: Path, kind: str, mode: str):
     """transformers 3.0.0's slow RoBERTa tokenize(word) added no space (legacy); standard adds one."""
     if kind == "roberta":
@@ -94,7 +94,7 @@ def reference_pieces(checkpoint: Path, kind: str, mode: str, words):
     return [tokenizer.convert_tokens_to_ids(tokenizer.tokenize(word)) for word in words], tokenizer
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_encoder(checkpoint: Path, kind: str):
     state = torch.load(checkpoint / "pytorch_model.bin", weights_only=True)
     config = AutoConfig.from_pretrained(checkpoint)

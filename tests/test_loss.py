@@ -5,16 +5,17 @@ import copy
 
 import pytest
 import torch
+from conftest import write_dataset
+from test_fast_path import MIXED
 from transformers import TrainingArguments
 
-from conftest import write_dataset
 from gerbera.commands.arguments import DataArguments, ModelArguments
+from gerbera.corpora.tags import TagSet
 from gerbera.features.datasets import SplitGroup, read_splits
 from gerbera.models.loading import load_model
-from gerbera.commands.session import ModelSide, make_trainer
-from gerbera.corpora.tags import TagSet
+from gerbera.models.model_side import ModelSide
+from gerbera.training.setup import make_trainer
 from gerbera.training.trainer import tagged_tokens_per_row
-from test_fast_path import MIXED
 
 MAX_LEN = 16
 TAGS = TagSet(["B", "I", "O"])

@@ -6,8 +6,8 @@ import pytest
 
 import run_ner
 from gerbera.corpora.column_files import load_split
-from gerbera.errors import GerberaError
 from gerbera.corpora.mixing import parse_training_list, sample_split
+from gerbera.errors import GerberaError
 
 
 def test_parse_training_list():

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import BIO_SENTENCES, REPO, write_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load_file, save_file
@@ -20,10 +21,9 @@ from transformers import AutoModelForTokenClassification
 import run_eval
 import run_ner
 import run_predict
-from conftest import BIO_SENTENCES, REPO, write_dataset
 from gerbera.corpora.column_files import read_column_file
 from gerbera.scoring.metrics import span_scores
-from gerbera.commands.run_predict import detect_input_format
+from gerbera.tagging.input_formats import detect_input_format
 from gerbera.tagging.pubtator import read_pubtator
 from gerbera.tagging.tagger import InputDocument, Tagger, entity_spans
 from gerbera.tagging.text_segmentation import tokenize_words

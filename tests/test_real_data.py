@@ -3,12 +3,12 @@
 import json
 
 import pytest
+from conftest import SHARED_DATA
 
 import run_eval
 import run_ner
-from conftest import SHARED_DATA
-from gerbera.features.datasets import SplitGroup, read_splits
 from gerbera.corpora.tags import TagSet
+from gerbera.features.datasets import SplitGroup, read_splits
 
 pytestmark = [
     pytest.mark.slow,

@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 import run_eval
 import run_ner
 

@@ -9,10 +9,10 @@ import time
 
 import pytest
 import torch
+from conftest import REPO
 from safetensors.torch import load_file
 
 import run_ner
-from conftest import REPO
 from gerbera.training.trainer import GerberaTrainer
 
 

@@ -5,18 +5,18 @@
 import json
 
 import pytest
+from conftest import write_dataset
 
 import run_eval
 import run_ner
-from conftest import write_dataset
-from gerbera.commands.arguments import DataArguments, data_order_seed, parse_arguments
-from gerbera.features.datasets import SplitGroup
-from gerbera.corpora.mixing import parse_training_list
-from gerbera.commands.session import ModelSide, make_trainer
-from gerbera.commands.arguments import ModelArguments
-from gerbera.corpora.tags import TagSet
+from gerbera.commands.arguments import ModelArguments, parse_arguments
 from gerbera.commands.run_ner import read_training_splits
-from gerbera.training.trainer import ShuffledLengthGroupedSampler
+from gerbera.corpora.mixing import parse_training_list
+from gerbera.corpora.tags import TagSet
+from gerbera.features.datasets import SplitGroup
+from gerbera.models.model_side import ModelSide
+from gerbera.training.sampling import ShuffledLengthGroupedSampler, data_order_seed
+from gerbera.training.setup import make_trainer
 
 
 def base_args(model, data_dir, out, *extra):

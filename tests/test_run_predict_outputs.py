@@ -4,10 +4,10 @@ JSON Lines, ``.pubtator`` and ``.txt`` give PubTator."""
 import json
 
 import pytest
+from test_predict import INSIDE_PROBABILITY, UNTYPED, make_head
 
 import run_predict
 from gerbera.tagging.pubtator import read_pubtator
-from test_predict import INSIDE_PROBABILITY, UNTYPED, make_head
 
 TEXT = "Huntington disease is inherited.\nIL-2 in p53 mice.\n"
 SENTENCES = ["Huntington disease is inherited.", "IL-2 in p53 mice."]

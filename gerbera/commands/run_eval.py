@@ -8,16 +8,19 @@ from pathlib import Path
 from transformers import set_seed
 
 from gerbera.commands.arguments import parse_arguments
+from gerbera.commands.session import prepare_output_dir, setup_logging, user_errors
 from gerbera.corpora.column_files import parse_dataset_list
-from gerbera.features.datasets import load_group
-from gerbera.errors import GerberaError
-from gerbera.scoring.group_scores import evaluate_group
-from gerbera.commands.inspect import log_summary
-from gerbera.models.loading import choose_tagset, load_model
-from gerbera.outputs import write_json
-from gerbera.reporting.record import RunRecord, resolved_arguments, write_results_table
-from gerbera.commands.session import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
 from gerbera.corpora.tags import TagSet
+from gerbera.errors import GerberaError
+from gerbera.features.datasets import load_group
+from gerbera.models.loading import choose_tagset, load_model
+from gerbera.models.model_side import ModelSide
+from gerbera.outputs import write_json
+from gerbera.reporting.data_summary import log_summary
+from gerbera.reporting.model_card import write_results_table
+from gerbera.reporting.record import RunRecord, resolved_arguments
+from gerbera.scoring.group_scores import evaluate_group
+from gerbera.training.setup import features_cache_dir, make_trainer
 
 logger = logging.getLogger("gerbera")
 
@@ -29,18 +32,18 @@ DESCRIPTION = (
 
 def main(argv=None) -> dict:
     with user_errors():
-        model_args, data_args, legacy_args, training_args = parse_arguments(argv, DESCRIPTION)
-        return run(model_args, data_args, legacy_args, training_args)
+        model_args, data_args, original_flags, training_args = parse_arguments(argv, DESCRIPTION)
+        return run(model_args, data_args, original_flags, training_args)
 
 
-def run(model_args, data_args, legacy_args, training_args) -> dict:
+def run(model_args, data_args, original_flags, training_args) -> dict:
     setup_logging(training_args)
     eval_names = parse_dataset_list(data_args.eval_data_list)
     if not eval_names:
         raise GerberaError("--eval_data_list is required (datasets joined by '+')")
     if not (training_args.do_eval or training_args.do_predict):
         raise GerberaError("nothing to do: give --do_eval (devel.txt) and/or --do_predict (test.txt)")
-    prepare_output_dir(training_args.output_dir, legacy_args.overwrite_output_dir, None, training=False)
+    prepare_output_dir(training_args.output_dir, original_flags.overwrite_output_dir, None, training=False)
 
     model_side = ModelSide.load(model_args, data_args.max_seq_length)
     if model_side.trained_tagset is None:
@@ -60,7 +63,7 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
     for group in groups.values():
         log_summary(group, encoder)
     record = RunRecord(
-        training_args.output_dir, "run_eval.py", resolved_arguments(model_args, data_args, legacy_args, training_args),
+        training_args.output_dir, "run_eval.py", resolved_arguments(model_args, data_args, original_flags, training_args),
         tagset, groups.values(), enabled=training_args.process_index == 0,
         hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
         given_flags=getattr(training_args, "given_flags", None),

@@ -8,19 +8,23 @@ from pathlib import Path
 
 from transformers import set_seed
 
-from gerbera.commands.arguments import data_order_seed, parse_arguments
+from gerbera.commands.arguments import parse_arguments
+from gerbera.commands.session import prepare_output_dir, setup_logging, user_errors
 from gerbera.corpora.column_files import parse_dataset_list
-from gerbera.features.datasets import SplitGroup, load_group, read_splits
-from gerbera.errors import GerberaError
-from gerbera.scoring.group_scores import GroupScorer, evaluate_group
-from gerbera.commands.inspect import log_summary
 from gerbera.corpora.mixing import parse_training_list, sample_split
-from gerbera.models.loading import choose_tagset, load_model
-from gerbera.outputs import write_json
-from gerbera.training.preemption import PreemptionCallback, Preempted
-from gerbera.reporting.record import RunRecord, plot_training_curves, resolved_arguments, write_model_card, write_results_table
-from gerbera.commands.session import ModelSide, features_cache_dir, make_trainer, prepare_output_dir, setup_logging, user_errors
 from gerbera.corpora.tags import TagSet
+from gerbera.errors import GerberaError
+from gerbera.features.datasets import SplitGroup, load_group, read_splits
+from gerbera.models.loading import choose_tagset, load_model
+from gerbera.models.model_side import ModelSide
+from gerbera.outputs import write_json
+from gerbera.reporting.data_summary import log_summary
+from gerbera.reporting.model_card import write_model_card, write_results_table
+from gerbera.reporting.record import RunRecord, plot_training_curves, resolved_arguments
+from gerbera.scoring.group_scores import GroupScorer, evaluate_group
+from gerbera.training.preemption import Preempted, PreemptionCallback
+from gerbera.training.sampling import data_order_seed
+from gerbera.training.setup import features_cache_dir, make_trainer
 
 logger = logging.getLogger("gerbera")
 
@@ -32,14 +36,14 @@ DESCRIPTION = (
 
 def main(argv=None) -> dict:
     with user_errors():
-        model_args, data_args, legacy_args, training_args = parse_arguments(argv, DESCRIPTION)
+        model_args, data_args, original_flags, training_args = parse_arguments(argv, DESCRIPTION)
         try:
-            return run(model_args, data_args, legacy_args, training_args)
+            return run(model_args, data_args, original_flags, training_args)
         except Preempted as stop:
             raise SystemExit(stop.exit_code) from None
 
 
-def run(model_args, data_args, legacy_args, training_args) -> dict:
+def run(model_args, data_args, original_flags, training_args) -> dict:
     setup_logging(training_args)
     train_specs = parse_training_list(data_args.data_list)
     eval_names = parse_dataset_list(data_args.eval_data_list) or [name for name, _ in train_specs[:1]]
@@ -47,9 +51,9 @@ def run(model_args, data_args, legacy_args, training_args) -> dict:
         raise GerberaError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
     if (training_args.do_eval or training_args.do_predict) and not eval_names:
         raise GerberaError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
-    arguments = resolved_arguments(model_args, data_args, legacy_args, training_args)
+    arguments = resolved_arguments(model_args, data_args, original_flags, training_args)
     resume = prepare_output_dir(
-        training_args.output_dir, legacy_args.overwrite_output_dir, training_args.resume_from_checkpoint,
+        training_args.output_dir, original_flags.overwrite_output_dir, training_args.resume_from_checkpoint,
         training_args.do_train, arguments,
     )
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from gerbera.errors import CorpusFormatError, GerberaError
 from gerbera.outputs import atomic_write
@@ -109,10 +109,11 @@ class TagSet:
         return dict(enumerate(self.labels))
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "TagSet":
+    def from_file(cls, path: str | os.PathLike) -> TagSet:
         """Read a ``--labels`` file: one tag a line; ``O`` is added when missing."""
         try:
-            lines = open(path, encoding="utf-8-sig").read().split("\n")
+            with open(path, encoding="utf-8-sig") as handle:
+                lines = handle.read().split("\n")
         except FileNotFoundError:
             raise GerberaError(f"{path}: labels file not found") from None
         except UnicodeDecodeError as error:
@@ -134,7 +135,7 @@ class TagSet:
         return cls(labels, source=str(path))
 
     @classmethod
-    def from_tags(cls, raw_tags: Iterable[str]) -> "TagSet":
+    def from_tags(cls, raw_tags: Iterable[str]) -> TagSet:
         """The IOB2 tag set that covers every tag seen in the training data."""
         types: set[str | None] = set()
         for tag in set(raw_tags):
@@ -179,7 +180,7 @@ class TagSet:
     def save(self, path: str | os.PathLike) -> None:
         atomic_write(path, "".join(f"{tag}\n" for tag in self.labels))
 
-    def check_compatible(self, other: "TagSet", what: str) -> None:
+    def check_compatible(self, other: TagSet, what: str) -> None:
         if set(self.labels) != set(other.labels):
             raise GerberaError(
                 f"{what} has the tags [{', '.join(other.labels)}], but the requested tag set "

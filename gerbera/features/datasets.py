@@ -21,9 +21,9 @@ from pathlib import Path
 import datasets
 
 from gerbera.corpora.column_files import CorpusSplit, load_split
+from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
 from gerbera.features.word_pieces import WordEncoder
-from gerbera.corpora.tags import TagSet
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,16 @@ Words become sub-tokens in one of two ways (``--word_tokenization``):
 
 - ``standard``: the sentence's words are given to the fast tokenizer as a pre-split list, each
   word as if it followed a space (RoBERTa-like tokenizers are loaded with ``add_prefix_space``);
-- ``legacy``: each word is tokenized alone, with no leading space and no special tokens, as the
-  original GERBERA code did (the slow tokenizer of transformers 3.0.0, whose ``tokenize(word)``
-  adds no space: RoBERTa pieces then carry no ``Ġ`` marker). A copy of the fast tokenizer whose
-  byte-level pre-tokenizer adds no space does the work, and each distinct word is tokenized once
-  (a per-word cache), so it stays fast. A word that is only whitespace has no pieces, as in the
+- ``legacy`` (the original code's word tokenization): each word is tokenized alone, with no
+  leading space and no special tokens, as the original GERBERA code did (the slow tokenizer of
+  transformers 3.0.0, whose ``tokenize(word)`` adds no space: RoBERTa pieces then carry no ``Ġ``
+  marker). A copy of the fast tokenizer whose byte-level pre-tokenizer adds no space does the
+  work, and each distinct word is tokenized once (a per-word cache), so it stays fast. A word that is only whitespace has no pieces, as in the
   original (which then dropped the word; here it becomes the unknown token, see below). For
   WordPiece (BERT) tokenizers the two modes give the same pieces.
+
+`check_word_tokenization` is the one check of a mode's name, wherever a mode comes from (the
+``--word_tokenization`` flag, a model's config.json, a caller of `WordEncoder`).
 
 Each window remembers its sentence (``sentence_id``), the index of its first word
 (``word_offset``) and the position of every word's first sub-token (``word_positions``), so
@@ -31,15 +34,27 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from transformers import PreTrainedTokenizerBase
 
 from gerbera.errors import GerberaError
 
 IGNORE_INDEX = -100
-WORD_TOKENIZATION_MODES = ("standard", "legacy")
+STANDARD_WORD_TOKENIZATION = "standard"
+# The original code's word tokenization. The name "legacy" is a value of the --word_tokenization flag
+# and is recorded in models' config.json, so it stays.
+ORIGINAL_WORD_TOKENIZATION = "legacy"
+WORD_TOKENIZATION_MODES = (STANDARD_WORD_TOKENIZATION, ORIGINAL_WORD_TOKENIZATION)
+
+
+def check_word_tokenization(mode: str, where: str) -> str:
+    """``mode`` when it names a word tokenization (``standard`` / ``legacy``), else a GerberaError
+    saying where the bad name came from (``where``, e.g. ``"--word_tokenization"``)."""
+    if mode not in WORD_TOKENIZATION_MODES:
+        raise GerberaError(f"{where} {mode!r}: choose one of {', '.join(WORD_TOKENIZATION_MODES)}")
+    return mode
 
 
 def _drop_prefix_space(node) -> bool:
@@ -92,7 +107,7 @@ class SpecialTokens:
     suffix: tuple[int, ...]
 
     @classmethod
-    def of(cls, tokenizer: PreTrainedTokenizerBase) -> "SpecialTokens":
+    def of(cls, tokenizer: PreTrainedTokenizerBase) -> SpecialTokens:
         plain = tokenizer(["a"], is_split_into_words=True, add_special_tokens=False)["input_ids"]
         full = tokenizer(["a"], is_split_into_words=True, add_special_tokens=True)["input_ids"]
         for start in range(len(full) - len(plain) + 1):
@@ -107,24 +122,24 @@ class SpecialTokens:
 class WordEncoder:
     """Turns batches of word lists into windows of model inputs with word positions.
 
-    ``mode`` is the word tokenization, ``standard`` or ``legacy`` (see the module docstring).
+    ``mode`` is the word tokenization, ``standard`` or ``legacy`` (the original code's; see the
+    module docstring).
     """
 
-    PIECE_CACHE_LIMIT = 1_000_000  # distinct words remembered in legacy mode
+    PIECE_CACHE_LIMIT = 1_000_000  # distinct words remembered with the original code's word tokenization
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, max_seq_length: int, mode: str = "standard"):
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, max_seq_length: int, mode: str = STANDARD_WORD_TOKENIZATION):
         if not tokenizer.is_fast:
             raise GerberaError(f"{type(tokenizer).__name__} is not a fast tokenizer; the toolkit needs one")
-        if mode not in WORD_TOKENIZATION_MODES:
-            raise GerberaError(f"word tokenization {mode!r}: choose one of {', '.join(WORD_TOKENIZATION_MODES)}")
-        self.mode = mode
+        self.mode = check_word_tokenization(mode, "word tokenization")
+        words_alone = mode == ORIGINAL_WORD_TOKENIZATION
         self.max_seq_length = max_seq_length
         self.special = SpecialTokens.of(tokenizer)
-        # In legacy mode this is the copy that adds no leading space: it decides the sub-tokens,
-        # so it is also what the features cache key fingerprints.
-        self.tokenizer = without_prefix_space(tokenizer) if mode == "legacy" else tokenizer
+        # With the original code's word tokenization this is the copy that adds no leading space: it
+        # decides the sub-tokens, so it is also what the features cache key fingerprints.
+        self.tokenizer = without_prefix_space(tokenizer) if words_alone else tokenizer
         self._piece_cache: dict[str, tuple[int, ...]] = {}
-        self._word_backend = _unpadded_backend(self.tokenizer) if mode == "legacy" else None
+        self._word_backend = _unpadded_backend(self.tokenizer) if words_alone else None
         self.window_budget = max_seq_length - len(self.special)
         if self.window_budget < 1:
             raise GerberaError(
@@ -138,8 +153,8 @@ class WordEncoder:
 
     def word_pieces(self, batch_words: Sequence[Sequence[str]]) -> list[list[Sequence[int]]]:
         """Sub-token ids of every word of every sentence (empty for words with none)."""
-        if self.mode == "legacy":
-            return self._legacy_word_pieces(batch_words)
+        if self.mode == ORIGINAL_WORD_TOKENIZATION:
+            return self._pieces_of_words_alone(batch_words)
         encoding = self.tokenizer(list(batch_words), is_split_into_words=True, add_special_tokens=False)
         result = []
         for i, words in enumerate(batch_words):
@@ -149,8 +164,9 @@ class WordEncoder:
             result.append(pieces)
         return result
 
-    def _legacy_word_pieces(self, batch_words: Sequence[Sequence[str]]) -> list[list[tuple[int, ...]]]:
-        """Each word tokenized alone, no leading space, no special tokens; each distinct word once."""
+    def _pieces_of_words_alone(self, batch_words: Sequence[Sequence[str]]) -> list[list[tuple[int, ...]]]:
+        """The original code's word tokenization: each word tokenized alone, no leading space, no
+        special tokens; each distinct word once."""
         cache = self._piece_cache
         if len(cache) > self.PIECE_CACHE_LIMIT:  # a long-running tagger sees ever new words: stay bounded
             cache.clear()

@@ -8,7 +8,7 @@ the gather below is vectorised over all rows, so its cost is linear in the numbe
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

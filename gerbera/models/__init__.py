@@ -1,1 +1,10 @@
-"""TODO"""
+"""The encoder and its tag head.
+
+- ``model_side``: the model flags (`ModelArguments`) and what a run loads first: name, config,
+  tokenizer, trained tag set, word tokenization (`ModelSide`);
+- ``loading``: the encoder with its token-classification head, the embedded default encoder, the
+  tag set a model was trained with;
+- ``config_keys``: the fields the toolkit writes into a model's config.json;
+- ``domain_head``: the original code's separate biomedical and general-domain branches (``--head domain``);
+- ``original_checkpoints``: reading checkpoints saved by the original GERBERA code.
+"""

@@ -44,15 +44,14 @@ from transformers import AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import TokenClassifierOutput
 
 from gerbera.errors import GerberaError
+from gerbera.models.config_keys import DOMAIN_HEAD, HEAD_CONFIG_KEY
 
-DOMAIN_HEAD = "domain"
 BIOMEDICAL = 0
 GENERAL = 1
-# config attribute that marks a checkpoint saved with the domain head
-HEAD_CONFIG_KEY = "gerbera_head"
 
 
 def is_domain_head_config(config: PretrainedConfig) -> bool:
+    """True for the config of a model saved with the domain head (``gerbera_head = "domain"``)."""
     return getattr(config, HEAD_CONFIG_KEY, None) == DOMAIN_HEAD
 
 
@@ -90,7 +89,7 @@ class DomainHeadForTokenClassification(PreTrainedModel):
     # --- classes per encoder ---
 
     @classmethod
-    def for_config(cls, config: PretrainedConfig) -> type["DomainHeadForTokenClassification"]:
+    def for_config(cls, config: PretrainedConfig) -> type[DomainHeadForTokenClassification]:
         return domain_head_class(config)
 
     @classmethod
@@ -108,7 +107,7 @@ class DomainHeadForTokenClassification(PreTrainedModel):
         return super().from_pretrained(pretrained_model_name_or_path, *args, config=config, **kwargs)
 
     @classmethod
-    def from_config(cls, config: PretrainedConfig) -> "DomainHeadForTokenClassification":
+    def from_config(cls, config: PretrainedConfig) -> DomainHeadForTokenClassification:
         return domain_head_class(config)(config)
 
     # --- the computation ---

@@ -1,4 +1,5 @@
-"""Loading the encoder, its fast tokenizer and the tag head.
+"""Loading a model for a run: its config, its fast tokenizer, the model with its tag head, and
+the run's tag set and word-tokenization mode.
 
 Three kinds of checkpoint are told apart by their config (`checkpoint_layout`):
 
@@ -7,6 +8,8 @@ Three kinds of checkpoint are told apart by their config (`checkpoint_layout`):
   domain-head model, never with an untrained ``classifier``;
 - ``domain``: saved by the toolkit with the domain head (``gerbera_head: domain`` in config.json);
 - ``shared``: anything else, an encoder or a model with the standard (shared) tag head.
+
+The fields the toolkit writes into config.json are those of `gerbera.models.config_keys`.
 """
 
 from __future__ import annotations
@@ -16,11 +19,16 @@ import os
 
 from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, PretrainedConfig
 
-from gerbera.models.domain_head import DOMAIN_HEAD, HEAD_CONFIG_KEY, is_domain_head_config, load_domain_model
-from gerbera.errors import GerberaError
-from gerbera.features.word_pieces import WORD_TOKENIZATION_MODES
-from gerbera.models.original_checkpoints import WORD_TOKENIZATION_CONFIG_KEY, is_original_layout, load_original_model
 from gerbera.corpora.tags import TagSet
+from gerbera.errors import GerberaError
+from gerbera.features.word_pieces import (
+    ORIGINAL_WORD_TOKENIZATION,
+    STANDARD_WORD_TOKENIZATION,
+    check_word_tokenization,
+)
+from gerbera.models.config_keys import DOMAIN_HEAD, HEAD_CONFIG_KEY, WORD_TOKENIZATION_CONFIG_KEY, set_label_fields
+from gerbera.models.domain_head import is_domain_head_config, load_domain_model
+from gerbera.models.original_checkpoints import is_original_layout, load_original_model
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +140,7 @@ def load_model(
     layout = checkpoint_layout(config)
     if layout == "original":
         return load_original_model(name, config, tagset, cache_dir)
-    config.num_labels = len(tagset.labels)
-    config.id2label = tagset.id2label
-    config.label2id = dict(tagset.label2id)
+    set_label_fields(config, tagset)
     if layout == DOMAIN_HEAD or head == DOMAIN_HEAD:
         setattr(config, HEAD_CONFIG_KEY, DOMAIN_HEAD)
         return load_domain_model(name, config=config, cache_dir=cache_dir)
@@ -159,18 +165,14 @@ def choose_tagset(requested: TagSet | None, from_model: TagSet | None, from_trai
 
 def choose_word_tokenization(requested: str | None, config: PretrainedConfig) -> tuple[str, str]:
     """The word-tokenization mode of a run and why: the --word_tokenization flag, else the mode
-    recorded in the model's config (converted or toolkit-trained models), else ``legacy`` for a
-    checkpoint of the original code, else ``standard``."""
+    recorded in the model's config (converted or toolkit-trained models), else ``legacy`` (the
+    original code's word tokenization) for a checkpoint of the original code, else ``standard``."""
     if requested is not None:
-        if requested not in WORD_TOKENIZATION_MODES:
-            raise GerberaError(f"--word_tokenization {requested}: choose one of {', '.join(WORD_TOKENIZATION_MODES)}")
-        return requested, "--word_tokenization"
+        return check_word_tokenization(requested, "--word_tokenization"), "--word_tokenization"
     recorded = getattr(config, WORD_TOKENIZATION_CONFIG_KEY, None)
     if recorded is not None:
-        if recorded not in WORD_TOKENIZATION_MODES:
-            raise GerberaError(f"the model's config.json has {WORD_TOKENIZATION_CONFIG_KEY}={recorded!r}, not one of "
-                               f"{', '.join(WORD_TOKENIZATION_MODES)}")
-        return recorded, "recorded in the model's config.json"
+        where = f"the model's config.json has {WORD_TOKENIZATION_CONFIG_KEY} ="
+        return check_word_tokenization(recorded, where), "recorded in the model's config.json"
     if is_original_layout(config):
-        return "legacy", "the default for checkpoints of the original GERBERA code"
-    return "standard", "the default"
+        return ORIGINAL_WORD_TOKENIZATION, "the default for checkpoints of the original GERBERA code"
+    return STANDARD_WORD_TOKENIZATION, "the default"

@@ -1,4 +1,5 @@
-"""Checkpoints of the original GERBERA code (``RoBERTaMultiNER2`` / ``BERTMultiNER2``), run as the original ran them.
+"""Reading checkpoints of the original GERBERA code (``RoBERTaMultiNER2`` / ``BERTMultiNER2``) into
+the toolkit's domain-head model, so that they run as the original ran them.
 
 Such a checkpoint (e.g. the published ``Euanyu/GERBERA-NCBI``, or a folder saved by the original
 ``run_ner.py``) has:
@@ -19,11 +20,11 @@ tensors is refused, never executed.
 
 The original tokenized each word alone with the slow tokenizer of transformers 3.0.0, without a
 leading space for RoBERTa; models trained by it saw words that way, so these checkpoints default
-to ``--word_tokenization legacy`` (see `gerbera.features.word_pieces`).
+to the original code's word tokenization, ``--word_tokenization legacy`` (see
+`gerbera.features.word_pieces`).
 
-`convert_checkpoint` writes such a checkpoint in the toolkit's own format: ``model.safetensors``,
-``config.json`` (domain head, word-tokenization mode recorded), ``tokenizer.json`` and
-``labels.txt``; it then loads without any pickle. ``python convert_checkpoint.py SRC OUT`` runs it.
+`gerbera.commands.convert` writes such a checkpoint in the toolkit's own format (no pickle);
+``python convert_checkpoint.py SRC OUT`` runs it.
 """
 
 from __future__ import annotations
@@ -36,18 +37,16 @@ from pathlib import Path
 import torch
 from transformers import PretrainedConfig
 
-from gerbera.models.domain_head import DomainHeadForTokenClassification, domain_head_class
-from gerbera.errors import GerberaError
 from gerbera.corpora.tags import TagSet
+from gerbera.errors import GerberaError
+from gerbera.models.config_keys import CONVERTED_FROM_CONFIG_KEY, set_label_fields
+from gerbera.models.domain_head import DomainHeadForTokenClassification, domain_head_class
 
 logger = logging.getLogger(__name__)
 
 # architecture name in config.json -> the encoder's prefix in the state dict
 ORIGINAL_ARCHITECTURES = {"RoBERTaMultiNER2": "roberta", "BERTMultiNER2": "bert"}
 HEAD_MODULES = ("bio_classifier_2", "bio_classifier", "gener_classifier_2", "gener_classifier")
-# config attribute recording how words were tokenized for a model ("standard" / "legacy")
-WORD_TOKENIZATION_CONFIG_KEY = "gerbera_word_tokenization"
-CONVERTED_FROM_CONFIG_KEY = "gerbera_converted_from"
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
@@ -60,10 +59,12 @@ def original_architecture(config: PretrainedConfig) -> str | None:
 
 
 def is_original_layout(config: PretrainedConfig) -> bool:
+    """True for the config of a checkpoint saved by the original GERBERA code."""
     return original_architecture(config) is not None
 
 
 def _locate_weights(name: str, cache_dir: str | None = None) -> str:
+    """The weights file of a checkpoint folder, or of a hub model (downloaded)."""
     if os.path.isdir(name):
         for filename in WEIGHT_FILES:
             path = os.path.join(name, filename)
@@ -131,6 +132,8 @@ def map_original_state_dict(state_dict: dict[str, torch.Tensor], prefix: str) ->
 
 
 def _check_layout(mapped: dict, prefix: str, num_labels: int, source: str) -> None:
+    """Refuse a state dict that lacks the original's two tag branches or encoder, or whose tag
+    branches predict another number of tags than config.json's ``id2label`` holds."""
     missing = [f"{module}.{part}" for module in HEAD_MODULES for part in ("weight", "bias") if f"{module}.{part}" not in mapped]
     if missing:
         raise GerberaError(f"{source}: not in the original GERBERA layout: no {', '.join(missing)}")
@@ -155,9 +158,7 @@ def load_original_model(
     if config.model_type != prefix:
         raise GerberaError(f"{name}: architecture {architecture} with model_type {config.model_type!r}, expected {prefix!r}")
     if tagset is not None:
-        config.num_labels = len(tagset.labels)
-        config.id2label = tagset.id2label
-        config.label2id = dict(tagset.label2id)
+        set_label_fields(config, tagset)
     path = _locate_weights(name, cache_dir)
     mapped, dropped = map_original_state_dict(read_state_dict(path), prefix)
     _check_layout(mapped, prefix, config.num_labels, path)
@@ -192,72 +193,3 @@ def _short(key: str) -> str:
     if ".pooler." in key:
         return key.split(".pooler.")[0] + ".pooler"
     return key
-
-
-def convert_checkpoint(
-    source: str,
-    output_dir: str,
-    word_tokenization: str | None = None,
-    cache_dir: str | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Write a checkpoint of the original code in the toolkit's format (no pickle); return the folder."""
-    from gerbera.features.word_pieces import WORD_TOKENIZATION_MODES
-    from gerbera.models.loading import load_config, load_tokenizer, trained_tagset
-
-    if word_tokenization is not None and word_tokenization not in WORD_TOKENIZATION_MODES:
-        raise GerberaError(f"--word_tokenization must be one of {', '.join(WORD_TOKENIZATION_MODES)}")
-    out = Path(output_dir)
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise GerberaError(f"{output_dir} is not empty; add --overwrite to write into it")
-    config = load_config(source, cache_dir=cache_dir)
-    if not is_original_layout(config):
-        raise GerberaError(
-            f"{source}: not a checkpoint of the original GERBERA code (architectures {config.architectures}); "
-            "models saved by this toolkit need no conversion"
-        )
-    tagset = trained_tagset(config, source)
-    tokenizer = load_tokenizer(source, config, cache_dir=cache_dir)
-    model = load_original_model(source, config, tagset, cache_dir)
-    mode = word_tokenization or "legacy"
-    setattr(model.config, WORD_TOKENIZATION_CONFIG_KEY, mode)
-
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in WEIGHT_FILES:
-        if (out / stale).exists():
-            (out / stale).unlink()
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    tagset.save(out / "labels.txt")
-    logger.info("Converted %s -> %s (safetensors, tokenizer.json, labels.txt; word tokenization %s)", source, out, mode)
-    return out
-
-
-def convert_main(argv=None) -> str:
-    """``python convert_checkpoint.py SRC OUT``: the command line of `convert_checkpoint`."""
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(
-        prog="convert_checkpoint.py",
-        description="Convert a checkpoint of the original GERBERA code (RoBERTaMultiNER2 / BERTMultiNER2, pickled "
-        "pytorch_model.bin, vocab.json + merges.txt) into the toolkit's format: model.safetensors, config.json "
-        "(domain head, word-tokenization mode recorded), tokenizer.json and labels.txt.",
-    )
-    parser.add_argument("source", help="folder (or hub name) of a checkpoint saved by the original GERBERA code")
-    parser.add_argument("output_dir", help="where the converted model is written")
-    parser.add_argument(
-        "--word_tokenization", choices=["standard", "legacy"], default=None,
-        help="the mode recorded for the model (default: legacy, as the original code tokenized words)",
-    )
-    parser.add_argument("--cache_dir", default=None, help="where hub downloads are stored")
-    parser.add_argument("--overwrite", action="store_true", help="write into a non-empty output_dir")
-    args = parser.parse_args(argv)
-    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=logging.INFO, stream=sys.stdout)
-    try:
-        out = convert_checkpoint(args.source, args.output_dir, args.word_tokenization, args.cache_dir, args.overwrite)
-    except GerberaError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    print(f"converted model written to {out}")
-    return str(out)

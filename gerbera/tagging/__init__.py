@@ -1,1 +1,45 @@
-"""TODO"""
+"""Tagging new text: a trained model's tags for given words, and entity spans for raw text.
+
+- :mod:`gerbera.tagging.word_tagger`: the model side (load a model saved by ``run_ner.py``,
+  batch, forward pass in the scoring precision, one tag and probability per word).
+- :mod:`gerbera.tagging.tagger`: :class:`Tagger`, the document side (text to sentences, tags to
+  entities with character offsets, many documents in chunks with progress).
+- :mod:`gerbera.tagging.documents` and :mod:`gerbera.tagging.entities`: the documents and entity
+  mentions, and how entities are read from tags.
+- :mod:`gerbera.tagging.text_segmentation`: raw text to sentences and words, as NER corpora are cut.
+- :mod:`gerbera.tagging.pubtator`: reading and writing PubTator files.
+- :mod:`gerbera.tagging.input_formats` and :mod:`gerbera.tagging.output_formats`: the files
+  ``run_predict.py`` reads and writes.
+
+The names below are importable from this package; each is loaded on first use, so that reading
+a PubTator file does not load torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_HOMES = {
+    "Tagger": "gerbera.tagging.tagger",
+    "WordTagger": "gerbera.tagging.word_tagger",
+    "choose_device": "gerbera.tagging.word_tagger",
+    "Entity": "gerbera.tagging.documents",
+    "InputDocument": "gerbera.tagging.documents",
+    "TaggedDocument": "gerbera.tagging.documents",
+    "segment_passages": "gerbera.tagging.documents",
+    "words_document": "gerbera.tagging.documents",
+    "DEFAULT_ENTITY_TYPE": "gerbera.tagging.entities",
+    "entity_spans": "gerbera.tagging.entities",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

@@ -26,9 +26,10 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, TextIO
+from typing import TextIO
 
 from gerbera.corpora.column_files import decode_utf8
 from gerbera.errors import CorpusFormatError
@@ -41,6 +42,7 @@ __all__ = [
     "format_pubtator",
     "parse_pubtator",
     "read_pubtator",
+    "safe_document_id",
     "write_pubtator",
 ]
 
@@ -98,6 +100,11 @@ class Document:
         """The ``(start, end)`` spans of the title and the abstract within :attr:`text`."""
         abstract_start = len(self.title) + 1
         return [(0, len(self.title)), (abstract_start, abstract_start + len(self.abstract))]
+
+
+def safe_document_id(text: str) -> str:
+    """``text`` as an id that cannot break a PubTator line: ``|``, tabs and line breaks become ``_``."""
+    return re.sub(r"[|\t\n\r]", "_", text) or "document"
 
 
 def parse_pubtator(content: str, path: str = "<string>", check_mentions: bool = True) -> list[Document]:

@@ -20,7 +20,7 @@ at most one shape per bucket:
 from __future__ import annotations
 
 import contextlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from transformers import DataCollatorForTokenClassification
@@ -98,7 +98,7 @@ class BucketPaddingCollator:
                 batch[key] = torch.cat([value, extra])
         return batch
 
-    def for_training(self, batch_size: int) -> "BucketPaddingCollator":
+    def for_training(self, batch_size: int) -> BucketPaddingCollator:
         """The same buckets, with every batch filled to ``batch_size`` rows."""
         return BucketPaddingCollator(self.tokenizer, self.buckets, fill_rows=batch_size)
 

@@ -1,19 +1,18 @@
-"""The Hugging Face `Trainer`, with the two samplers and the loss NER needs, and nothing pickled.
+"""`GerberaTrainer`: the Hugging Face `Trainer` with the loss NER needs, its samplers, and nothing pickled.
 
-- Training with ``train_sampling_strategy="group_by_length"`` builds batches of similar length
-  (little padding) and serves them in random order. The stock sampler serves each group of 50
-  batches longest first, so training drifts every 50 steps from long biomedical sentences to short
-  general-domain ones; measured over 3 seeds (bench/sampling_f1.py) that cost about 6 F1 points after
-  150 steps. Shuffling the batches removes the drift. Lengths come from the features' ``length``
-  column (the stock Trainer drops that column first and re-measures every example in Python).
 - The training loss divides a batch's summed token loss by a constant, not by the batch's own
   token count (`GerberaTrainer`): with length-grouped batches a per-batch mean made tokens of
   short sentences weigh more, which cost about 1 F1 point over whole runs on a small training set
   (bench/README.md, "Accuracy"); with the constant, the length-grouped order is as accurate as
   random order.
+- Training with ``train_sampling_strategy="group_by_length"`` builds batches of similar length
+  (little padding) and serves them in random order (`gerbera.training.sampling`). Lengths come
+  from the features' ``length`` column (the stock Trainer drops that column first and re-measures
+  every example in Python).
 - Evaluation always keeps the dataset's order (the stock Trainer length-groups evaluation
   batches too, which reorders predictions); evaluation sets are sorted by length up front, so
-  their batches carry little padding anyway.
+  their batches carry little padding anyway. It runs in the scoring precision
+  (`gerbera.hardware.scoring_precision`), whatever precision training uses.
 """
 
 from __future__ import annotations
@@ -22,61 +21,13 @@ import os
 
 import pyarrow.compute
 import torch
-from torch.utils.data import Sampler, SequentialSampler
-from transformers import Trainer, TrainerCallback
-from transformers.trainer_pt_utils import get_length_grouped_indices
+from torch.utils.data import SequentialSampler
+from transformers import Trainer
 
-from gerbera.training.fast_path import FastPathTrainerMixin
-from gerbera.commands.arguments import data_order_seed
 from gerbera.hardware import scoring_precision
+from gerbera.training.fast_path import FastPathTrainerMixin
 from gerbera.training.preemption import shield_workers
-
-
-class ShuffledLengthGroupedSampler(Sampler):
-    """Batches of similar length (grouped as the stock length-grouped sampler does), in random
-    order; the longest batch still comes first, so an out-of-memory error shows at once, and a
-    last, incomplete batch stays last, so that every batch the data loader cuts is one of these.
-
-    The order depends only on ``seed`` and the epoch (``set_epoch``, which the Trainer calls before
-    every epoch): a run resumed in the middle of an epoch skips exactly the batches it had trained,
-    and every process of a multi-GPU run draws the same order for accelerate to shard."""
-
-    def __init__(self, lengths: list[int], batch_size: int, seed: int = 0):
-        self.lengths = lengths
-        self.batch_size = batch_size
-        self.seed = seed
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def __iter__(self):
-        generator = torch.Generator()
-        generator.manual_seed(self.seed + self.epoch)
-        indices = get_length_grouped_indices(self.lengths, self.batch_size, generator=generator)
-        batches = [indices[i : i + self.batch_size] for i in range(0, len(indices), self.batch_size)]
-        full = len(batches) - (len(batches[-1]) < self.batch_size)  # batches 1 .. full-1 are shuffled
-        middle = [int(i) + 1 for i in torch.randperm(full - 1, generator=generator)] if full > 1 else []
-        order = [0, *middle, *range(max(full, 1), len(batches))]
-        return iter([index for b in order for index in batches[b]])
-
-
-class SamplerEpochCallback(TrainerCallback):
-    """Tells the length-grouped sampler which epoch begins. The Trainer's own ``set_epoch`` call
-    does not reach it through every wrapper: resumed in the middle of an epoch on several processes,
-    the data loader's sampler is ``SkipBatchSampler(BatchSamplerShard(BatchSampler(sampler)))``, and
-    the sampler would replay epoch 0's order."""
-
-    def __init__(self):
-        self.sampler: ShuffledLengthGroupedSampler | None = None
-
-    def on_epoch_begin(self, args, state, control, **kwargs):
-        if self.sampler is not None:
-            # state.epoch is the epoch index plus the fraction done: 1.5 when resumed half-way into epoch 1
-            self.sampler.set_epoch(int(state.epoch))
+from gerbera.training.sampling import SamplerEpochCallback, ShuffledLengthGroupedSampler, data_order_seed
 
 
 def tagged_tokens_per_row(dataset) -> float:

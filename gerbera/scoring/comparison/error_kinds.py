@@ -18,8 +18,8 @@ its type; a gold entity is found when a predicted entity of its type shares a wo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from seqeval.metrics.sequence_labeling import get_entities
 
@@ -32,7 +32,7 @@ class Span:
     start: int
     end: int  # inclusive, as seqeval gives it
 
-    def overlaps(self, other: "Span") -> bool:
+    def overlaps(self, other: Span) -> bool:
         return self.start <= other.end and other.start <= self.end
 
     @property

@@ -1,4 +1,4 @@
-"""The HTML page of ``gerbera.scoring.comparison.report --html PAGE``: one self-contained file (inline style and
+"""The HTML page of ``gerbera-compare --html PAGE``: one self-contained file (inline style and
 script, nothing fetched), the summary tables on top, then every sentence where A's and B's
 entities differ, with the gold, A and B spans marked in colour, filterable by kind of error.
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import html
 import os
 
-from gerbera.scoring.comparison.report import DIFFERENCE_KINDS, Comparison, entity_type
-from gerbera.scoring.comparison.error_kinds import ERROR_KINDS, SentenceErrors, Span
-from gerbera.scoring.metrics import ALL
 from gerbera.outputs import atomic_write
+from gerbera.scoring.comparison.error_kinds import ERROR_KINDS, SentenceErrors, Span
+from gerbera.scoring.comparison.report import DIFFERENCE_KINDS, Comparison, entity_type
+from gerbera.scoring.metrics import ALL
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:1.5em;color:#222;max-width:80em}
@@ -154,7 +154,7 @@ def summary_tables(summary: dict) -> str:
     return "\n".join(out)
 
 
-def page(comparison: Comparison, title: str = "gerbera.scoring.comparison.report") -> str:
+def page(comparison: Comparison, title: str = "gerbera.compare") -> str:
     summary = comparison.summary
     differing = comparison.differing()
     blocks, kind_counts = [], {key: 0 for key, _ in FILTERS}

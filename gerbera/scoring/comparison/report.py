@@ -1,35 +1,30 @@
-"""Compare two sets of predictions on the same text: is B's F1 really different from A's, and where?
+"""Two systems' predictions on the same text, compared: scores of each, the paired tests of the
+difference, the kinds of errors, and the entities one got right and the other wrong.
 
-    python -m gerbera.scoring.comparison.report RUN_A RUN_B [--html page.html] [--json]
-
-RUN_A and RUN_B are prediction files (``word gold predicted`` lines, as run_ner.py and run_eval.py
-write ``test_predictions.txt``; conlleval input works too) or run folders holding one. They must hold
-the same words and gold tags: otherwise the first differing line is named. Prints strict span
+``compare(A, B)`` reads two prediction files (``word gold predicted`` lines, as run_ner.py and
+run_eval.py write ``test_predictions.txt``; conlleval input works too) or run folders holding one,
+checks that they hold the same words and gold tags, and returns a ``Comparison``: strict span
 precision, recall and F1 (seqeval's default conlleval mode: the figures conlleval.pl prints) of
 each, per entity type and per dataset where the run recorded its datasets; the difference
 F1(B) - F1(A) with a paired bootstrap confidence interval and p-value over sentences (documents
 when the file has -DOCSTART- lines) and an approximate-randomization p-value; overlap (partial)
 match; the errors split into missed, spurious, boundary and type errors; and the entities one got
-right and the other wrong, with examples.
+right and the other wrong, with examples. ``format_text`` prints its summary. The command is
+``gerbera.commands.compare``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from gerbera.scoring.comparison.prediction_files import PredictionFile, ScoredSentence, check_same_text, load_predictions
-from gerbera.scoring.comparison.error_kinds import ERROR_KINDS, SentenceErrors, Span, classify
-from gerbera.scoring.comparison.significance import paired_test, unit_counts
 from gerbera.errors import GerberaError
+from gerbera.scoring.comparison.error_kinds import ERROR_KINDS, SentenceErrors, Span, classify
+from gerbera.scoring.comparison.prediction_files import PredictionFile, ScoredSentence, check_same_text, load_predictions
+from gerbera.scoring.comparison.significance import paired_test, unit_counts
 from gerbera.scoring.metrics import ALL, span_report
 
-DESCRIPTION = __doc__.split("\n\n")[0]
 DIFFERENCE_KINDS = {
     "found_by_b_only": "gold entities B found and A did not",
     "found_by_a_only": "gold entities A found and B did not",
@@ -40,6 +35,8 @@ DIFFERENCE_KINDS = {
 
 @dataclass
 class Comparison:
+    """A and B read, each sentence's errors of each, and the summary (what format_text prints)."""
+
     a: PredictionFile
     b: PredictionFile
     errors_a: list[SentenceErrors]
@@ -130,6 +127,7 @@ def counts_matrix(errors: list[SentenceErrors]) -> np.ndarray:
 
 def compare(path_a, path_b, resamples: int = 10_000, seed: int = 1, unit: str = "auto", examples: int = 5,
             confidence: float = 0.95) -> Comparison:
+    """Compare B with A (prediction files or run folders holding the same text); differences are B - A."""
     if resamples < 1:
         raise GerberaError("--resamples must be at least 1")
     a, b = load_predictions(path_a), load_predictions(path_b)
@@ -220,34 +218,3 @@ def format_text(summary: dict) -> str:
             out.append(f"         line {example['line']}: {example['context']}"
                        f"{'  <' + example['type'] + '>' if example['type'] else ''}  ({who} predicted: {other})")
     return "\n".join(out) + "\n"
-
-
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m gerbera.scoring.comparison.report", description=DESCRIPTION)
-    parser.add_argument("a", help="prediction file or run folder (A, the baseline)")
-    parser.add_argument("b", help="prediction file or run folder (B): differences are B - A")
-    parser.add_argument("--resamples", type=int, default=10_000, help="bootstrap and randomization samples (default 10000)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the resampling (default 1)")
-    parser.add_argument("--confidence", type=float, default=0.95, help="level of the bootstrap interval (default 0.95)")
-    parser.add_argument("--unit", choices=["auto", "sentence", "document"], default="auto",
-                        help="what is resampled: documents when the file has -DOCSTART- lines (auto), else sentences")
-    parser.add_argument("--examples", type=int, default=5, help="examples listed per kind of difference")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--html", metavar="PAGE", help="also write a self-contained HTML page of the differences")
-    args = parser.parse_args(argv)
-    try:
-        comparison = compare(args.a, args.b, args.resamples, args.seed, args.unit, args.examples, args.confidence)
-        if args.html:
-            from gerbera.scoring.comparison.html_page import write_page
-
-            write_page(comparison, args.html)
-    except GerberaError as error:  # a user's mistake: one line, no traceback (as the other entry points)
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    sys.stdout.write(json.dumps(comparison.summary, indent=1) + "\n" if args.json else format_text(comparison.summary))
-    if args.html:
-        print(f"wrote {args.html}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,72 @@
+"""One run of ``gerbera-experiment``: its folder, whether it has finished, starting it, and the
+optimizer steps it took.
+
+A run's folder is its command's ``--output_dir``. The command is written into the folder
+(``experiment_command.txt``) before the run starts; the run has finished when its
+``all_results.json`` is there too. A finished run of exactly the same command is read back instead
+of run again; a finished run of another command is refused, never mixed in.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+from gerbera.errors import GerberaError
+from gerbera.outputs import atomic_write, read_json
+
+COMMAND_FILE = "experiment_command.txt"
+
+
+def output_dir(command: list[str]) -> Path:
+    """The run's folder: its command's (last) --output_dir."""
+    return Path(command[len(command) - 1 - command[::-1].index("--output_dir") + 1])
+
+
+def finished(command: list[str]) -> dict | None:
+    """The results of a finished run of exactly this command, else None; a finished run of another
+    command in the same folder is an error."""
+    out = output_dir(command)
+    recorded = out / COMMAND_FILE
+    results = out / "all_results.json"
+    if not results.is_file() or not recorded.is_file():
+        return None
+    if recorded.read_text(encoding="utf-8").strip() != shlex.join(command):
+        raise GerberaError(f"{out} holds a finished run of another command ({recorded}); use another --work_dir, "
+                           "or remove the folder to run it again")
+    return read_json(results)
+
+
+def execute(command: list[str], log: Path) -> dict:
+    """The results of this command's run: read back when it has finished, else run now (its output
+    appended to ``log``); a failed run is an error that names the command."""
+    results = finished(command)
+    if results is not None:
+        return results
+    out = output_dir(command)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "all_results.json").unlink(missing_ok=True)  # a stale result must never pass for this run's
+    atomic_write(out / COMMAND_FILE, shlex.join(command) + "\n")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "TOKENIZERS_PARALLELISM": "false"}
+    print(f"running {out}", flush=True)
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(f"\n$ {shlex.join(command)}\n")
+        handle.flush()
+        code = subprocess.run(command, env=env, stdout=handle, stderr=subprocess.STDOUT).returncode
+    if code != 0 or not (out / "all_results.json").is_file():
+        raise GerberaError(f"this run failed (exit status {code}); its output is at the end of {log}:\n  {shlex.join(command)}")
+    return read_json(out / "all_results.json")
+
+
+def optimizer_steps(command: list[str]) -> int | None:
+    """The optimizer steps a finished run of this command took (``global_step`` in the
+    ``trainer_state.json`` its Trainer saved), else None."""
+    if finished(command) is None:
+        return None
+    state = output_dir(command) / "trainer_state.json"
+    if not state.is_file():
+        raise GerberaError(f"{state}: no such file, so the optimizer steps of this finished run are unknown")
+    return int(read_json(state)["global_step"])
