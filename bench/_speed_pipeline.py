@@ -55,7 +55,7 @@ def load_data(args, prep: dict, encoder, tagset):
     """The training group (its features: a cache hit, the parent built them) and the devel group
     (the first --eval_sentences sentences, when given: not cached, the cache key is the file's digest)."""
     from gerbera.corpora.column_files import CorpusSplit
-    from gerbera.features.datasets import SplitGroup, load_group, read_splits
+    from gerbera.features.split_groups import SplitGroup, load_group, read_splits
 
     cache_dir = prep["cache_dir"]
     train_group = SplitGroup(read_splits(args.data_dir, TRAIN_DATASETS, "train"), tagset)

@@ -30,7 +30,7 @@ def preprocess_train(args, encoder, cache_dir):
     import gc
 
     from gerbera.corpora.tags import TagSet
-    from gerbera.features.datasets import SplitGroup, read_splits
+    from gerbera.features.split_groups import SplitGroup, read_splits
 
     times = {}
     gc_time = [0.0, 0.0]  # total, start of the running collection
@@ -90,7 +90,7 @@ def build_features_breakdown(group, encoder, tagset, build_features_s: float) ->
 
 
 def preprocessing(args, model_side, scratch: Path) -> dict:
-    from gerbera.features.datasets import garbage_collection_paused, load_group
+    from gerbera.features.split_groups import garbage_collection_paused, load_group
 
     encoder = model_side.encoder(args.max_seq_length)
     cache_dir = scratch / "features-cache"

@@ -38,7 +38,7 @@ def main(argv=None) -> dict:
 
     from gerbera.commands.arguments import DataArguments, ModelArguments
     from gerbera.corpora.tags import TagSet
-    from gerbera.features.datasets import load_group
+    from gerbera.features.split_groups import load_group
     from gerbera.models.loading import load_model
     from gerbera.models.model_side import ModelSide
     from gerbera.scoring.group_scores import GroupScorer

@@ -13,7 +13,7 @@ one JSON line.
 Each arm builds its arguments with `gerbera.commands.arguments.parse_arguments` from the command line a
 user would give run_ner.py (``--bf16``, TF32, fused AdamW, loader workers and the fast path are
 the toolkit's choices on that machine), a fresh model with the same random weights (from a
-config: nothing is downloaded) and `gerbera.commands.session.make_trainer`. Sentence lengths are drawn from
+config: nothing is downloaded) and `gerbera.training.setup.make_trainer`. Sentence lengths are drawn from
 NCBI-disease+CoNLL2003 (``../shared/NERdata``; about 1.3 sub-tokens a word for RoBERTa's
 biomedical BPE vocabulary, 1.15 for MiniLM's WordPiece, plus 2 special tokens), else from a fixed
 distribution with NCBI's mean; the data is one epoch of ``--steps`` batches.

@@ -8,7 +8,7 @@ examples and the loss's denominator differ. The orders:
 - ``stock_group_by_length``: transformers' ``LengthGroupedSampler`` (megabatches of 50 batches,
   each sorted longest first, so within every 50 steps the batches go from the longest sentences
   to the shortest);
-- ``group_by_length``: the toolkit's default (``gerbera.training.trainer.ShuffledLengthGroupedSampler``):
+- ``group_by_length``: the toolkit's default (``gerbera.training.sampling.ShuffledLengthGroupedSampler``):
   the same length-grouped batches in random order, so padding stays low without the drift.
 
 An arm ending in ``/batch_mean`` divides each batch's summed token loss by the batch's own number
@@ -72,7 +72,7 @@ def main(argv=None) -> dict:
     from gerbera.commands.arguments import DataArguments, ModelArguments
     from gerbera.corpora.mixing import parse_training_list, sample_split
     from gerbera.corpora.tags import TagSet
-    from gerbera.features.datasets import SplitGroup, load_group, read_splits
+    from gerbera.features.split_groups import SplitGroup, load_group, read_splits
     from gerbera.models.loading import load_model
     from gerbera.models.model_side import ModelSide
     from gerbera.scoring.group_scores import GroupScorer

@@ -38,7 +38,7 @@ def write_corpus(folder: Path, sentences: int, seed: int = 0) -> None:
 
 def measure(data_dir: str, model: str | None, cache: str) -> dict:
     from gerbera.corpora.tags import TagSet
-    from gerbera.features.datasets import SplitGroup, read_splits
+    from gerbera.features.split_groups import SplitGroup, read_splits
     from gerbera.features.word_pieces import WordEncoder
     from gerbera.models.loading import embedded_model_path, load_config, load_tokenizer
 

@@ -8,7 +8,7 @@ Two pipelines, measured side by side in ONE run, on NCBI-disease+CoNLL2003 train
 - ``static``: the original's behaviour, kept as ``--pad_to_max_length``: every input padded to
   ``max_seq_length`` and training batches drawn at random.
 
-Both are built from the toolkit's own pieces (``gerbera.features.datasets``, ``gerbera.commands.session.make_trainer``,
+Both are built from the toolkit's own pieces (``gerbera.features.split_groups``, ``gerbera.training.setup.make_trainer``,
 ``gerbera.scoring.group_scores.GroupScorer``), with the same seed, the same tag set, the same number of steps.
 
 The CPU is shared with other work, so the two pipelines do not run one after the other: each runs

@@ -18,7 +18,7 @@ stopped and started again.
 
 This script made the report in docs/EXPERIMENTS.md, with its extra arms (random order, domain head).
 For any corpus, with paired confidence intervals, the bootstrap comparison of the median-seed pair and
-the exact command of every run, use `python -m gerbera.commands.experiment` (README: "Does general-domain data
+the exact command of every run, use `python -m gerbera.experiment` (README: "Does general-domain data
 help on your corpus?").
 """
 

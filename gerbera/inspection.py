@@ -1,9 +1,9 @@
 """``python -m gerbera.inspection --data_dir NERdata --data_list ...``: the short name of the command.
 
-The command lives in `gerbera.commands.inspect`; this module only starts it.
+The command lives in `gerbera.commands.inspect_data`; this module only starts it.
 """
 
-from gerbera.commands.inspect import main
+from gerbera.commands.inspect_data import main
 
 if __name__ == "__main__":
     main()

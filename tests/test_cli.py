@@ -14,7 +14,7 @@ import run_eval
 import run_ner
 from gerbera.corpora.column_files import read_column_file
 from gerbera.corpora.tags import TagSet
-from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.split_groups import SplitGroup, read_splits
 from gerbera.features.word_pieces import WordEncoder
 
 QUICK = ["--max_steps", "4", "--per_device_train_batch_size", "4", "--per_device_eval_batch_size", "4",

@@ -18,7 +18,7 @@ import run_ner
 from gerbera.commands.arguments import parse_arguments
 from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
-from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.split_groups import SplitGroup, read_splits
 from gerbera.models.model_side import ModelSide
 from gerbera.training.fast_path import fast_path_choices
 from gerbera.training.fixed_shapes import BucketPaddingCollator, length_buckets, parse_length_buckets

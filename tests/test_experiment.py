@@ -1,4 +1,4 @@
-"""gerbera.commands.experiment end to end on tiny models: runs, report, resume, and a printed command that
+"""gerbera.experiment end to end on tiny models: runs, report, resume, and a printed command that
 reproduces its reported score."""
 
 import json
@@ -10,6 +10,7 @@ import pytest
 
 import gerbera.commands.experiment as experiment
 import gerbera.commands.experiment_runs as experiment_runs
+import gerbera.reporting.experiment_statistics as experiment_statistics
 
 TINY = ["--mt_epochs", "2", "--ft_epochs", "2", "--learning_rate", "0.005", "--per_device_train_batch_size", "2",
         "--per_device_eval_batch_size", "4", "--max_seq_length", "32"]
@@ -67,12 +68,12 @@ def test_experiment_runs_reports_resumes_and_reproduces(tiny_bert, data_dir, tmp
 
 def test_median_seed_and_interval():
     pairs = [(1, 0.60, 0.62), (2, 0.60, 0.59), (3, 0.60, 0.605), (4, 0.6, 0.7)]
-    assert experiment.median_seed(pairs) == 3  # differences -1, +0.5, +2, +10 points: the lower middle one
-    assert experiment.median_seed(pairs[:3]) == 3
-    low, high = experiment.t_interval([0.01, 0.02, 0.03])
+    assert experiment_statistics.median_seed(pairs) == 3  # differences -1, +0.5, +2, +10 points: the lower middle one
+    assert experiment_statistics.median_seed(pairs[:3]) == 3
+    low, high = experiment_statistics.t_interval([0.01, 0.02, 0.03])
     assert low == pytest.approx(0.02 - 4.302653 * 0.01 / 3 ** 0.5, rel=1e-5)
     assert high == pytest.approx(0.02 + 4.302653 * 0.01 / 3 ** 0.5, rel=1e-5)
-    assert experiment.t_interval([0.01]) is None
+    assert experiment_statistics.t_interval([0.01]) is None
 
 
 def test_general_fraction_per_size_and_same_passes(tmp_path, data_dir):

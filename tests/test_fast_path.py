@@ -11,7 +11,7 @@ import run_eval
 import run_ner
 from gerbera.commands.arguments import parse_arguments
 from gerbera.corpora.tags import TagSet
-from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.split_groups import SplitGroup, read_splits
 from gerbera.models.model_side import ModelSide
 from gerbera.training.setup import make_trainer
 

@@ -9,7 +9,7 @@ from transformers import AutoTokenizer
 import run_eval
 from gerbera.corpora.mixing import sample_split
 from gerbera.corpora.tags import TagSet
-from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.split_groups import SplitGroup, read_splits
 from gerbera.features.word_pieces import WordEncoder
 
 

@@ -136,7 +136,7 @@ def test_evaluation_runs_in_fp32_while_training_runs_in_bf16(tiny_bert, data_dir
     from transformers import AutoModelForTokenClassification
 
     from gerbera.corpora.tags import TagSet
-    from gerbera.features.datasets import load_group
+    from gerbera.features.split_groups import load_group
     from gerbera.training.setup import make_trainer
 
     for precision, expected in (("fp32", (False, torch.float32)), ("bf16", (True, torch.bfloat16))):

@@ -125,7 +125,7 @@ def test_training_refuses_bad_tags_before_training(tiny_bert, data_dir, tmp_path
 
 def test_inspection_command_shows_counts_mapping_and_windows(tiny_bert, data_dir):
     result = subprocess.run(
-        [sys.executable, "-m", "gerbera.commands.inspect", "--data_dir", str(data_dir), "--data_list", "bio+news",
+        [sys.executable, "-m", "gerbera.inspection", "--data_dir", str(data_dir), "--data_list", "bio+news",
          "--labels", str(data_dir / "bio" / "labels.txt"), "--model_name_or_path", str(tiny_bert), "--max_seq_length", "8"],
         cwd=REPO, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1", "HOME": str(REPO)},  # the caller's packages (PYTHONPATH) stay
     )

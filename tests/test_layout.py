@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,22 @@ def test_modules_stay_short():
 def test_every_module_says_what_it_is_for():
     missing = [name for name, path in modules().items() if not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))]
     assert missing == []
+
+
+@pytest.mark.parametrize("short_name", ["gerbera.compare", "gerbera.experiment", "gerbera.inspection"])
+def test_the_short_command_names_the_readme_shows_start_their_commands(short_name):
+    result = subprocess.run([sys.executable, "-m", short_name, "--help"], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: python -m {short_name} ")
+
+
+def test_the_tagging_package_gives_its_public_names():
+    import gerbera.tagging as tagging
+    from gerbera.tagging.entities import entity_spans
+    from gerbera.tagging.tagger import Tagger
+
+    assert tagging.Tagger is Tagger and tagging.entity_spans is entity_spans
+    assert set(tagging.__all__) <= set(dir(tagging))
+    with pytest.raises(AttributeError):
+        tagging.NoSuchName  # noqa: B018

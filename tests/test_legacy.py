@@ -26,7 +26,7 @@ import run_eval
 import run_ner
 from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
-from gerbera.features.datasets import tokenizer_fingerprint
+from gerbera.features.split_groups import tokenizer_fingerprint
 from gerbera.features.word_pieces import WordEncoder
 from gerbera.models.domain_head import DomainHeadForTokenClassification, domain_head_class
 from gerbera.models.loading import checkpoint_layout, load_config, load_model, trained_tagset

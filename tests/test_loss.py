@@ -11,7 +11,7 @@ from transformers import TrainingArguments
 
 from gerbera.commands.arguments import DataArguments, ModelArguments
 from gerbera.corpora.tags import TagSet
-from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.split_groups import SplitGroup, read_splits
 from gerbera.models.loading import load_model
 from gerbera.models.model_side import ModelSide
 from gerbera.training.setup import make_trainer

@@ -8,7 +8,7 @@ from conftest import SHARED_DATA
 import run_eval
 import run_ner
 from gerbera.corpora.tags import TagSet
-from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.split_groups import SplitGroup, read_splits
 
 pytestmark = [
     pytest.mark.slow,

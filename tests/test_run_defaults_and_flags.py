@@ -13,7 +13,7 @@ from gerbera.commands.arguments import ModelArguments, parse_arguments
 from gerbera.commands.run_ner import read_training_splits
 from gerbera.corpora.mixing import parse_training_list
 from gerbera.corpora.tags import TagSet
-from gerbera.features.datasets import SplitGroup
+from gerbera.features.split_groups import SplitGroup
 from gerbera.models.model_side import ModelSide
 from gerbera.training.sampling import ShuffledLengthGroupedSampler, data_order_seed
 from gerbera.training.setup import make_trainer

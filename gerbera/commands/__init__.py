@@ -4,7 +4,7 @@ in the library imports them.
 - ``run_ner``: training, the multi-task step and biomedical fine-tuning (``run_ner.py``, ``gerbera-train``);
 - ``run_eval``: scoring a trained model on other datasets (``run_eval.py``, ``gerbera-eval``);
 - ``run_predict``: tagging new text (``run_predict.py``, ``gerbera-predict``);
-- ``inspect``: what a ``--data_dir`` and ``--data_list`` hold, before training (``gerbera-inspect``);
+- ``inspect_data``: what a ``--data_dir`` and ``--data_list`` hold, before training (``gerbera-inspect``);
 - ``convert``: checkpoints of the original code into the toolkit's format (``convert_checkpoint.py``);
 - ``compare``: two runs' predictions compared, with statistics (``python -m gerbera.compare``);
 - ``experiment``, ``experiment_runs``: single-task against GERBERA over sizes and seeds

@@ -41,7 +41,7 @@ from gerbera.commands.experiment_runs import execute, finished, optimizer_steps,
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_write, write_json
 from gerbera.reporting.experiment_report import write_report
-from gerbera.reporting.experiment_statistics import SAME_STEPS, median_seed, t_interval  # noqa: F401  (the last two: importable from here, as before)
+from gerbera.reporting.experiment_statistics import SAME_STEPS
 
 REPO = Path(__file__).resolve().parents[2]  # the repository: the folder above the gerbera package, with run_ner.py
 PENDING_STEPS = "STEPS"  # the same-steps control's --max_steps, as shown before its GERBERA runs have finished

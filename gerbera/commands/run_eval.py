@@ -12,7 +12,7 @@ from gerbera.commands.session import prepare_output_dir, setup_logging, user_err
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
-from gerbera.features.datasets import load_group
+from gerbera.features.split_groups import features_cache_dir, load_group
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
 from gerbera.outputs import write_json
@@ -20,7 +20,7 @@ from gerbera.reporting.data_summary import log_summary
 from gerbera.reporting.model_card import write_results_table
 from gerbera.reporting.record import RunRecord, resolved_arguments
 from gerbera.scoring.group_scores import evaluate_group
-from gerbera.training.setup import features_cache_dir, make_trainer
+from gerbera.training.setup import make_trainer
 
 logger = logging.getLogger("gerbera")
 

@@ -14,7 +14,7 @@ from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.mixing import parse_training_list, sample_split
 from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
-from gerbera.features.datasets import SplitGroup, load_group, read_splits
+from gerbera.features.split_groups import SplitGroup, features_cache_dir, load_group, read_splits
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
 from gerbera.outputs import write_json
@@ -24,7 +24,7 @@ from gerbera.reporting.record import RunRecord, plot_training_curves, resolved_a
 from gerbera.scoring.group_scores import GroupScorer, evaluate_group
 from gerbera.training.preemption import Preempted, PreemptionCallback
 from gerbera.training.sampling import data_order_seed
-from gerbera.training.setup import features_cache_dir, make_trainer
+from gerbera.training.setup import make_trainer
 
 logger = logging.getLogger("gerbera")
 

@@ -53,7 +53,7 @@ def check_word_tokenization(mode: str, where: str) -> str:
     """``mode`` when it names a word tokenization (``standard`` / ``legacy``), else a GerberaError
     saying where the bad name came from (``where``, e.g. ``"--word_tokenization"``)."""
     if mode not in WORD_TOKENIZATION_MODES:
-        raise GerberaError(f"{where} {mode!r}: choose one of {', '.join(WORD_TOKENIZATION_MODES)}")
+        raise GerberaError(f"{where} {mode}: choose one of {', '.join(WORD_TOKENIZATION_MODES)}")
     return mode
 
 

@@ -33,6 +33,16 @@ WORD_TOKENIZATION_CONFIG_KEY = "gerbera_word_tokenization"
 CONVERTED_FROM_CONFIG_KEY = "gerbera_converted_from"
 
 
+def is_domain_head_config(config: PretrainedConfig) -> bool:
+    """True for the config of a model marked for, or saved with, the domain head."""
+    return getattr(config, HEAD_CONFIG_KEY, None) == DOMAIN_HEAD
+
+
+def mark_domain_head(config: PretrainedConfig) -> None:
+    """Mark ``config`` for the domain head (`gerbera.models.loading.load_model` then builds it)."""
+    setattr(config, HEAD_CONFIG_KEY, DOMAIN_HEAD)
+
+
 def set_label_fields(config: PretrainedConfig, tagset: TagSet) -> None:
     """Make ``config``'s label fields (``num_labels``, ``id2label``, ``label2id``) those of ``tagset``."""
     config.num_labels = len(tagset.labels)

@@ -44,15 +44,10 @@ from transformers import AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import TokenClassifierOutput
 
 from gerbera.errors import GerberaError
-from gerbera.models.config_keys import DOMAIN_HEAD, HEAD_CONFIG_KEY
+from gerbera.models.config_keys import mark_domain_head
 
 BIOMEDICAL = 0
 GENERAL = 1
-
-
-def is_domain_head_config(config: PretrainedConfig) -> bool:
-    """True for the config of a model saved with the domain head (``gerbera_head = "domain"``)."""
-    return getattr(config, HEAD_CONFIG_KEY, None) == DOMAIN_HEAD
 
 
 class DomainHeadForTokenClassification(PreTrainedModel):
@@ -77,7 +72,7 @@ class DomainHeadForTokenClassification(PreTrainedModel):
         self.bio_classifier = nn.Linear(hidden, config.num_labels)
         self.gener_classifier_2 = nn.Linear(hidden, hidden)
         self.gener_classifier = nn.Linear(hidden, config.num_labels)
-        setattr(config, HEAD_CONFIG_KEY, DOMAIN_HEAD)
+        mark_domain_head(config)
         self.post_init()
 
     def _make_encoder(self, config):

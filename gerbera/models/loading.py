@@ -26,8 +26,14 @@ from gerbera.features.word_pieces import (
     STANDARD_WORD_TOKENIZATION,
     check_word_tokenization,
 )
-from gerbera.models.config_keys import DOMAIN_HEAD, HEAD_CONFIG_KEY, WORD_TOKENIZATION_CONFIG_KEY, set_label_fields
-from gerbera.models.domain_head import is_domain_head_config, load_domain_model
+from gerbera.models.config_keys import (
+    DOMAIN_HEAD,
+    WORD_TOKENIZATION_CONFIG_KEY,
+    is_domain_head_config,
+    mark_domain_head,
+    set_label_fields,
+)
+from gerbera.models.domain_head import load_domain_model
 from gerbera.models.original_checkpoints import is_original_layout, load_original_model
 
 logger = logging.getLogger(__name__)
@@ -142,7 +148,7 @@ def load_model(
         return load_original_model(name, config, tagset, cache_dir)
     set_label_fields(config, tagset)
     if layout == DOMAIN_HEAD or head == DOMAIN_HEAD:
-        setattr(config, HEAD_CONFIG_KEY, DOMAIN_HEAD)
+        mark_domain_head(config)
         return load_domain_model(name, config=config, cache_dir=cache_dir)
     return AutoModelForTokenClassification.from_pretrained(
         name, config=config, trust_remote_code=trust_remote_code, cache_dir=cache_dir

@@ -13,8 +13,13 @@ import logging
 from dataclasses import dataclass, field
 
 from gerbera.errors import GerberaError
-from gerbera.features.word_pieces import WORD_TOKENIZATION_MODES, WordEncoder
-from gerbera.models.config_keys import DOMAIN_HEAD, HEAD_CONFIG_KEY, WORD_TOKENIZATION_CONFIG_KEY
+from gerbera.features.word_pieces import (
+    ORIGINAL_WORD_TOKENIZATION,
+    STANDARD_WORD_TOKENIZATION,
+    WORD_TOKENIZATION_MODES,
+    WordEncoder,
+)
+from gerbera.models.config_keys import WORD_TOKENIZATION_CONFIG_KEY, is_domain_head_config, mark_domain_head
 from gerbera.models.loading import (
     check_max_seq_length,
     checkpoint_layout,
@@ -81,8 +86,8 @@ class ModelSide:
     layout: str = "shared"
 
     MODE_NOTES = {
-        "legacy": "each word tokenized alone without a leading space, as the original code did",
-        "standard": "each word tokenized as if after a space",
+        ORIGINAL_WORD_TOKENIZATION: "each word tokenized alone without a leading space, as the original code did",
+        STANDARD_WORD_TOKENIZATION: "each word tokenized as if after a space",
     }
 
     @classmethod
@@ -105,14 +110,14 @@ class ModelSide:
                     "encoder or a model trained with --head domain (or leave --head out)"
                 )
             logger.info("--head domain: %s gets a biomedical and a general-domain tag branch", name)
-            setattr(config, HEAD_CONFIG_KEY, DOMAIN_HEAD)
+            mark_domain_head(config)
         tokenizer = load_tokenizer(name, config, model_args.trust_remote_code, model_args.cache_dir)
         check_max_seq_length(max_seq_length, config, tokenizer, name)
         return cls(name, config, tokenizer, trained_tagset(config, name), getattr(model_args, "word_tokenization", None), layout)
 
     @property
     def uses_domain_head(self) -> bool:
-        return self.layout in ("original", "domain") or getattr(self.config, HEAD_CONFIG_KEY, None) == DOMAIN_HEAD
+        return self.layout in ("original", "domain") or is_domain_head_config(self.config)
 
     def word_tokenization_mode(self) -> tuple[str, str]:
         """The mode and why: --word_tokenization, else recorded in the model, else legacy for

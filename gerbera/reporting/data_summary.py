@@ -2,7 +2,7 @@
 mapping applied and, once tokenized, the sub-token lengths and windows.
 
 run_ner.py and run_eval.py log it for every group they read (`log_summary`), the inspect command
-(`gerbera.commands.inspect`) prints it, and the run record counts entities with `entity_counts`.
+(`gerbera.commands.inspect_data`) prints it, and the run record counts entities with `entity_counts`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 
 from gerbera.corpora.tags import OUTSIDE, parse_tag, to_iob2
-from gerbera.features.datasets import SplitGroup
+from gerbera.features.split_groups import SplitGroup
 from gerbera.features.word_pieces import WordEncoder
 
 logger = logging.getLogger("gerbera")

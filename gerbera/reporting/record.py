@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from gerbera import __version__
-from gerbera.features.datasets import file_digest
+from gerbera.features.split_groups import file_digest
 from gerbera.outputs import write_json
 from gerbera.reporting.data_summary import entity_counts
 

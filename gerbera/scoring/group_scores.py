@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gerbera.features.datasets import SplitGroup
+from gerbera.features.split_groups import SplitGroup
 from gerbera.features.word_predictions import word_level_ids, write_predictions
 from gerbera.outputs import write_key_values
 from gerbera.scoring.metrics import flatten, span_report

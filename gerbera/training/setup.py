@@ -10,18 +10,12 @@ import logging
 
 from transformers import DataCollatorForTokenClassification
 
-from gerbera.features.datasets import default_cache_dir
 from gerbera.training.fast_path import describe as describe_fast_path
 from gerbera.training.fixed_shapes import BucketPaddingCollator, length_buckets, parse_length_buckets
 from gerbera.training.preemption import PreemptionCallback
 from gerbera.training.trainer import GerberaTrainer, argmax_logits
 
 logger = logging.getLogger("gerbera")
-
-
-def features_cache_dir(data_args) -> str:
-    """Where tokenized features are cached: --features_cache_dir, else the toolkit's cache folder."""
-    return data_args.features_cache_dir or str(default_cache_dir())
 
 
 def fast_path_buckets(data_args) -> list[int]:

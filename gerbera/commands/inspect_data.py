@@ -4,7 +4,7 @@ Per dataset: sentences, words, entities by type (as written in the file), the ta
 will be applied (e.g. ``B-PER -> B``), and with a tokenizer, the sub-token lengths of the
 sentences and how many need more than one window at the chosen max_seq_length.
 
-Run it as ``python -m gerbera.commands.inspect --data_dir NERdata --data_list A+B [--model_name_or_path M]``.
+Run it as ``python -m gerbera.inspection --data_dir NERdata --data_list A+B [--model_name_or_path M]``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import argparse
 
 from gerbera.corpora.mixing import parse_training_list, sample_split
 from gerbera.corpora.tags import TagSet
-from gerbera.features.datasets import SplitGroup, read_splits
+from gerbera.features.split_groups import SplitGroup, read_splits
 from gerbera.features.word_pieces import WordEncoder
 from gerbera.reporting.data_summary import describe
 
@@ -22,7 +22,7 @@ def main(argv=None) -> None:
     from gerbera.commands.session import user_errors
     from gerbera.models.loading import check_max_seq_length, load_config, load_tokenizer
 
-    parser = argparse.ArgumentParser(prog="python -m gerbera.commands.inspect", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m gerbera.inspection", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_dir", default="NERdata")
     parser.add_argument("--data_list", required=True, help="datasets joined by '+'")
     parser.add_argument("--split", default="train", choices=["train", "devel", "test"])

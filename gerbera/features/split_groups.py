@@ -51,6 +51,11 @@ def default_cache_dir() -> Path:
     return Path(base) / "features"
 
 
+def features_cache_dir(data_args) -> str:
+    """Where tokenized features are cached: --features_cache_dir, else the toolkit's cache folder."""
+    return data_args.features_cache_dir or str(default_cache_dir())
+
+
 def file_digest(path: str | os.PathLike) -> str:
     hasher = hashlib.sha256()
     with open(path, "rb") as handle:
