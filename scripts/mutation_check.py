@@ -279,6 +279,13 @@ MUTANTS: list[Mutant] = [
            "        chosen_in_file = {k for k, v in from_file.items() if v != defaults[k]}", (HARDWARE,)),
     Mutant("multi-process-resume-replays-epoch-0", "multi-process resume", "gerbera/training/trainer.py",
            "            epochs.sampler = sampler\n", "", ("tests/test_distributed.py",)),
+    Mutant("report-only-starts-runs", "experiment", "gerbera/commands/experiment.py",
+           "run_all(plan, on_row=report_so_far, start_runs=not args.report_only)",
+           "run_all(plan, on_row=report_so_far, start_runs=True)",
+           ("tests/test_experiment.py::test_experiment_runs_reports_resumes_and_reproduces",)),
+    Mutant("report-only-keeps-unfinished-arms", "experiment", "gerbera/commands/experiment.py",
+           "                    continue  # not finished (--report_only)\n", "                    pass\n",
+           ("tests/test_experiment.py::test_experiment_runs_reports_resumes_and_reproduces",)),
     # --- the layout rules (issue 18) -------------------------------------------------------------------
     Mutant("library-imports-a-command", "layout", "gerbera/tagging/word_tagger.py",
            "from gerbera.models.model_side import ModelArguments, ModelSide\n",

@@ -45,6 +45,19 @@ def test_experiment_runs_reports_resumes_and_reproduces(tiny_bert, data_dir, tmp
     assert "0 runs started" in capsys.readouterr().out
     assert {p: p.stat().st_mtime_ns for p in work.rglob("all_results.json")} == before
 
+    # --report_only: a run that has not finished leaves its arm out, and nothing is started
+    unfinished = work / "size0.5_seed2" / "gerbera" / "all_results.json"
+    unfinished.unlink()
+    experiment.main(experiment_args(tiny_bert, data_dir, work, report, ["--report_only"]))
+    assert "0 runs started, 3 results" in capsys.readouterr().out
+    assert not unfinished.exists()
+    assert [(r["seed"], r["arm"]) for r in json.loads((work / "results.json").read_text())] == [
+        (1, "single-task"), (1, "GERBERA"), (2, "single-task")]
+    assert "| 50% | 1 |" in report.read_text()  # the summary pairs the one seed with both arms
+    experiment.main(experiment_args(tiny_bert, data_dir, work, report))  # the missing run, run again
+    assert "1 runs started" in capsys.readouterr().out
+    assert json.loads(unfinished.read_text())["test_f1"] == next(r for r in rows if r["seed"] == 2 and r["arm"] == "GERBERA")["test_f1"]
+
     # a printed command, copied from the report and run again, gives the reported score
     commands = re.findall(r"^(?:OMP_NUM_THREADS=\d+ )?(\S*python\S* \S*run_ner\.py .*)$", text, flags=re.MULTILINE)
     single_seed2 = next(c for c in commands if c.endswith("size0.5_seed2/single-task"))

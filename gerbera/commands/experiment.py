@@ -137,8 +137,10 @@ class Plan:
         return commands
 
 
-def run_all(plan: Plan, on_row=None) -> tuple[list[dict], int]:
-    """Every run of the plan (finished ones read back); the rows, and how many runs were started."""
+def run_all(plan: Plan, on_row=None, start_runs: bool = True) -> tuple[list[dict], int]:
+    """Every run of the plan (finished ones read back); the rows, and how many runs were started.
+    With ``start_runs`` false, only the finished runs are read: an arm of a seed whose runs have not
+    all finished has no row."""
     plan.work_dir.mkdir(parents=True, exist_ok=True)
     log = plan.work_dir / "log.txt"
     rows, started = [], 0
@@ -147,14 +149,22 @@ def run_all(plan: Plan, on_row=None) -> tuple[list[dict], int]:
             commands = plan.runs(size, seed)
             results = {}
             for name, command in commands.items():
-                started += finished(command) is None
-                results[name] = execute(command, log)
+                if start_runs:
+                    started += finished(command) is None
+                    results[name] = execute(command, log)
+                elif (done := finished(command)) is not None:
+                    results[name] = done
             if plan.equal_steps and SAME_STEPS not in results:  # the GERBERA runs have just finished: their steps are known
                 commands = plan.runs(size, seed)
-                started += finished(commands[SAME_STEPS]) is None
-                results[SAME_STEPS] = execute(commands[SAME_STEPS], log)
+                if start_runs:
+                    started += finished(commands[SAME_STEPS]) is None
+                    results[SAME_STEPS] = execute(commands[SAME_STEPS], log)
+                elif SAME_STEPS in commands and (done := finished(commands[SAME_STEPS])) is not None:
+                    results[SAME_STEPS] = done
             arms = [("single-task", "single-task", "single-task"), ("GERBERA", "GERBERA", "GERBERA multi-task")]
             for arm, final, first in arms + ([(SAME_STEPS, SAME_STEPS, SAME_STEPS)] if plan.equal_steps else []):
+                if any(name in commands and name not in results for name in (first, final, f"{arm} cross")):
+                    continue  # not finished (--report_only)
                 row = {"size": size, "seed": seed, "arm": arm, "test_f1": results[final]["test_f1"],
                        "test_precision": results[final]["test_precision"], "test_recall": results[final]["test_recall"],
                        "train_sentences": results[final].get("train_sentences"),
@@ -247,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also run a control: single-task with as many optimizer steps as the GERBERA runs of the same "
                         "size and seed took together (multi-task + fine-tuning), after them")
     parser.add_argument("--dry_run", action="store_true", help="print the commands, run nothing")
+    parser.add_argument("--report_only", action="store_true",
+                        help="write the report from the runs that have finished, start none (a stopped experiment)")
     return parser
 
 
@@ -266,7 +278,7 @@ def main(argv=None) -> None:
             write_json(plan.work_dir / "results.json", rows)
             write_report(plan, argv, rows, report, args.resamples, list(listed_runs(plan)), REPO)
 
-        rows, count = run_all(plan, on_row=report_so_far)
+        rows, count = run_all(plan, on_row=report_so_far, start_runs=not args.report_only)
         report_so_far(rows)
     except GerberaError as error:
         print(f"error: {error}", file=sys.stderr)
