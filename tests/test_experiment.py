@@ -182,3 +182,8 @@ def test_same_steps_control_runs_and_is_reported(tiny_bert, data_dir, tmp_path, 
     assert "0 runs started" in capsys.readouterr().out
     experiment.main([*argv, "--dry_run"])
     assert "single-task same steps (finished)\n" in capsys.readouterr().out
+
+    # --report_only with a seed whose GERBERA runs have not finished (so the control's steps are unknown)
+    experiment.main([*argv[:argv.index("--seeds") + 2], "2", *argv[argv.index("--seeds") + 2:], "--report_only"])
+    assert "0 runs started, 3 results" in capsys.readouterr().out
+    assert not (work / "size0.5_seed2").exists()

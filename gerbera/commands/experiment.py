@@ -163,7 +163,8 @@ def run_all(plan: Plan, on_row=None, start_runs: bool = True) -> tuple[list[dict
                     results[SAME_STEPS] = done
             arms = [("single-task", "single-task", "single-task"), ("GERBERA", "GERBERA", "GERBERA multi-task")]
             for arm, final, first in arms + ([(SAME_STEPS, SAME_STEPS, SAME_STEPS)] if plan.equal_steps else []):
-                if any(name in commands and name not in results for name in (first, final, f"{arm} cross")):
+                needed = [first, final] + ([f"{arm} cross"] if f"{arm} cross" in commands else [])
+                if any(name not in results for name in needed):
                     continue  # not finished (--report_only)
                 row = {"size": size, "seed": seed, "arm": arm, "test_f1": results[final]["test_f1"],
                        "test_precision": results[final]["test_precision"], "test_recall": results[final]["test_recall"],
