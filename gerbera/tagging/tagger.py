@@ -58,8 +58,8 @@ class Tagger(WordTagger):
         entity_type: str = DEFAULT_ENTITY_TYPE,
         precision: str = "fp32",
     ):
+        self.entity_type = check_entity_type(entity_type)  # before the model moves to its device
         super().__init__(model, encoder, tagset, batch_size=batch_size, device=device, precision=precision)
-        self.entity_type = check_entity_type(entity_type)
 
     @classmethod
     def load(
