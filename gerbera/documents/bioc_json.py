@@ -24,21 +24,22 @@ from bioc import BioCCollection, BioCDocument
 from bioc.biocjson import fromJSON
 
 from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_document
-from gerbera.documents.opening import DocumentFormatError, iter_text_chunks
+from gerbera.documents.opening import DocumentFormatError, display_name, iter_text_chunks
 
 __all__ = ["iter_bioc_json", "iter_bioc_json_documents"]
 
 _DOCUMENT_ARRAYS = ("documents", "PubTator3")
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
+CHUNK_CHARACTERS = 1 << 20  # the read buffer grows past this only to hold a document
 
 
 class _Scanner:
     """A read buffer over the file's text, with the line number of any position."""
 
     def __init__(self, path: str):
-        self.path = path
-        self.chunks = iter_text_chunks(path)
+        self.path = display_name(path)
+        self.chunks = iter_text_chunks(path, CHUNK_CHARACTERS)
         self.buffer = ""
         self.position = 0
         self.lines_before = 0  # line breaks in the text already dropped from the buffer
@@ -197,7 +198,7 @@ def iter_bioc_json_documents(
             document = _checked_document(value)
         except ValueError as problem:
             document_id = value.get("id") if isinstance(value, dict) else None
-            error = DocumentFormatError(path, line, f"document {document_id!r}: {problem}")
+            error = DocumentFormatError(display_name(path), line, f"document {document_id!r}: {problem}")
             if on_bad_document is None:
                 raise error from None
             on_bad_document(error)
@@ -213,7 +214,7 @@ def iter_bioc_json(
     """The documents of a BioC JSON file as text to tag (see :mod:`gerbera.documents.bioc_documents`)."""
     for document, line, collection in iter_bioc_json_documents(path, on_bad_document):
         try:
-            yield bioc_text_document(document, path, line, check_mentions, collection)
+            yield bioc_text_document(document, display_name(path), line, check_mentions, collection)
         except DocumentFormatError as error:
             if on_bad_document is None:
                 raise

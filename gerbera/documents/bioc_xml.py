@@ -19,7 +19,7 @@ from bioc import BioCAnnotation, BioCCollection, BioCDocument, BioCLocation, Bio
 from lxml import etree
 
 from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_document
-from gerbera.documents.opening import DocumentFormatError, open_binary, reading_errors
+from gerbera.documents.opening import DocumentFormatError, display_name, open_binary, reading_errors
 
 __all__ = ["iter_bioc_xml", "iter_bioc_xml_documents"]
 
@@ -62,7 +62,7 @@ def _relation(element) -> BioCRelation:
     relation.id = element.get("id") or ""
     relation.infons = _infons(element)
     for node in element.iterfind("node"):
-        relation.add_node(BioCNode(node.get("refid"), node.get("role")))
+        relation.add_node(BioCNode(node.get("refid") or "", node.get("role") or ""))
     return relation
 
 
@@ -112,6 +112,8 @@ def iter_bioc_xml_documents(
     """Every ``bioc.BioCDocument`` of a BioC XML file (``.gz`` too), with the line where it starts
     and the collection's information; freed from memory once the next one is read."""
     collection = BioCCollection()
+    collection.date = ""
+    shown = display_name(path)
     with open_binary(path) as binary, reading_errors(path):
         events = etree.iterparse(binary, events=("end",), tag=("document", *_COLLECTION_FIELDS), remove_comments=True)
         try:
@@ -125,7 +127,7 @@ def iter_bioc_xml_documents(
                     yield element_document(element), element.sourceline, collection
                 except _Malformed as malformed:
                     error = DocumentFormatError(
-                        path, malformed.element.sourceline,
+                        shown, malformed.element.sourceline,
                         f"document {element.findtext('id')!r}: {malformed.problem}",
                     )
                     if on_bad_document is None:
@@ -136,9 +138,9 @@ def iter_bioc_xml_documents(
                     while element.getprevious() is not None:
                         del parent[0]
         except etree.XMLSyntaxError as error:
-            raise DocumentFormatError(path, error.lineno, f"not well-formed XML: {error.msg}") from None
+            raise DocumentFormatError(shown, error.lineno, f"not well-formed XML: {error.msg}") from None
         if events.root is not None and events.root.tag != "collection":
-            raise DocumentFormatError(path, 1, f"the root element is <{events.root.tag}>, not BioC's <collection>")
+            raise DocumentFormatError(shown, 1, f"the root element is <{events.root.tag}>, not BioC's <collection>")
 
 
 def _collection_field(collection: BioCCollection, element) -> None:
@@ -160,7 +162,7 @@ def iter_bioc_xml(
     """
     for document, line, collection in iter_bioc_xml_documents(path, on_bad_document):
         try:
-            yield bioc_text_document(document, path, line, check_mentions, collection)
+            yield bioc_text_document(document, display_name(path), line, check_mentions, collection)
         except DocumentFormatError as error:
             if on_bad_document is None:
                 raise
