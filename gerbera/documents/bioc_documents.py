@@ -48,7 +48,7 @@ def _pieces(document: BioCDocument) -> Iterator[tuple[int, str]]:
     for passage in document.passages:
         if passage.text:
             yield passage.offset, passage.text
-        elif passage.text is None:
+        else:
             for sentence in passage.sentences:
                 if sentence.text:
                     yield sentence.offset, sentence.text

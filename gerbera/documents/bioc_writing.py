@@ -102,7 +102,7 @@ def _add(document: BioCDocument, annotations: list[Annotation]) -> None:
 def _home(document: BioCDocument, start: int, end: int):
     """The passage (or, in a passage given as sentences, the sentence) whose text holds ``start:end``."""
     for passage in document.passages:
-        pieces = [passage] if passage.text is not None else passage.sentences
+        pieces = [passage] if passage.text else passage.sentences
         for piece in pieces:
             if piece.text is not None and piece.offset <= start and end <= piece.offset + len(piece.text):
                 return piece
