@@ -43,10 +43,16 @@ class _Scanner:
         self.buffer = ""
         self.position = 0
         self.lines_before = 0  # line breaks in the text already dropped from the buffer
+        self.counted_to = self.lines_counted = 0  # line breaks in the buffer before counted_to
         self.at_end = False
 
     def line(self) -> int:
-        return self.lines_before + self.buffer.count("\n", 0, self.position) + 1
+        """The 1-based line of the current position (counted on from the last position asked about)."""
+        if self.position < self.counted_to:
+            self.counted_to, self.lines_counted = 0, 0
+        self.lines_counted += self.buffer.count("\n", self.counted_to, self.position)
+        self.counted_to = self.position
+        return self.lines_before + self.lines_counted + 1
 
     def _more(self) -> bool:
         chunk = next(self.chunks, None)
@@ -55,7 +61,7 @@ class _Scanner:
             return False
         self.lines_before += self.buffer.count("\n", 0, self.position)
         self.buffer = self.buffer[self.position:] + chunk
-        self.position = 0
+        self.position = self.counted_to = self.lines_counted = 0
         return True
 
     def peek(self) -> str:
@@ -85,7 +91,7 @@ class _Scanner:
             except json.JSONDecodeError as error:
                 cut_short = error.pos >= len(self.buffer) - 16 or error.msg.startswith("Unterminated")
                 if not cut_short or self.at_end or not self._more():
-                    where = self.lines_before + error.lineno
+                    where = self.lines_before + error.lineno  # error.lineno counts from the buffer's start
                     raise DocumentFormatError(self.path, where, f"not valid JSON: {error.msg}") from None
                 continue
             if end == len(self.buffer) and not self.at_end and self._more():

@@ -42,67 +42,78 @@ def _integer(element, name: str, value: str | None) -> int:
         raise _Malformed(element, f"<{element.tag}> has {name} {value!r}, not a whole number") from None
 
 
-def _infons(element) -> dict[str, str]:
-    return {infon.get("key"): infon.text or "" for infon in element.iterfind("infon")}
-
-
 def _annotation(element) -> BioCAnnotation:
     annotation = BioCAnnotation()
     annotation.id = element.get("id") or ""
-    annotation.infons = _infons(element)
-    annotation.text = element.findtext("text")
-    for location in element.iterfind("location"):
-        offset = _integer(location, "offset", location.get("offset"))
-        annotation.add_location(BioCLocation(offset, _integer(location, "length", location.get("length"))))
+    for child in element:
+        if child.tag == "infon":
+            annotation.infons[child.get("key")] = child.text or ""
+        elif child.tag == "location":
+            offset = _integer(child, "offset", child.get("offset"))
+            annotation.add_location(BioCLocation(offset, _integer(child, "length", child.get("length"))))
+        elif child.tag == "text":
+            annotation.text = child.text or ""
     return annotation
 
 
 def _relation(element) -> BioCRelation:
     relation = BioCRelation()
     relation.id = element.get("id") or ""
-    relation.infons = _infons(element)
-    for node in element.iterfind("node"):
-        relation.add_node(BioCNode(node.get("refid") or "", node.get("role") or ""))
+    for child in element:
+        if child.tag == "infon":
+            relation.infons[child.get("key")] = child.text or ""
+        elif child.tag == "node":
+            relation.add_node(BioCNode(child.get("refid") or "", child.get("role") or ""))
     return relation
 
 
-def _fill(target, element) -> None:
-    """The annotations and relations of a passage, sentence or document element into ``target``."""
-    for child in element.iterfind("annotation"):
-        target.add_annotation(_annotation(child))
-    for child in element.iterfind("relation"):
-        target.add_relation(_relation(child))
+def _own_children(target, element) -> Iterator:
+    """The children of a document, passage or sentence element, its infons, annotations and
+    relations read into ``target`` on the way (one pass over the children)."""
+    for child in element:
+        tag = child.tag
+        if tag == "infon":
+            target.infons[child.get("key")] = child.text or ""
+        elif tag == "annotation":
+            target.add_annotation(_annotation(child))
+        elif tag == "relation":
+            target.add_relation(_relation(child))
+        else:
+            yield child
 
 
 def _sentence(element) -> BioCSentence:
-    sentence = BioCSentence()
-    sentence.offset = _integer(element, "offset", element.findtext("offset"))
-    sentence.infons = _infons(element)
-    sentence.text = element.findtext("text")
-    _fill(sentence, element)
+    sentence, offset = BioCSentence(), None
+    for child in _own_children(sentence, element):
+        if child.tag == "offset":
+            offset = child.text
+        elif child.tag == "text":
+            sentence.text = child.text or ""
+    sentence.offset = _integer(element, "offset", offset)
     return sentence
 
 
 def _passage(element) -> BioCPassage:
-    passage = BioCPassage()
-    passage.offset = _integer(element, "offset", element.findtext("offset"))
-    passage.infons = _infons(element)
-    if element.find("text") is not None:
-        passage.text = element.findtext("text")
-    for child in element.iterfind("sentence"):
-        passage.add_sentence(_sentence(child))
-    _fill(passage, element)
+    passage, offset = BioCPassage(), None
+    for child in _own_children(passage, element):
+        if child.tag == "offset":
+            offset = child.text
+        elif child.tag == "text":
+            passage.text = child.text or ""
+        elif child.tag == "sentence":
+            passage.add_sentence(_sentence(child))
+    passage.offset = _integer(element, "offset", offset)
     return passage
 
 
 def element_document(element) -> BioCDocument:
     """A ``<document>`` element as a ``bioc.BioCDocument`` (raises ``_Malformed``)."""
     document = BioCDocument()
-    document.id = element.findtext("id")
-    document.infons = _infons(element)
-    for child in element.iterfind("passage"):
-        document.add_passage(_passage(child))
-    _fill(document, element)
+    for child in _own_children(document, element):
+        if child.tag == "id":
+            document.id = child.text
+        elif child.tag == "passage":
+            document.add_passage(_passage(child))
     return document
 
 
