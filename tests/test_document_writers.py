@@ -102,8 +102,9 @@ def test_bioc_out_is_the_bioc_in_with_entities_added(inputs, tmp_path):
     assert [(a.id, a.infons["score"], a.text) for a in added] == [("5", "0.75", "rats")]
     [location] = added[0].locations
     assert abstract.text[location.offset - abstract.offset:][:location.length] == "rats"
-    ids = [a.id for p in document.passages for a in p.annotations]
-    assert len(ids) == len(set(ids))
+    for document in collection.documents:
+        ids = [a.id for p in document.passages for a in p.annotations]
+        assert len(ids) == len(set(ids)), ids
 
 
 def test_plain_documents_get_an_empty_pubtator_title_and_one_bioc_passage(tmp_path):

@@ -213,7 +213,7 @@ def test_readers_stream_documents_before_reading_the_rest(three_formats, tmp_pat
 
 MALFORMED = {
     # format: (content with a bad second document, the error, the ids read with a callback)
-    "pubtator": ("1|t|One.\n1|a|\n\n2|t|Two.\n2|a|Bad.\n2\t0\t3\tTwo\tX\n2\tx\n\n3|t|Three.\n3|a|\n",
+    "pubtator": ("1|t|One.\n1|a|\n\n2|t|Two.\n2|a|Bad.\n2\t0\t3\tTwo\tX\n2\tx\n2\t5\t8\tBad\tX\n\n3|t|Three.\n3|a|\n",
                  r"bad\.pubtator:7: expected .*'2\\tx'", ["1", "3"]),
     "bioc-xml": ("<collection><source/><date/><key/>\n<document><id>1</id><passage><offset>0</offset><text>One.</text>"
                  "</passage></document>\n<document><id>2</id>\n<passage><offset>x</offset><text>Two.</text></passage>"
