@@ -50,6 +50,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 E2E = "tests/test_experiment.py::test_experiment_runs_reports_resumes_and_reproduces"
+REPORT_FILES = "tests/test_experiment.py::test_report_pages_and_commands_hold_only_this_reports_files_and_no_machine_paths"
 
 
 @dataclass(frozen=True)
@@ -330,10 +331,10 @@ MUTANTS: list[Mutant] = [
            ("tests/test_experiment.py::test_paths_stay_as_given",)),
     Mutant("report-holds-this-machines-paths", "experiment", "gerbera/reporting/experiment_report.py",
            'shlex.join(["python", "-m", "gerbera.experiment", *argv])',
-           'shlex.join([os.path.abspath("python"), "-m", "gerbera.experiment", *argv])', (E2E,)),
+           'shlex.join([os.path.abspath("python"), "-m", "gerbera.experiment", *argv])', (REPORT_FILES, E2E)),
     Mutant("stale-page-clean-up-deletes-other-reports-pages", "experiment", "gerbera/reporting/experiment_report.py",
            '        if re.fullmatch(rf"{re.escape(path.stem)}_[0-9.e+-]+pct_seed-?[0-9]+\\.html", stale.name):',
-           "        if True:", (E2E,)),
+           "        if True:", (REPORT_FILES, E2E)),
     Mutant("experiment-flag-without-help", "experiment", "gerbera/commands/experiment.py",
            ' default=1e-4, help="peak learning rate of every training run")', " default=1e-4)",
            ("tests/test_experiment.py::test_every_flag_has_help_with_its_default",)),

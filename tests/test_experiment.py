@@ -286,3 +286,36 @@ def test_subset_seed_keeps_the_subset_while_the_seed_orders_the_batches(data_dir
     orders = {seed: list(ShuffledLengthGroupedSampler([5, 3, 8, 2, 7, 4, 6, 1] * 4, 2, data_order_seed(
         SimpleNamespace(seed=seed, data_seed=None)))) for seed in (1, 2)}
     assert orders[1] != orders[2]
+
+
+def test_report_pages_and_commands_hold_only_this_reports_files_and_no_machine_paths(tmp_path, monkeypatch):
+    """The median-seed pages: a stale page of this report goes, other reports' pages stay; the printed
+    commands start with ``python`` and paths relative to the repository (here: a folder below it)."""
+    import gerbera.reporting.experiment_report as experiment_report
+
+    repository = tmp_path / "repo"
+    (repository / "sub").mkdir(parents=True)
+    monkeypatch.chdir(repository / "sub")
+    words = [f"w{i}" for i in range(4)]
+    for name, tags in (("a.txt", ["B", "O", "O", "O"]), ("b.txt", ["B", "I", "O", "O"])):
+        Path(name).write_text("".join(f"{w} {g} {p}\n" for w, g, p in zip(words, ["B", "I", "O", "O"], tags)) + "\n")
+    rows = [{"size": 0.1, "seed": 1, "arm": "single-task", "test_f1": 0.5, "predictions": "a.txt", "train_sentences": 1},
+            {"size": 0.1, "seed": 1, "arm": "GERBERA", "test_f1": 1.0, "predictions": "b.txt"}]
+    report = Path("docs") / "exp.md"
+    report.parent.mkdir()
+    others = [report.parent / "exp_v2_10pct_seed1.html", report.parent / "exp_old_10pct_seed2.html"]
+    for other in others:
+        other.write_text("another report's page")
+    stale = report.parent / "exp_100pct_seed4.html"
+    stale.write_text("stale")
+    table = experiment_statistics.summary_rows(rows, [0.1])
+    lines = "\n".join(experiment_report.median_seed_lines(rows, table, report, 50, repository))
+    assert (report.parent / "exp_10pct_seed1.html").is_file() and not stale.exists()
+    assert all(other.read_text() == "another report's page" for other in others)
+    assert "cd sub  # from the repository's root\n$ python -m gerbera.compare a.txt b.txt" in lines
+    assert str(tmp_path) not in lines and sys.executable not in lines
+    plan = experiment.Plan(data_dir=Path("data"), bio="bio", general=["news"], general_fraction={0.1: 1.0}, sizes=[0.1],
+                           seeds=[1], labels=Path("data/bio/labels.txt"), work_dir=Path("w"))
+    setup = "\n".join(experiment_report.setup_lines(plan, ["--bio", "bio"], rows, "", repository))
+    assert "cd sub  # from the repository's root\npython -m gerbera.experiment --bio bio" in setup
+    assert str(tmp_path) not in setup and sys.executable not in setup
