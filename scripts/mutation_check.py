@@ -49,6 +49,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+E2E = "tests/test_experiment.py::test_experiment_runs_reports_resumes_and_reproduces"
+REPORT_FILES = "tests/test_experiment.py::test_report_pages_and_commands_hold_only_this_reports_files_and_no_machine_paths"
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,56 @@ MUTANTS: list[Mutant] = [
     Mutant("report-only-keeps-unfinished-arms", "experiment", "gerbera/commands/experiment.py",
            "                    continue  # not finished (--report_only)\n", "                    pass\n",
            ("tests/test_experiment.py::test_experiment_runs_reports_resumes_and_reproduces",)),
+    # --- comparison and experiment statistics, flags and paths (issues 24 and 25) ------------------------
+    Mutant("degenerate-bootstrap-interval-printed", "comparison", "gerbera/scoring/comparison/significance.py",
+           "    if len(counts_a) < MIN_UNITS:\n", "    if False:\n",
+           ("tests/test_compare.py::test_one_document_falls_back_to_sentences_and_says_so",
+            "tests/test_compare.py::test_too_few_sentences_give_no_interval_in_text_json_and_page")),
+    Mutant("one-document-resampled-as-one-unit", "comparison", "gerbera/scoring/comparison/report.py",
+           'unit = "document" if a.has_documents and fewest >= MIN_UNITS else "sentence"',
+           'unit = "document" if a.has_documents else "sentence"',
+           ("tests/test_compare.py::test_one_document_falls_back_to_sentences_and_says_so",
+            "tests/test_compare.py::test_thirty_documents_are_resampled_and_fewer_are_not")),
+    Mutant("type-of-one-side-eager-fallback", "comparison", "gerbera/scoring/comparison/report.py",
+           "            ra, rb = report_a.get(name, zero), report_b.get(name, zero)\n",
+           '            ra = report_a.get(name, {**zero, "support": report_b[name]["support"]})\n'
+           '            rb = report_b.get(name, {**zero, "support": ra["support"]})\n',
+           ("tests/test_compare.py::test_a_type_predicted_by_a_only",)),
+    Mutant("confidence-in-percent-accepted", "comparison", "gerbera/commands/compare.py",
+           "    if not 0 < args.confidence < 1:", "    if False:",
+           ("tests/test_compare.py::test_numeric_flags_out_of_range_are_one_line_errors",)),
+    Mutant("json-file-not-written", "comparison", "gerbera/commands/compare.py",
+           "                write_json(args.json, comparison.summary)", "                pass",
+           ("tests/test_compare.py::test_json_prints_or_writes_a_file",)),
+    Mutant("every-seed-same-batch-order", "experiment", "gerbera/commands/experiment.py",
+           '"--subset_seed", str(self.subset_seed)]', '"--data_seed", str(self.subset_seed)]',
+           ("tests/test_experiment.py::test_general_fraction_per_size_and_same_passes",)),
+    Mutant("subset-follows-the-seed", "experiment", "gerbera/commands/run_ner.py",
+           "    seed = data_args.subset_seed if data_args.subset_seed is not None else data_order_seed(training_args)",
+           "    seed = data_order_seed(training_args)",
+           ("tests/test_experiment.py::test_subset_seed_keeps_the_subset_while_the_seed_orders_the_batches",)),
+    Mutant("train-args-checked-only-when-runs-start", "experiment", "gerbera/commands/experiment.py",
+           "    check_train_args(extra, args.equal_steps)\n", "",
+           ("tests/test_experiment.py::test_bad_flags_are_one_line_errors_in_the_dry_run",)),
+    Mutant("max-steps-twice-with-equal-steps", "experiment", "gerbera/commands/experiment_checks.py",
+           '    if equal_steps and "max_steps" in given:', "    if False:",
+           ("tests/test_experiment.py::test_bad_flags_are_one_line_errors_in_the_dry_run",)),
+    Mutant("datasets-not-listed", "experiment", "gerbera/commands/experiment_checks.py",
+           "no dataset folder '{missing[0]}'; available: \"\n                           f\"{', '.join(available) or 'none'}\"",
+           "no dataset folder '{missing[0]}'\"",
+           ("tests/test_experiment.py::test_bad_flags_are_one_line_errors_in_the_dry_run",)),
+    Mutant("data-folder-symlinks-resolved", "experiment", "gerbera/commands/experiment.py",
+           "    data_dir = Path(args.data_dir)\n", "    data_dir = Path(args.data_dir).resolve()\n",
+           ("tests/test_experiment.py::test_paths_stay_as_given",)),
+    Mutant("report-holds-this-machines-paths", "experiment", "gerbera/reporting/experiment_report.py",
+           'shlex.join(["python", "-m", "gerbera.experiment", *argv])',
+           'shlex.join([os.path.abspath("python"), "-m", "gerbera.experiment", *argv])', (REPORT_FILES, E2E)),
+    Mutant("stale-page-clean-up-deletes-other-reports-pages", "experiment", "gerbera/reporting/experiment_report.py",
+           '        if re.fullmatch(rf"{re.escape(path.stem)}_[0-9.e+-]+pct_seed-?[0-9]+\\.html", stale.name):',
+           "        if True:", (REPORT_FILES, E2E)),
+    Mutant("experiment-flag-without-help", "experiment", "gerbera/commands/experiment.py",
+           ' default=1e-4, help="peak learning rate of every training run")', " default=1e-4)",
+           ("tests/test_experiment.py::test_every_flag_has_help_with_its_default",)),
     # --- the layout rules (issue 18) -------------------------------------------------------------------
     Mutant("library-imports-a-command", "layout", "gerbera/tagging/word_tagger.py",
            "from gerbera.models.model_side import ModelArguments, ModelSide\n",

@@ -272,15 +272,15 @@ def test_unreadable_lines_are_refused(tmp_path, capsys, content, problem):
 
 
 def test_documents_are_the_units_when_the_file_marks_them(tmp_path, capsys):
-    sentences = corpus(30)
+    sentences = corpus(150)
     rng = random.Random(4)
     pa = write(tmp_path / "a.txt", sentences, [damage(g, rng, 0.2) for _, g in sentences], docstart_every=5)
     pb = write(tmp_path / "b.txt", sentences, [damage(g, rng, 0.1) for _, g in sentences], docstart_every=5)
     summary = json.loads(run_cli(capsys, pa, pb, "--json", "--resamples", "100").out)
-    assert summary["unit"] == "document" and summary["documents"] == 6
-    assert summary["scopes"]["all"]["test"]["units"] == 6
+    assert summary["unit"] == "document" and summary["documents"] == 30
+    assert summary["scopes"]["all"]["test"]["units"] == 30
     by_sentence = json.loads(run_cli(capsys, pa, pb, "--json", "--resamples", "100", "--unit", "sentence").out)
-    assert by_sentence["scopes"]["all"]["test"]["units"] == 30
+    assert by_sentence["scopes"]["all"]["test"]["units"] == 150
     plain = write(tmp_path / "c.txt", sentences, [g for _, g in sentences], docstart_every=6)
     with pytest.raises(SystemExit):  # documents split differently
         run_cli(capsys, pa, plain)
@@ -369,3 +369,100 @@ def test_html_page_in_headless_chromium(tmp_path, capsys):
     for colour in (gold_blue, correct_green, spurious_red):
         # only the legend is left when the filter hides every sentence: the marked spans are drawn in colour
         assert colour_pixels(everything, colour) > 5 * max(colour_pixels(nothing, colour), 1)
+
+
+# ---- too few units, types of one side only, flags (issues 24 and 25) ----------------------------------------------
+
+def test_one_document_falls_back_to_sentences_and_says_so(tmp_path, capsys):
+    sentences = corpus(200, seed=5)
+    rng = random.Random(6)
+    a = [damage(g, rng, 0.15) for _, g in sentences]
+    b = [damage(g, rng, 0.12) for _, g in sentences]
+    one_doc = [write(tmp_path / f"{s}1.txt", sentences, tags, docstart_every=len(sentences)) for s, tags in (("a", a), ("b", b))]
+    no_doc = [write(tmp_path / f"{s}0.txt", sentences, tags) for s, tags in (("a", a), ("b", b))]
+    auto = json.loads(run_cli(capsys, *one_doc, "--json", "--resamples", "300").out)
+    plain = json.loads(run_cli(capsys, *no_doc, "--json", "--resamples", "300").out)
+    assert auto["unit"] == "sentence" and auto["documents"] == 1
+    assert "only 1 document" in auto["unit_note"] and "sentences are resampled instead" in auto["unit_note"]
+    assert plain["unit_note"] is None
+    test, reference = auto["scopes"]["all"]["test"], plain["scopes"]["all"]["test"]
+    assert test["units"] == 200 and test["ci_low"] < test["difference"] < test["ci_high"]  # not a point
+    assert {k: test[k] for k in ("ci_low", "ci_high", "p_bootstrap")} == {k: reference[k] for k in ("ci_low", "ci_high", "p_bootstrap")}
+    text = run_cli(capsys, *one_doc, "--resamples", "300").out
+    assert "(only 1 document (-DOCSTART- lines), fewer than 30: sentences are resampled instead)" in text
+    # asked for documents: the one unit is never resampled into an interval or a p-value
+    forced = run_cli(capsys, *one_doc, "--resamples", "300", "--unit", "document").out
+    assert ("(1 documents): too few documents for the bootstrap (fewer than 30), so no interval; "
+            "p = 1.0000 (approximate randomization)") in forced  # one unit: swapping it gives -d or d
+    assert "CI [" not in forced and "paired bootstrap" not in forced
+    summary = json.loads(run_cli(capsys, *one_doc, "--json", "--unit", "document").out)["scopes"]["all"]["test"]
+    assert summary["too_few_units"] and summary["ci_low"] is None and summary["p_bootstrap"] is None
+    assert summary["p_randomization"] == 1 and summary["difference"] == pytest.approx(test["difference"])
+
+
+def test_thirty_documents_are_resampled_and_fewer_are_not(tmp_path, capsys):
+    sentences = corpus(60, seed=8)
+    rng = random.Random(9)
+    tags = {s: [damage(g, rng, r) for _, g in sentences] for s, r in (("a", 0.2), ("b", 0.1))}
+    thirty = [write(tmp_path / f"{s}30.txt", sentences, tags[s], docstart_every=2) for s in "ab"]
+    twenty = [write(tmp_path / f"{s}20.txt", sentences, tags[s], docstart_every=3) for s in "ab"]
+    assert json.loads(run_cli(capsys, *thirty, "--json", "--resamples", "50").out)["unit"] == "document"
+    summary = json.loads(run_cli(capsys, *twenty, "--json", "--resamples", "50").out)
+    assert summary["unit"] == "sentence" and "only 20 documents" in summary["unit_note"]
+
+
+def test_too_few_sentences_give_no_interval_in_text_json_and_page(tmp_path, capsys):
+    sentences = corpus(12, seed=3)
+    rng = random.Random(3)
+    pa = write(tmp_path / "a.txt", sentences, [damage(g, rng, 0.3) for _, g in sentences])
+    pb = write(tmp_path / "b.txt", sentences, [g for _, g in sentences])
+    page = tmp_path / "page.html"
+    text = run_cli(capsys, pa, pb, "--html", page).out
+    assert "(12 sentences): too few sentences for the bootstrap (fewer than 30), so no interval; p = " in text
+    assert "CI [" not in text and "paired bootstrap" not in text
+    assert "too few units for the bootstrap" in page.read_text()
+
+
+def test_a_type_predicted_by_a_only(tmp_path, capsys):
+    sentences = corpus(40, seed=2)
+    a = [list(g) for _, g in sentences]
+    a[0][0] = "B-ZZZ"  # neither the gold nor B has it
+    pa, pb = write(tmp_path / "a.txt", sentences, a), write(tmp_path / "b.txt", sentences, [g for _, g in sentences])
+    for first, second in ((pa, pb), (pb, pa)):
+        text = run_cli(capsys, first, second, "--resamples", "50").out
+        row = next(line for line in text.splitlines() if line.startswith("all") and " ZZZ " in line)
+        assert row.split()[2] == "0"  # no gold entity of that type
+    summary = json.loads(run_cli(capsys, pa, pb, "--json", "--resamples", "50").out)
+    assert summary["scopes"]["all"]["strict"]["a"]["ZZZ"]["precision"] == 0 and "ZZZ" not in summary["scopes"]["all"]["strict"]["b"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--confidence", "95"], "--confidence is a level between 0 and 1, not 95 (for 95%, write 0.95)"),
+    (["--confidence", "0"], "--confidence is a level between 0 and 1, not 0"),
+    (["--confidence", "1"], "--confidence is a level between 0 and 1, not 1"),
+    (["--resamples", "0"], "--resamples must be at least 1, not 0"),
+    (["--examples", "-1"], "--examples must be 0 or more, not -1"),
+])
+def test_numeric_flags_out_of_range_are_one_line_errors(tmp_path, capsys, flags, message):
+    sentences = corpus(5)
+    pa = write(tmp_path / "a.txt", sentences, [g for _, g in sentences])
+    with pytest.raises(SystemExit) as stopped:
+        run_cli(capsys, pa, pa, *flags)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == f"error: {message}\n"
+
+
+def test_json_prints_or_writes_a_file(tmp_path, capsys):
+    sentences = corpus(40)
+    rng = random.Random(2)
+    pa = write(tmp_path / "a.txt", sentences, [damage(g, rng, 0.2) for _, g in sentences])
+    pb = write(tmp_path / "b.txt", sentences, [g for _, g in sentences])
+    printed = run_cli(capsys, pa, pb, "--resamples", "50", "--json")
+    summary = json.loads(printed.out)
+    written = run_cli(capsys, pa, pb, "--resamples", "50", "--json", tmp_path / "out.json")
+    assert json.loads((tmp_path / "out.json").read_text()) == summary
+    assert written.out.startswith("A: ") and f"wrote {tmp_path / 'out.json'}" in written.err
+    with pytest.raises(SystemExit):
+        run_cli(capsys, pa, pb, "--resamples", "50", "--json", pa / "out.json")  # a file as the folder
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write ") and err.count("\n") == 1

@@ -2,9 +2,12 @@
 reproduces its reported score."""
 
 import json
+import os
 import re
 import shlex
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +27,12 @@ def experiment_args(tiny_bert, data_dir, work, report, extra=()):
 
 def test_experiment_runs_reports_resumes_and_reproduces(tiny_bert, data_dir, tmp_path, capsys):
     work, report = tmp_path / "runs", tmp_path / "docs" / "report.md"
+    report.parent.mkdir()
+    others = [report.parent / "report_v2_50pct_seed1.html", report.parent / "report_old_10pct_seed3.html"]
+    for other in others:  # pages of other reports whose names start with this report's stem
+        other.write_text("another report's page")
+    stale = report.parent / "report_10pct_seed9.html"  # this report's page of a size no longer in it
+    stale.write_text("stale")
     experiment.main(experiment_args(tiny_bert, data_dir, work, report))
     assert "10 runs started" in capsys.readouterr().out  # 2 seeds x (3 trainings + 2 cross evaluations)
     rows = json.loads((work / "results.json").read_text())
@@ -38,6 +47,11 @@ def test_experiment_runs_reports_resumes_and_reproduces(tiny_bert, data_dir, tmp
     medians = list(report.parent.glob("report_50pct_seed*.html"))
     assert len(medians) == 1 and "p (bootstrap)" in medians[0].read_text()
     assert "200 resamples, seed 1" in text
+    assert all(other.read_text() == "another report's page" for other in others) and not stale.exists()
+    # no path of this machine the user did not type: not the checkout, not the interpreter
+    repository = str(Path(experiment.__file__).resolve().parents[2])
+    assert repository not in text and sys.executable not in text and os.getcwd() not in text
+    assert "What varies across seeds: each run's `--seed`" in text
 
     # resume: a second call starts nothing and writes the same numbers
     before = {p: p.stat().st_mtime_ns for p in work.rglob("all_results.json")}
@@ -62,6 +76,8 @@ def test_experiment_runs_reports_resumes_and_reproduces(tiny_bert, data_dir, tmp
     commands = re.findall(r"^(?:OMP_NUM_THREADS=\d+ )?(\S*python\S* \S*run_ner\.py .*)$", text, flags=re.MULTILINE)
     single_seed2 = next(c for c in commands if c.endswith("size0.5_seed2/single-task"))
     argv = shlex.split(single_seed2)
+    assert argv[:2] == ["python", "run_ner.py"]  # from the repository's root, where the tests run
+    argv[0] = sys.executable  # the reader's python (of the toolkit's environment)
     fresh = tmp_path / "again"
     argv[argv.index("--output_dir") + 1] = str(fresh)
     subprocess.run(argv, check=True, capture_output=True)
@@ -107,8 +123,11 @@ def test_general_fraction_per_size_and_same_passes(tmp_path, data_dir):
     for command in small.values():
         if "run_ner.py" in " ".join(command):
             for name in ("--per_device_train_batch_size", "--per_device_eval_batch_size", "--max_seq_length",
-                         "--warmup_steps", "--learning_rate", "--seed", "--data_seed", "--labels"):
+                         "--warmup_steps", "--learning_rate", "--seed", "--subset_seed", "--labels"):
                 assert name in command
+            # the subsets are the same for every seed, the batch order follows --seed (not one --data_seed for all)
+            assert "--data_seed" not in command and command[command.index("--subset_seed") + 1] == "1"
+            assert command[command.index("--seed") + 1] == "7"
     with pytest.raises(SystemExit):
         experiment.main(["--data_dir", str(data_dir), "--bio", "nope", "--work_dir", str(tmp_path / "w")])
 
@@ -187,3 +206,116 @@ def test_same_steps_control_runs_and_is_reported(tiny_bert, data_dir, tmp_path, 
     experiment.main([*argv[:argv.index("--seeds") + 2], "2", *argv[argv.index("--seeds") + 2:], "--report_only"])
     assert "0 runs started, 3 results" in capsys.readouterr().out
     assert not (work / "size0.5_seed2").exists()
+
+
+# ---- flags checked before any run starts (issues 24 and 25) -------------------------------------------------------
+
+def dry_run(capsys, data_dir, tmp_path, *extra):
+    experiment.main(["--data_dir", str(data_dir), "--bio", "bio", "--general", "news", "--sizes", "0.5", "--seeds", "1",
+                     "--work_dir", str(tmp_path / "w"), "--dry_run", *extra])
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--train_args", "--lerning_rate 0.1"], "--train_args: --lerning_rate is not a run_ner.py flag; did you mean --learning_rate?"),
+    (["--train_args", "--max_step 5"], "--train_args: --max_step is not a run_ner.py flag; did you mean --max_steps?"),
+    (["--train_args", "--bf16 maybe"], "--train_args: argument --bf16: Truthy value expected: got maybe"),
+    (["--train_args", "--seed 3"], "--train_args: --seed is set in every run by --seeds: give it there"),
+    (["--train_args", "--output_dir x"], "--train_args: --output_dir is set in every run by --work_dir: give it there"),
+    (["--train_args", "--max_steps 50", "--equal_steps"], "--train_args: --max_steps cannot be combined with --equal_steps"),
+    (["--bio", "bi"], "no dataset folder 'bi'; available: bio, bio2, news"),
+    (["--sizes", "0"], "--sizes are shares of the biomedical train set, in (0, 1]"),
+    (["--learning_rate", "0"], "--learning_rate must be above 0, not 0"),
+    (["--mt_epochs", "-1"], "--mt_epochs must be above 0, not -1"),
+    (["--per_device_train_batch_size", "0"], "--per_device_train_batch_size must be at least 1, not 0"),
+    (["--resamples", "0"], "--resamples must be at least 1, not 0"),
+    (["--general_fraction", "0"], "--general_fraction must be above 0"),
+    (["--warmup_steps", "-2"], "--warmup_steps must be 0 or more, not -2"),
+])
+def test_bad_flags_are_one_line_errors_in_the_dry_run(capsys, data_dir, tmp_path, extra, message):
+    with pytest.raises(SystemExit) as stopped:
+        dry_run(capsys, data_dir, tmp_path, *extra)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert not (tmp_path / "w" / "log.txt").exists()  # nothing ran
+
+
+def test_max_steps_in_train_args_caps_every_run_without_the_control(capsys, data_dir, tmp_path):
+    printed = dry_run(capsys, data_dir, tmp_path, "--train_args", "--max_steps 50 --bf16 false")
+    commands = [line for line in printed.splitlines() if "run_ner.py" in line]
+    assert len(commands) == 3 and all(shlex.split(c).count("--max_steps") == 1 for c in commands)
+
+
+def test_paths_stay_as_given(capsys, data_dir, tmp_path):
+    link = tmp_path / "linked"
+    link.symlink_to(data_dir)
+    printed = dry_run(capsys, link, tmp_path)
+    assert f"--data_dir {link} " in printed and str(data_dir) not in printed
+    first = shlex.split(next(line for line in printed.splitlines() if "run_ner.py" in line))
+    assert first[:2] == ["python", "run_ner.py"]  # run from the repository's root: the script relative to it
+
+
+def test_every_flag_has_help_with_its_default():
+    text = experiment.build_parser().format_help()
+    for action in experiment.build_parser()._actions:
+        assert action.help, action.dest
+    for shown in ("the runs' --seed, one set of runs each", "(default: [1, 2, 3])", "peak learning rate",
+                  "(default: 0.0001)", "(default: 16)", "(default: 64)"):
+        assert shown in " ".join(text.split()), shown
+
+
+def test_subset_seed_keeps_the_subset_while_the_seed_orders_the_batches(data_dir):
+    """run_ner.py's --subset_seed: the experiment's seeds train on one subset, each in its own batch order."""
+    from types import SimpleNamespace
+
+    from gerbera.commands import run_ner
+    from gerbera.training.sampling import ShuffledLengthGroupedSampler, data_order_seed
+
+    def subset(subset_seed, seed, data_seed=None):
+        data_args = SimpleNamespace(data_dir=str(data_dir), subset_seed=subset_seed)
+        training = SimpleNamespace(seed=seed, data_seed=data_seed)
+        (split,) = run_ner.read_training_splits(data_args, [("news", 0.5)], training)
+        return [s.words for s in split.sentences]
+
+    assert subset(1, 2) == subset(1, 3)  # the same subset for every seed
+    subsets = {tuple(map(tuple, subset(s, 2))) for s in range(1, 7)}
+    assert len(subsets) > 1  # ... chosen by the subset seed
+    assert subset(None, 2, data_seed=4) == subset(4, 9)  # without it: --data_seed, as before
+    # the batch order follows --seed when the experiment gives no --data_seed
+    orders = {seed: list(ShuffledLengthGroupedSampler([5, 3, 8, 2, 7, 4, 6, 1] * 4, 2, data_order_seed(
+        SimpleNamespace(seed=seed, data_seed=None)))) for seed in (1, 2)}
+    assert orders[1] != orders[2]
+
+
+def test_report_pages_and_commands_hold_only_this_reports_files_and_no_machine_paths(tmp_path, monkeypatch):
+    """The median-seed pages: a stale page of this report goes, other reports' pages stay; the printed
+    commands start with ``python`` and paths relative to the repository (here: a folder below it)."""
+    import gerbera.reporting.experiment_report as experiment_report
+
+    repository = tmp_path / "repo"
+    (repository / "sub").mkdir(parents=True)
+    monkeypatch.chdir(repository / "sub")
+    words = [f"w{i}" for i in range(4)]
+    for name, tags in (("a.txt", ["B", "O", "O", "O"]), ("b.txt", ["B", "I", "O", "O"])):
+        Path(name).write_text("".join(f"{w} {g} {p}\n" for w, g, p in zip(words, ["B", "I", "O", "O"], tags)) + "\n")
+    rows = [{"size": 0.1, "seed": 1, "arm": "single-task", "test_f1": 0.5, "predictions": "a.txt", "train_sentences": 1},
+            {"size": 0.1, "seed": 1, "arm": "GERBERA", "test_f1": 1.0, "predictions": "b.txt"}]
+    report = Path("docs") / "exp.md"
+    report.parent.mkdir()
+    others = [report.parent / "exp_v2_10pct_seed1.html", report.parent / "exp_old_10pct_seed2.html"]
+    for other in others:
+        other.write_text("another report's page")
+    stale = report.parent / "exp_100pct_seed4.html"
+    stale.write_text("stale")
+    table = experiment_statistics.summary_rows(rows, [0.1])
+    lines = "\n".join(experiment_report.median_seed_lines(rows, table, report, 50, repository))
+    assert (report.parent / "exp_10pct_seed1.html").is_file() and not stale.exists()
+    assert all(other.read_text() == "another report's page" for other in others)
+    assert "cd sub  # from the repository's root\n$ python -m gerbera.compare a.txt b.txt" in lines
+    assert str(tmp_path) not in lines and sys.executable not in lines
+    plan = experiment.Plan(data_dir=Path("data"), bio="bio", general=["news"], general_fraction={0.1: 1.0}, sizes=[0.1],
+                           seeds=[1], labels=Path("data/bio/labels.txt"), work_dir=Path("w"))
+    setup = "\n".join(experiment_report.setup_lines(plan, ["--bio", "bio"], rows, "", repository))
+    assert "cd sub  # from the repository's root\npython -m gerbera.experiment --bio bio" in setup
+    assert str(tmp_path) not in setup and sys.executable not in setup

@@ -38,8 +38,14 @@ class DataArguments:
         default=None,
         metadata={"help": "Datasets to train on, joined by '+': their train.txt files are concatenated "
                   "(e.g. NCBI-disease+CoNLL2003 for the multi-task step, NCBI-disease to fine-tune). "
-                  "NAME:F takes a random fraction F of a dataset's sentences, seeded by --data_seed "
-                  "(else --seed); F above 1 oversamples (e.g. NCBI-disease+CoNLL2003:0.25)."},
+                  "NAME:F takes a random fraction F of a dataset's sentences, seeded by --subset_seed "
+                  "(else --data_seed, else --seed); F above 1 oversamples (e.g. NCBI-disease+CoNLL2003:0.25)."},
+    )
+    subset_seed: int | None = field(
+        default=None,
+        metadata={"help": "Seed of the NAME:F fractions of --data_list only (the batch order keeps --data_seed, else "
+                  "--seed): runs with different --seed then train on the same subset in different orders. "
+                  "Default: --data_seed, else --seed."},
     )
     eval_data_list: str | None = field(
         default=None,

@@ -1,6 +1,6 @@
 """Compare two sets of predictions on the same text: is B's F1 really different from A's, and where?
 
-    python -m gerbera.compare RUN_A RUN_B [--html page.html] [--json]     (also: gerbera-compare)
+    python -m gerbera.compare RUN_A RUN_B [--html page.html] [--json [FILE]]     (also: gerbera-compare)
 
 RUN_A and RUN_B are prediction files (``word gold predicted`` lines, as run_ner.py and run_eval.py
 write ``test_predictions.txt``; conlleval input works too) or run folders holding one. They must hold
@@ -8,7 +8,8 @@ the same words and gold tags: otherwise the first differing line is named. Print
 precision, recall and F1 of each, per entity type and per dataset; the difference F1(B) - F1(A)
 with its paired tests; overlap match; the error split; and the entities one got right and the
 other wrong, with examples (``gerbera.scoring.comparison`` computes all of it). ``--html`` also
-writes a self-contained page of every differing sentence, ``--json`` prints the summary as JSON.
+writes a self-contained page of every differing sentence; ``--json`` prints the summary as JSON,
+``--json FILE`` writes it to FILE (and prints the text). Numeric flags out of range are one-line errors.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import sys
 
 from gerbera.errors import GerberaError
+from gerbera.outputs import write_json
 from gerbera.scoring.comparison.report import compare, format_text
 
 
@@ -27,29 +29,50 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("b", help="prediction file or run folder (B): differences are B - A")
     parser.add_argument("--resamples", type=int, default=10_000, help="bootstrap and randomization samples (default 10000)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the resampling (default 1)")
-    parser.add_argument("--confidence", type=float, default=0.95, help="level of the bootstrap interval (default 0.95)")
+    parser.add_argument("--confidence", type=float, default=0.95,
+                        help="level of the bootstrap interval, between 0 and 1 (default 0.95 for 95%%)")
     parser.add_argument("--unit", choices=["auto", "sentence", "document"], default="auto",
                         help="what is resampled: documents when the file has -DOCSTART- lines (auto), else sentences")
-    parser.add_argument("--examples", type=int, default=5, help="examples listed per kind of difference")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--examples", type=int, default=5, help="examples listed per kind of difference (default 5)")
+    parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                        help="the summary as JSON: printed instead of the text with --json alone, written to FILE with "
+                        "--json FILE (put it after RUN_A RUN_B)")
     parser.add_argument("--html", metavar="PAGE", help="also write a self-contained HTML page of the differences")
     return parser
+
+
+def check_ranges(args) -> None:
+    """Every numeric flag in its range: a one-line error otherwise."""
+    if not 0 < args.confidence < 1:
+        hint = f" (for {args.confidence:g}%, write {args.confidence / 100:g})" if 1 < args.confidence < 100 else ""
+        raise GerberaError(f"--confidence is a level between 0 and 1, not {args.confidence:g}{hint}")
+    if args.resamples < 1:
+        raise GerberaError(f"--resamples must be at least 1, not {args.resamples}")
+    if args.examples < 0:
+        raise GerberaError(f"--examples must be 0 or more, not {args.examples}")
 
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     try:
+        check_ranges(args)
         comparison = compare(args.a, args.b, args.resamples, args.seed, args.unit, args.examples, args.confidence)
-        if args.html:
-            from gerbera.scoring.comparison.html_page import write_page
+        try:
+            if args.html:
+                from gerbera.scoring.comparison.html_page import write_page
 
-            write_page(comparison, args.html)
+                write_page(comparison, args.html)
+            if args.json not in (None, "-"):
+                write_json(args.json, comparison.summary)
+        except OSError as error:
+            raise GerberaError(f"cannot write {error.filename}: {error.strerror}") from None
     except GerberaError as error:  # a user's mistake: one line, no traceback (as the other entry points)
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    sys.stdout.write(json.dumps(comparison.summary, indent=1) + "\n" if args.json else format_text(comparison.summary))
-    if args.html:
-        print(f"wrote {args.html}", file=sys.stderr)
+    sys.stdout.write(json.dumps(comparison.summary, indent=1) + "\n" if args.json == "-" else format_text(comparison.summary))
+    for written in (args.html, None if args.json == "-" else args.json):
+        if written:
+            print(f"wrote {written}", file=sys.stderr)
 
 
 if __name__ == "__main__":

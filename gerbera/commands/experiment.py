@@ -3,8 +3,9 @@
     python -m gerbera.experiment --data_dir NERdata --bio NCBI-disease --general CoNLL2003 \\
         --general_fraction 0.04 --sizes 0.1 --seeds 1 2 3 --work_dir runs/ncbi --report docs/ncbi.md
 
-For every training-set size S (a seeded share of the biomedical train set, the same subset for
-every seed) and every seed N:
+For every training-set size S (a share of the biomedical train set, seeded by --subset_seed: the
+same subset for every seed) and every seed N (the runs' --seed: the initialisation, dropout and the
+order of the training batches):
 
 - single-task: train on the biomedical subset for MT + FT epochs;
 - GERBERA: train on the biomedical subset + the general-domain dataset(s) (a share of each) for MT
@@ -30,6 +31,7 @@ started again. A folder holding a finished run of another command is refused
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import sys
@@ -37,25 +39,26 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gerbera.commands.experiment_runs import execute, finished, optimizer_steps, output_dir
+from gerbera.commands.experiment_checks import check_datasets, check_ranges, check_train_args
+from gerbera.commands.experiment_runs import execute, finished, listed_runs, optimizer_steps, output_dir
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_write, write_json
 from gerbera.reporting.experiment_report import write_report
 from gerbera.reporting.experiment_statistics import SAME_STEPS
 
 REPO = Path(__file__).resolve().parents[2]  # the repository: the folder above the gerbera package, with run_ner.py
-PENDING_STEPS = "STEPS"  # the same-steps control's --max_steps, as shown before its GERBERA runs have finished
 QUIET = ["--report_to", "none", "--disable_tqdm", "true", "--save_strategy", "no", "--overwrite_output_dir"]
 
 
 def entry_point(script: str, console: str) -> list[str]:
-    """How to start run_ner.py / run_eval.py: the checkout's script, else the installed command."""
+    """How to start run_ner.py / run_eval.py, as the commands show it: ``python`` (this Python, see
+    `gerbera.commands.experiment_runs.runnable`) and the checkout's script relative to the current
+    folder, else the installed command's name."""
     if (REPO / script).is_file():
-        return [sys.executable, str(REPO / script)]
-    found = shutil.which(console)
-    if found is None:
+        return ["python", os.path.relpath(REPO / script)]
+    if shutil.which(console) is None:
         raise GerberaError(f"neither {REPO / script} nor the command {console} exists: install the toolkit (pip install .)")
-    return [found]
+    return [console]
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Plan:
     eval_batch_size: int = 64
     max_seq_length: int = 128
     warmup_steps: int = 0
-    data_seed: int = 1
+    subset_seed: int = 1
     model: str | None = None
     cross: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
@@ -91,7 +94,7 @@ class Plan:
                 "--eval_data_list", self.bio, "--num_train_epochs", f"{epochs:g}", "--learning_rate", f"{self.learning_rate:g}",
                 "--per_device_train_batch_size", str(self.train_batch_size),
                 "--per_device_eval_batch_size", str(self.eval_batch_size), "--max_seq_length", str(self.max_seq_length),
-                "--warmup_steps", str(self.warmup_steps), "--seed", str(seed), "--data_seed", str(self.data_seed)]
+                "--warmup_steps", str(self.warmup_steps), "--seed", str(seed), "--subset_seed", str(self.subset_seed)]
 
     def run_dir(self, size: float, seed: int) -> Path:
         return self.work_dir / f"size{size:g}_seed{seed}"
@@ -185,33 +188,22 @@ def run_all(plan: Plan, on_row=None, start_runs: bool = True) -> tuple[list[dict
     return rows, started
 
 
-def listed_runs(plan: Plan):
-    """Every run as the dry run and the report show it: (size, seed, name, command, finished). The
-    same-steps control, before its GERBERA runs have finished, shows STEPS for its step count."""
-    for size in plan.sizes:
-        for seed in plan.seeds:
-            commands = plan.runs(size, seed)
-            for name, command in commands.items():
-                yield size, seed, name, shlex.join(command), finished(command) is not None
-            if plan.equal_steps and SAME_STEPS not in commands:
-                yield (size, seed, f"{SAME_STEPS} ({PENDING_STEPS} = the optimizer steps of the two GERBERA runs, once finished)",
-                       shlex.join(plan.same_steps(size, seed, PENDING_STEPS)), False)
-
-
 def parse_plan(args) -> Plan:
-    data_dir = Path(args.data_dir).resolve()
-    for name in [args.bio, *args.general.split("+"), *(args.cross.split("+") if args.cross else [])]:
-        if not (data_dir / name).is_dir():
-            raise GerberaError(f"--data_dir {data_dir}: no dataset folder '{name}'")
-    if any(not 0 < s <= 1 for s in args.sizes):
-        raise GerberaError("--sizes are shares of the biomedical train set, in (0, 1]")
+    """The plan of the experiment's flags, checked (`gerbera.commands.experiment_checks`) before any run
+    starts. Paths stay as given (relative to the current folder), so the commands hold no path of this
+    machine that the user did not type."""
+    data_dir = Path(args.data_dir)
+    check_datasets(data_dir, [args.bio, *args.general.split("+"), *(args.cross.split("+") if args.cross else [])])
+    check_ranges(args)
     fractions = args.general_fraction
     if len(fractions) not in (1, len(args.sizes)):
         raise GerberaError(f"--general_fraction: one value, or one per size ({len(args.sizes)})")
     if len(set(args.seeds)) != len(args.seeds) or len(set(args.sizes)) != len(args.sizes):
         raise GerberaError("--seeds and --sizes must not repeat a value")
-    work_dir = Path(args.work_dir).resolve()
-    labels = Path(args.labels).resolve() if args.labels else data_dir / args.bio / "labels.txt"
+    extra = shlex.split(args.train_args)
+    check_train_args(extra, args.equal_steps)
+    work_dir = Path(args.work_dir)
+    labels = Path(args.labels) if args.labels else data_dir / args.bio / "labels.txt"
     if not labels.is_file():
         if args.labels:
             raise GerberaError(f"--labels {labels}: no such file")
@@ -224,9 +216,8 @@ def parse_plan(args) -> Plan:
                 sizes=args.sizes, seeds=args.seeds, labels=labels, work_dir=work_dir, mt_epochs=args.mt_epochs,
                 ft_epochs=args.ft_epochs, learning_rate=args.learning_rate, train_batch_size=args.per_device_train_batch_size,
                 eval_batch_size=args.per_device_eval_batch_size, max_seq_length=args.max_seq_length,
-                warmup_steps=args.warmup_steps, data_seed=args.data_seed, model=args.model_name_or_path,
-                cross=args.cross.split("+") if args.cross else [], extra=shlex.split(args.train_args),
-                equal_steps=args.equal_steps)
+                warmup_steps=args.warmup_steps, subset_seed=args.subset_seed, model=args.model_name_or_path,
+                cross=args.cross.split("+") if args.cross else [], extra=extra, equal_steps=args.equal_steps)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,19 +229,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--general_fraction", type=float, nargs="+", default=[1.0],
                         help="share of each general-domain train set in the multi-task step: one value, or one per size")
     parser.add_argument("--sizes", type=float, nargs="+", default=[0.1, 1.0], help="shares of the biomedical train set")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--data_seed", type=int, default=1, help="seed of the subsets (the same subset for every seed)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3],
+                        help="the runs' --seed, one set of runs each: it sets the initialisation, dropout and the order "
+                        "of the training batches")
+    parser.add_argument("--subset_seed", type=int, default=1,
+                        help="seed of the training subsets (--sizes, --general_fraction): the same subsets for every seed")
     parser.add_argument("--mt_epochs", type=float, default=2, help="GERBERA's multi-task epochs")
     parser.add_argument("--ft_epochs", type=float, default=2, help="GERBERA's fine-tuning epochs (single-task trains both)")
-    parser.add_argument("--learning_rate", type=float, default=1e-4)
-    parser.add_argument("--per_device_train_batch_size", type=int, default=16)
-    parser.add_argument("--per_device_eval_batch_size", type=int, default=64)
-    parser.add_argument("--max_seq_length", type=int, default=128)
-    parser.add_argument("--warmup_steps", type=int, default=0)
+    parser.add_argument("--learning_rate", type=float, default=1e-4, help="peak learning rate of every training run")
+    parser.add_argument("--per_device_train_batch_size", type=int, default=16,
+                        help="training sentences (windows) per batch and device, in every training run")
+    parser.add_argument("--per_device_eval_batch_size", type=int, default=64,
+                        help="sentences (windows) per batch and device when scoring the test sets")
+    parser.add_argument("--max_seq_length", type=int, default=128, help="most sub-tokens per model input")
+    parser.add_argument("--warmup_steps", type=int, default=0, help="learning-rate warm-up steps of every training run")
     parser.add_argument("--model_name_or_path", help="encoder (default: the embedded all-MiniLM-L6-v2)")
     parser.add_argument("--labels", help="tag set (default: the biomedical dataset's labels.txt, else untyped B, I, O)")
     parser.add_argument("--cross", help="datasets to score every final model on as well, joined by '+'")
-    parser.add_argument("--train_args", default="", help="more run_ner.py flags for every training run, e.g. '--bf16 true'")
+    parser.add_argument("--train_args", default="", help="more run_ner.py flags for every training run, e.g. '--bf16 true', checked before any run starts; "
+                        "not the flags the experiment sets itself, and --max_steps (which caps every run) not with --equal_steps")
     parser.add_argument("--work_dir", required=True, help="where the runs go (finished runs are reused)")
     parser.add_argument("--report", help="the Markdown report (default: WORK_DIR/report.md); the plot and pages go beside it")
     parser.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples for the median-seed comparison")
@@ -272,7 +269,7 @@ def main(argv=None) -> None:
             for size, seed, name, command, done in listed_runs(plan):
                 print(f"# {100 * size:g}%, seed {seed}, {name}{' (finished)' if done else ''}\n{command}")
             return
-        report = Path(args.report).resolve() if args.report else plan.work_dir / "report.md"
+        report = Path(args.report) if args.report else plan.work_dir / "report.md"
         started = time.time()
 
         def report_so_far(rows: list[dict]) -> None:  # after every seed: a stopped experiment leaves a report

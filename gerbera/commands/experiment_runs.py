@@ -1,9 +1,10 @@
 """One run of ``gerbera-experiment``: its folder, whether it has finished, starting it, and the
 optimizer steps it took.
 
-A run's folder is its command's ``--output_dir``. The command is written into the folder
-(``experiment_command.txt``) before the run starts; the run has finished when its
-``all_results.json`` is there too. A finished run of exactly the same command is read back instead
+A run's folder is its command's ``--output_dir``. Commands are shown and recorded as the user can
+type them: ``python`` for the interpreter, paths relative to the current folder or as given
+(`listed_runs` lists them all). The command is written into the folder (``experiment_command.txt``)
+before the run starts; the run has finished when its ``all_results.json`` is there too. A finished run of exactly the same command is read back instead
 of run again; a finished run of another command is refused, never mixed in.
 """
 
@@ -12,12 +13,21 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_write, read_json
+from gerbera.reporting.experiment_statistics import SAME_STEPS
 
 COMMAND_FILE = "experiment_command.txt"
+PENDING_STEPS = "STEPS"  # the same-steps control's --max_steps, as shown before its GERBERA runs have finished
+
+
+def runnable(command: list[str]) -> list[str]:
+    """The command to start: its leading ``python`` (how the commands are shown and recorded, free of
+    this machine's paths) is this Python, the experiment's own interpreter."""
+    return [sys.executable, *command[1:]] if command[0] == "python" else command
 
 
 def output_dir(command: list[str]) -> Path:
@@ -55,7 +65,7 @@ def execute(command: list[str], log: Path) -> dict:
     with open(log, "a", encoding="utf-8") as handle:
         handle.write(f"\n$ {shlex.join(command)}\n")
         handle.flush()
-        code = subprocess.run(command, env=env, stdout=handle, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(runnable(command), env=env, stdout=handle, stderr=subprocess.STDOUT).returncode
     if code != 0 or not (out / "all_results.json").is_file():
         raise GerberaError(f"this run failed (exit status {code}); its output is at the end of {log}:\n  {shlex.join(command)}")
     return read_json(out / "all_results.json")
@@ -70,3 +80,16 @@ def optimizer_steps(command: list[str]) -> int | None:
     if not state.is_file():
         raise GerberaError(f"{state}: no such file, so the optimizer steps of this finished run are unknown")
     return int(read_json(state)["global_step"])
+
+
+def listed_runs(plan):
+    """Every run as the dry run and the report show it: (size, seed, name, command, finished). The
+    same-steps control, before its GERBERA runs have finished, shows STEPS for its step count."""
+    for size in plan.sizes:
+        for seed in plan.seeds:
+            commands = plan.runs(size, seed)
+            for name, command in commands.items():
+                yield size, seed, name, shlex.join(command), finished(command) is not None
+            if plan.equal_steps and SAME_STEPS not in commands:
+                yield (size, seed, f"{SAME_STEPS} ({PENDING_STEPS} = the optimizer steps of the two GERBERA runs, once finished)",
+                       shlex.join(plan.same_steps(size, seed, PENDING_STEPS)), False)

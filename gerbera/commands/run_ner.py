@@ -150,8 +150,8 @@ def stop_if_preempted(trainer, record: RunRecord) -> None:
 
 
 def read_training_splits(data_args, train_specs, training_args):
-    """The train files of --data_list, each sampled by its fraction (``A+B:0.25``)."""
-    seed = data_order_seed(training_args)
+    """The train files of --data_list, each sampled by its fraction (``A+B:0.25``), seeded by --subset_seed."""
+    seed = data_args.subset_seed if data_args.subset_seed is not None else data_order_seed(training_args)
     splits = read_splits(data_args.data_dir, [name for name, _ in train_specs], "train")
     return [sample_split(split, fraction, seed) for split, (_, fraction) in zip(splits, train_specs)]
 

@@ -8,10 +8,11 @@ summary and the seed table add it; otherwise it is not mentioned.
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import shlex
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def write_report(plan, argv: list[str], rows: list[dict], path: Path, resamples:
         plot(rows, table, image, plan.bio)
     # the thread count changes the last digits of a CPU run: part of the exact command when it was set
     threads = f"OMP_NUM_THREADS={shlex.quote(os.environ['OMP_NUM_THREADS'])} " if os.environ.get("OMP_NUM_THREADS") else ""
-    lines = setup_lines(plan, argv, rows, threads)
+    lines = setup_lines(plan, argv, rows, threads, repository)
     lines += summary_lines(plan, rows, table)
     if table:
         lines += ["", f"![F1 per seed and paired differences]({image.name})"]
@@ -51,18 +52,27 @@ def write_report(plan, argv: list[str], rows: list[dict], path: Path, resamples:
     atomic_write(path, "\n".join(lines) + "\n" + notes)
 
 
-def setup_lines(plan, argv: list[str], rows: list[dict], threads: str) -> list[str]:
+def where(repository: Path) -> str:
+    """Where the commands start, free of this machine's paths: nothing from the repository's root,
+    else a ``cd`` relative to it."""
+    folder = os.path.relpath(os.getcwd(), repository)
+    return "" if folder == "." else f"cd {shlex.quote(folder)}  # from the repository's root\n"
+
+
+def setup_lines(plan, argv: list[str], rows: list[dict], threads: str, repository: Path) -> list[str]:
     general = "+".join(plan.general)
     sentences = {r["size"]: r["train_sentences"] for r in rows if r["arm"] == "single-task"}
     return [
         f"# Does general-domain data help on {plan.bio}? Single-task against GERBERA",
         "",
         f"Written by `gerbera.experiment` on {time.strftime('%Y-%m-%d %H:%M')} ({os.cpu_count()} CPUs). The command:",
-        "", "```", f"cd {shlex.quote(os.getcwd())} && {threads}" + shlex.join([sys.executable, "-m", "gerbera.experiment", *argv]),
+        "", "```", where(repository) + threads + shlex.join(["python", "-m", "gerbera.experiment", *argv]),
         "```", "",
         f"- Biomedical corpus: {plan.bio}, test set scored with seqeval (strict spans, conlleval mode). "
-        f"Training subsets seeded by `--data_seed {plan.data_seed}` (the same subset for every seed): "
+        f"Training subsets seeded by `--subset_seed {plan.subset_seed}` (the same subset for every seed): "
         + ", ".join(f"{100 * s:g}% = {sentences.get(s, '?')} sentences" for s in plan.sizes) + ".",
+        "- What varies across seeds: each run's `--seed`, which sets the initialisation of the tag head, dropout and the "
+        "order of the training batches; the training subsets (and the general-domain shares) stay the same.",
         f"- General-domain data: {general}, share per size: "
         + ", ".join(f"{100 * s:g}% -> {plan.general_fraction[s]:g}" for s in plan.sizes) + ".",
         f"- Single-task: {plan.mt_epochs + plan.ft_epochs:g} epochs on {plan.bio}. GERBERA: {plan.mt_epochs:g} epochs on "
@@ -154,14 +164,16 @@ def median_seed_lines(rows: list[dict], table: list[dict], path: Path, resamples
         comparison = compare(single["predictions"], gerbera["predictions"], resamples=resamples, seed=1, examples=3)
         write_page(comparison, page)
         pages.append(page)
-        command = f"cd {shlex.quote(str(repository))} && " + shlex.join(
-            [sys.executable, "-m", "gerbera.compare", single["predictions"], gerbera["predictions"],
+        command = shlex.join(
+            ["python", "-m", "gerbera.compare", single["predictions"], gerbera["predictions"],
              "--resamples", str(resamples), "--seed", "1", "--examples", "3", "--html", str(page)])
         lines += ["", f"### {100 * t['size']:g}%, seed {seed} (A = single-task, B = GERBERA)", "",
-                  f"Page with every differing sentence: [{page.name}]({page.name}).", "", "```", f"$ {command}",
+                  f"Page with every differing sentence: [{page.name}]({page.name}).", "", "```",
+                  *where(repository).splitlines(), f"$ {command}",
                   format_text(comparison.summary).rstrip(), "```"]
-    for stale in set(path.parent.glob(f"{path.stem}_*pct_seed*.html")) - set(pages):  # another seed was the median
-        stale.unlink()
+    for stale in set(path.parent.glob(f"{glob.escape(path.stem)}_*pct_seed*.html")) - set(pages):
+        if re.fullmatch(rf"{re.escape(path.stem)}_[0-9.e+-]+pct_seed-?[0-9]+\.html", stale.name):  # this report's, not another's
+            stale.unlink()  # another seed is the median now
     return lines
 
 

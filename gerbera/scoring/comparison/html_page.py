@@ -13,6 +13,7 @@ import os
 from gerbera.outputs import atomic_write
 from gerbera.scoring.comparison.error_kinds import ERROR_KINDS, SentenceErrors, Span
 from gerbera.scoring.comparison.report import DIFFERENCE_KINDS, Comparison, entity_type
+from gerbera.scoring.comparison.significance import MIN_UNITS
 from gerbera.scoring.metrics import ALL
 
 STYLE = """
@@ -128,11 +129,17 @@ def summary_tables(summary: dict) -> str:
     first = next(iter(summary["scopes"].values()))["test"]
     out.append(f"<h2>Is the difference real? F1(B) - F1(A), paired over {_e(summary['unit'])}s</h2>"
                f"<p>{first['resamples']} resamples, seed {first['seed']}; {100 * first['confidence']:g}% percentile "
-               "interval of the paired bootstrap; two-sided p-values.</p>"
+               "interval of the paired bootstrap; two-sided p-values."
+               + (f" ({_e(summary['unit_note'])})" if summary.get("unit_note") else "") + "</p>"
                '<table id="significance"><tr><th class="l">scope</th><th>units</th><th>F1 A</th><th>F1 B</th><th>B-A</th>'
                "<th>CI low</th><th>CI high</th><th>p (bootstrap)</th><th>p (randomization)</th></tr>")
     for scope, values in summary["scopes"].items():
         t = values["test"]
+        if t.get("too_few_units"):
+            out.append(f'<tr><td class="l">{_e(scope)}</td><td>{t["units"]}</td><td>{_pct(t["f1_a"])}</td><td>{_pct(t["f1_b"])}</td>'
+                       f'{_signed(t["difference"])}<td colspan="3">too few units for the bootstrap (fewer than {MIN_UNITS})</td>'
+                       f'<td>{t["p_randomization"]:.4f}</td></tr>')
+            continue
         out.append(f'<tr><td class="l">{_e(scope)}</td><td>{t["units"]}</td><td>{_pct(t["f1_a"])}</td><td>{_pct(t["f1_b"])}</td>'
                    f"{_signed(t['difference'])}<td>{100 * t['ci_low']:+.2f}</td><td>{100 * t['ci_high']:+.2f}</td>"
                    f"<td>{t['p_bootstrap']:.4f}</td><td>{t['p_randomization']:.4f}</td></tr>")

@@ -7,7 +7,9 @@ checks that they hold the same words and gold tags, and returns a ``Comparison``
 precision, recall and F1 (seqeval's default conlleval mode: the figures conlleval.pl prints) of
 each, per entity type and per dataset where the run recorded its datasets; the difference
 F1(B) - F1(A) with a paired bootstrap confidence interval and p-value over sentences (documents
-when the file has -DOCSTART- lines) and an approximate-randomization p-value; overlap (partial)
+when the file has -DOCSTART- lines, at least ``MIN_UNITS`` in every scope; with fewer, sentences, and
+the summary says so; no interval and no bootstrap p-value for a scope of fewer than ``MIN_UNITS``
+units, a degenerate resample) and an approximate-randomization p-value; overlap (partial)
 match; the errors split into missed, spurious, boundary and type errors; and the entities one got
 right and the other wrong, with examples. ``format_text`` prints its summary. The command is
 ``gerbera.commands.compare``.
@@ -22,7 +24,7 @@ import numpy as np
 from gerbera.errors import GerberaError
 from gerbera.scoring.comparison.error_kinds import ERROR_KINDS, SentenceErrors, Span, classify
 from gerbera.scoring.comparison.prediction_files import PredictionFile, ScoredSentence, check_same_text, load_predictions
-from gerbera.scoring.comparison.significance import paired_test, unit_counts
+from gerbera.scoring.comparison.significance import MIN_UNITS, paired_test, unit_counts
 from gerbera.scoring.metrics import ALL, span_report
 
 DIFFERENCE_KINDS = {
@@ -132,8 +134,6 @@ def compare(path_a, path_b, resamples: int = 10_000, seed: int = 1, unit: str = 
         raise GerberaError("--resamples must be at least 1")
     a, b = load_predictions(path_a), load_predictions(path_b)
     check_same_text(a, b)
-    if unit == "auto":
-        unit = "document" if a.has_documents else "sentence"
     if unit == "document" and not a.has_documents:
         raise GerberaError(f"--unit document: {a.path} has no -DOCSTART- lines")
     sentences = a.sentences
@@ -143,11 +143,18 @@ def compare(path_a, path_b, resamples: int = 10_000, seed: int = 1, unit: str = 
     if len(a.datasets) > 1:
         for name in a.datasets:
             scopes[name] = [i for i, s in enumerate(sentences) if s.dataset == name]
+    unit_note = None
+    if unit == "auto":
+        fewest = min(len({sentences[i].document for i in chosen}) for chosen in scopes.values())
+        unit = "document" if a.has_documents and fewest >= MIN_UNITS else "sentence"
+        if a.has_documents and unit == "sentence":
+            unit_note = (f"only {fewest} document{'s' * (fewest != 1)} (-DOCSTART- lines), fewer than {MIN_UNITS}: "
+                         "sentences are resampled instead")
     summary = {
         "a": {"path": str(a.path)}, "b": {"path": str(b.path)},
         "sentences": len(sentences), "words": sum(len(s.words) for s in sentences),
         "documents": len({s.document for s in sentences}) if a.has_documents else None,
-        "unit": unit, "datasets": a.datasets,
+        "unit": unit, "unit_note": unit_note, "datasets": a.datasets,
         "mode": "seqeval default mode = conlleval",
         "scopes": {},
     }
@@ -185,16 +192,23 @@ def format_text(summary: dict) -> str:
     for scope, values in summary["scopes"].items():
         report_a, report_b = values["strict"]["a"], values["strict"]["b"]
         for name in [ALL] + sorted((set(report_a) | set(report_b)) - {ALL}):
-            ra = report_a.get(name, {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": report_b[name]["support"]})
-            rb = report_b.get(name, {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": ra["support"]})
-            out.append(f"{scope:<22} {_type_name(name):<14} {ra['support']:>6} {100 * ra['precision']:>7.2f} "
+            zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}  # a type only one side predicted
+            ra, rb = report_a.get(name, zero), report_b.get(name, zero)
+            out.append(f"{scope:<22} {_type_name(name):<14} {max(ra['support'], rb['support']):>6} {100 * ra['precision']:>7.2f} "
                        f"{100 * ra['recall']:>7.2f} {100 * ra['f1']:>7.2f} {100 * rb['precision']:>7.2f} "
                        f"{100 * rb['recall']:>7.2f} {100 * rb['f1']:>7.2f} {100 * (rb['f1'] - ra['f1']):>+7.2f}")
     first = next(iter(summary["scopes"].values()))["test"]
     out += ["", f"F1(B) - F1(A), paired over {summary['unit']}s: {first['resamples']} resamples, seed {first['seed']}, "
             f"{100 * first['confidence']:g}% percentile interval:"]
+    if summary.get("unit_note"):
+        out.append(f"  ({summary['unit_note']})")
     for scope, values in summary["scopes"].items():
         t = values["test"]
+        if t.get("too_few_units"):
+            out.append(f"  {scope:<20} {100 * t['difference']:+.2f} points ({t['units']} {summary['unit']}s): too few "
+                       f"{summary['unit']}s for the bootstrap (fewer than {MIN_UNITS}), so no interval; "
+                       f"p = {t['p_randomization']:.4f} (approximate randomization)")
+            continue
         out.append(f"  {scope:<20} {100 * t['difference']:+.2f} points ({t['units']} {summary['unit']}s), "
                    f"CI [{100 * t['ci_low']:+.2f}, {100 * t['ci_high']:+.2f}], p = {t['p_bootstrap']:.4f} (paired bootstrap), "
                    f"p = {t['p_randomization']:.4f} (approximate randomization)")

@@ -14,6 +14,12 @@ per-sentence F1 values.
   exchangeable, so swap A's and B's counts of each unit with probability 1/2 and count how often the
   difference is at least as large as the observed one, in absolute value.
 
+With fewer than ``MIN_UNITS`` units the bootstrap is degenerate (one document is one unit: every
+resample repeats it, and the interval shrinks to a point with p = 1 / (1 + resamples)), so
+`paired_test` then gives no bootstrap interval and no bootstrap p-value. The randomization test
+stays: it is exact in the limit whatever the number of units (with n units its p-value is never
+below 1 / 2^(n-1); with one unit it is 1).
+
 p-values are (1 + hits) / (1 + resamples), never 0. Everything is vectorised with numpy: a block of
 resamples is a (resamples, units) matrix of drawn unit indices (bootstrap) or coin flips
 (randomization); the blocks bound the memory.
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+MIN_UNITS = 30  # fewer units than this: no interval and no p-value
 BLOCK_CELLS = 4_000_000  # resamples x units drawn at once: bounds the memory to tens of MB
 _TIES = 1e-12
 
@@ -79,13 +86,20 @@ def randomization_differences(counts_a: np.ndarray, counts_b: np.ndarray, resamp
 def paired_test(counts_a: np.ndarray, counts_b: np.ndarray, resamples: int = 10_000, seed: int = 1,
                 confidence: float = 0.95) -> dict:
     """The observed difference F1(B) - F1(A), its paired bootstrap interval and p-value, and the
-    approximate-randomization p-value. Counts: (units, 3) arrays of tp, fp, fn."""
+    approximate-randomization p-value. Counts: (units, 3) arrays of tp, fp, fn. With fewer than
+    ``MIN_UNITS`` units, ``too_few_units`` is true and the bootstrap's interval and p-value are None."""
     counts_a, counts_b = np.asarray(counts_a, dtype=np.float64), np.asarray(counts_b, dtype=np.float64)
     if counts_a.shape != counts_b.shape:
         raise ValueError(f"paired counts of different shapes: {counts_a.shape} and {counts_b.shape}")
     observed = float(f1(counts_b.sum(axis=0)) - f1(counts_a.sum(axis=0)))
-    boot = bootstrap_differences(counts_a, counts_b, resamples, seed)
     permuted = randomization_differences(counts_a, counts_b, resamples, seed)
+    p_randomization = float((1 + np.sum(np.abs(permuted) >= abs(observed) - _TIES)) / (1 + resamples))
+    if len(counts_a) < MIN_UNITS:
+        return {"f1_a": float(f1(counts_a.sum(axis=0))), "f1_b": float(f1(counts_b.sum(axis=0))), "difference": observed,
+                "ci_low": None, "ci_high": None, "confidence": confidence, "p_bootstrap": None,
+                "p_randomization": p_randomization, "b_better_share": None, "resamples": resamples, "seed": seed,
+                "units": len(counts_a), "too_few_units": True}
+    boot = bootstrap_differences(counts_a, counts_b, resamples, seed)
     tail = (1 - confidence) / 2
     return {
         "f1_a": float(f1(counts_a.sum(axis=0))),
@@ -95,9 +109,10 @@ def paired_test(counts_a: np.ndarray, counts_b: np.ndarray, resamples: int = 10_
         "ci_high": float(np.quantile(boot, 1 - tail)),
         "confidence": confidence,
         "p_bootstrap": float((1 + np.sum(np.abs(boot - observed) >= abs(observed) - _TIES)) / (1 + resamples)),
-        "p_randomization": float((1 + np.sum(np.abs(permuted) >= abs(observed) - _TIES)) / (1 + resamples)),
+        "p_randomization": p_randomization,
         "b_better_share": float(np.mean(boot > 0)),
         "resamples": resamples,
         "seed": seed,
         "units": len(counts_a),
+        "too_few_units": False,
     }
