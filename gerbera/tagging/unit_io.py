@@ -1,0 +1,48 @@
+"""Reading and writing one unit of work, on the format modules' streaming readers and writers.
+
+:func:`detect` says which format a file is read as, :func:`read` yields its documents one at a
+time (a malformed one raises, or with ``on_bad_document`` is reported and skipped), and
+:func:`open_tagged_writer` writes tagged documents into one output file atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from gerbera.errors import GerberaError
+from gerbera.outputs import atomic_open
+from gerbera.tagging import input_formats, output_formats
+from gerbera.tagging.documents import InputDocument, TaggedDocument
+
+__all__ = ["detect", "open_tagged_writer", "read"]
+
+
+def detect(path: str, input_format: str) -> str:
+    """The format ``path`` is read as (``input_format`` unless it is ``auto``)."""
+    if input_format != "auto":
+        return input_format
+    return input_formats.read_documents(path, "auto")[0]
+
+
+def read(path: str, input_format: str, on_bad_document: Callable[[GerberaError], None] | None = None
+         ) -> tuple[str, Iterator[InputDocument]]:
+    """The format ``path`` is read as, and its documents, one at a time."""
+    input_format, documents = input_formats.read_documents(path, input_format)
+    return input_format, iter(documents)
+
+
+class _Writer:
+    def __init__(self, out, output_format: str, output_words: bool, write_scores: bool):
+        self.out, self.format, self.words, self.scores, self.first = out, output_format, output_words, write_scores, True
+
+    def write(self, tagged: TaggedDocument) -> None:
+        self.out.write(output_formats.format_tagged(tagged, self.format, self.first, self.words, self.scores))
+        self.first = False
+
+
+@contextmanager
+def open_tagged_writer(path: str, output_format: str, output_words: bool = False, write_scores: bool = False):
+    """A writer of tagged documents into ``path`` (``-``: stdout), renamed into place when complete."""
+    with output_formats.open_output(path) if path == "-" else atomic_open(path) as out:
+        yield _Writer(out, output_format, output_words, write_scores)
