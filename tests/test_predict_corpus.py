@@ -1,0 +1,220 @@
+"""run_predict.py on a corpus: folders, globs and several inputs into a folder of units of work,
+split into parts, resumed after a kill, shared by torchrun ranks and --shard, with a manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from test_predict import UNTYPED, make_head
+
+import run_predict
+from gerbera.tagging.corpus_inputs import expand_inputs, output_name
+from gerbera.tagging.sharding import Worker, parse_shard
+
+WORDS = ("Huntington disease", "breast cancer", "IL-2", "p53", "tumour", "obesity", "mice", "colon", "BRCA1", "type 2 diabetes")
+
+
+def abstract(number: int) -> tuple[str, str]:
+    """A title and an abstract that differ from document to document."""
+    pick = [WORDS[(number * k) % len(WORDS)] for k in (1, 3, 7)]
+    title = f"Study {number} of {pick[0]} in patients."
+    body = f"We found {pick[1]} and {pick[2]} in {number} cases. No {pick[0]} was seen in the colon."
+    return title, body
+
+
+def pubtator_text(numbers) -> str:
+    return "".join(f"{1000 + n}|t|{abstract(n)[0]}\n{1000 + n}|a|{abstract(n)[1]}\n\n" for n in numbers)
+
+
+@pytest.fixture(scope="module")
+def model(tiny_bert, tmp_path_factory):
+    """A random head: the tags vary from word to word."""
+    return make_head(tiny_bert, tmp_path_factory.mktemp("corpus-model") / "varied", UNTYPED, seed=5)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A folder of three inputs: two PubTator files (7 and 2 documents) and one text-lines file (3)."""
+    folder = tmp_path / "corpus"
+    (folder / "more").mkdir(parents=True)
+    (folder / "a.pubtator").write_text(pubtator_text(range(7)), encoding="utf-8")
+    (folder / "more" / "b.pubtator").write_text(pubtator_text(range(7, 9)), encoding="utf-8")
+    (folder / "c.txt").write_text("".join(" ".join(abstract(n)) + "\n" for n in range(9, 12)), encoding="utf-8")
+    return folder
+
+
+def predict(model, *args) -> dict:
+    return run_predict.main(["--model_name_or_path", str(model), *map(str, args), "--disable_tqdm", "--device", "cpu"])
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    """Every output file of a folder (the manifest and the run's state left out), by name."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.relative_to(folder).as_posix().startswith(".") and p.name != "manifest.jsonl"}
+
+
+def manifest(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {name: ((folder / name).stat().st_ino, (folder / name).stat().st_mtime_ns) for name in outputs(folder)}
+
+
+EXPECTED_NAMES = ["a.part0001.pubtator", "a.part0002.pubtator", "a.part0003.pubtator", "c.jsonl", "more/b.pubtator"]
+
+
+def test_folder_in_folder_out_in_parts_with_a_manifest(model, corpus, tmp_path):
+    out = tmp_path / "tagged"
+    summary = predict(model, "--input", corpus, "--output", out, "--part_documents", 3)
+    assert sorted(outputs(out)) == EXPECTED_NAMES
+    assert (summary["units_done"], summary["units_skipped"], summary["documents"]) == (5, 0, 12)
+    units = manifest(out)
+    assert [(u["input_name"], u["part"], u["documents"], u["first_document"]) for u in units] == [
+        ("a.pubtator", 1, 3, 1), ("a.pubtator", 2, 3, 4), ("a.pubtator", 3, 1, 7), ("c.txt", 1, 3, 1),
+        ("more/b.pubtator", 1, 2, 1)]
+    assert all(u["model"] == str(model) and u["seconds"] >= 0 for u in units)
+    # the parts together are the file tagged whole, and the entities are the single-file run's
+    whole = tmp_path / "a.pubtator"
+    single = predict(model, "--input", corpus / "a.pubtator", "--output", whole)
+    parts = b"\n".join(outputs(out)[f"a.part000{k}.pubtator"] for k in (1, 2, 3))
+    assert parts == whole.read_bytes()
+    assert sum(u["entities"] for u in units[:3]) == single["entities"] > 0
+
+
+def test_globs_files_and_folders_mix_and_names_must_not_clash(corpus, tmp_path):
+    files = expand_inputs([str(corpus / "*.pubtator"), str(corpus / "more"), str(corpus / "c.txt")])
+    assert [(Path(f.path).name, f.name) for f in files] == [("a.pubtator", "a.pubtator"), ("b.pubtator", "b.pubtator"),
+                                                            ("c.txt", "c.txt")]
+    (corpus / "more" / "a.txt").write_text("x\n", encoding="utf-8")
+    with pytest.raises(Exception, match="would both be written as a"):
+        expand_inputs([str(corpus / "a.pubtator"), str(corpus / "more" / "a.txt")])
+    assert output_name("pubmed24n0001.xml.gz", "pubtator", None) == "pubmed24n0001.pubtator"
+    assert output_name("x.xml", "bioc-xml", 2) == "x.part0002.xml"
+
+
+def test_rerun_skips_finished_units_and_redoes_the_rest(model, corpus, tmp_path):
+    out = tmp_path / "tagged"
+    predict(model, "--input", corpus, "--output", out, "--part_documents", 3)
+    first, before = outputs(out), stats(out)
+    again = predict(model, "--input", corpus, "--output", out, "--part_documents", 3)
+    assert (again["units_done"], again["units_skipped"]) == (0, 5)
+    assert stats(out) == before  # not rewritten: same inodes, same mtimes
+    # a unit whose output went missing is redone, and only it
+    (out / "a.part0002.pubtator").unlink()
+    third = predict(model, "--input", corpus, "--output", out, "--part_documents", 3)
+    assert (third["units_done"], third["units_skipped"]) == (1, 4)
+    assert outputs(out) == first
+    assert {k: v for k, v in stats(out).items() if k != "a.part0002.pubtator"} == {
+        k: v for k, v in before.items() if k != "a.part0002.pubtator"}
+
+
+def test_other_model_or_options_are_refused(model, corpus, tmp_path, tiny_bert, capsys):
+    out = tmp_path / "tagged"
+    predict(model, "--input", corpus, "--output", out)
+    with pytest.raises(SystemExit):
+        predict(model, "--input", corpus, "--output", out, "--max_seq_length", 64)
+    assert "--max_seq_length 128 then, --max_seq_length 64 now" in capsys.readouterr().err
+    other = make_head(tiny_bert, tmp_path / "other", UNTYPED, seed=9)
+    with pytest.raises(SystemExit):
+        predict(other, "--input", corpus, "--output", out)
+    assert "holds output tagged with other settings (model sha256:" in capsys.readouterr().err
+
+
+def torchrun(*args, processes=2):
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
+               "run_predict.py", *map(str, args), "--disable_tqdm", "--device", "cpu", "--num_threads", "1"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_two_processes_give_the_output_of_one(model, corpus, tmp_path):
+    one, ranks, shards = tmp_path / "one", tmp_path / "ranks", tmp_path / "shards"
+    predict(model, "--input", corpus, "--output", one, "--part_documents", 3)
+    torchrun("--model_name_or_path", model, "--input", corpus, "--output", ranks, "--part_documents", 3)
+    first = predict(model, "--input", corpus, "--output", shards, "--part_documents", 3, "--shard", "0/2")
+    second = predict(model, "--input", corpus, "--output", shards, "--part_documents", 3, "--shard", "1/2")
+    assert first["units_done"] > 0 and second["units_done"] > 0
+    assert first["units_done"] + second["units_done"] == 5
+    assert outputs(one) == outputs(ranks) == outputs(shards)
+    for folder in (ranks, shards):
+        assert [(u["input_name"], u["part"]) for u in manifest(folder)] == [
+            (u["input_name"], u["part"]) for u in manifest(one)]
+
+
+def test_shares_of_units_are_disjoint_and_cover_all():
+    workers = [Worker(rank, 3) for rank in range(3)]
+    for file_index in range(4):
+        for part in range(5):
+            assert sum(worker.owns(file_index, part) for worker in workers) == 1
+    assert parse_shard("1/4") == (1, 4)
+    for bad in ("4/4", "1", "a/b", "-1/2"):
+        with pytest.raises(Exception, match="--shard"):
+            parse_shard(bad)
+
+
+def test_kill_and_rerun_gives_the_clean_output(model, tmp_path):
+    """kill -9 while units are being tagged; the rerun finishes the rest, touching no finished unit."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for index in range(6):
+        (corpus / f"f{index}.pubtator").write_text(pubtator_text(range(index * 60, index * 60 + 60)), encoding="utf-8")
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    predict(model, "--input", corpus, "--output", clean, "--part_documents", 30)
+    command = [sys.executable, "run_predict.py", "--model_name_or_path", str(model), "--input", str(corpus),
+               "--output", str(killed), "--part_documents", "30", "--disable_tqdm", "--device", "cpu", "--num_threads", "1"]
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    for line in process.stderr:
+        if "unit done" in line:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=300)
+    process.stderr.close()
+    finished = outputs(killed)
+    assert 0 < len(finished) < 12, "the run was not stopped while it worked"
+    before = stats(killed)
+    rerun = predict(model, "--input", corpus, "--output", killed, "--part_documents", 30)
+    assert rerun["units_skipped"] == len(finished) and rerun["units_done"] == 12 - len(finished)
+    assert outputs(killed) == outputs(clean)
+    assert {name: stats(killed)[name] for name in before} == before
+    assert not any((killed / ".gerbera-predict" / "writing").iterdir())
+    assert len(manifest(killed)) == 12
+
+
+def test_malformed_document_stops_the_run_and_keeps_finished_units(model, corpus, tmp_path, capsys):
+    (corpus / "z.pubtator").write_text("1|t|A title\n1|x|not a passage\n", encoding="utf-8")
+    out = tmp_path / "tagged"
+    with pytest.raises(SystemExit):
+        predict(model, "--input", corpus, "--output", out, "--part_documents", 3)
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("error: ") and "z.pubtator:2" in error
+    assert sorted(outputs(out)) == EXPECTED_NAMES  # the units before it are finished and kept
+    assert len(manifest(out)) == 5
+
+
+def test_help_names_no_default_model_and_gives_every_default(capsys):
+    with pytest.raises(SystemExit):
+        run_predict.main(["--help"])
+    help_text = capsys.readouterr().out
+    assert "embedded" not in help_text and "MiniLM" not in help_text
+    with pytest.raises(SystemExit):
+        run_predict.main(["--input", "x", "--output", "y"])
+    assert "--model_name_or_path" in capsys.readouterr().err
+    options = help_text.split("options:", 1)[1]
+    flags = [line.split()[0].rstrip(",") for line in options.splitlines() if line.startswith("  --")]
+    assert len(flags) >= 18
+    for flag in flags:
+        block = options.split(f"\n  {flag}", 1)[1].split("\n  --", 1)[0]
+        if flag in ("--version", "--input", "--output", "--model_name_or_path"):
+            continue
+        assert "default" in " ".join(block.split()).lower(), f"{flag} does not say its default"
