@@ -92,7 +92,9 @@ class _PartReader:
     def _iterate(self):
         while self._peeked:
             yield self._peeked.pop()
-        yield from self._documents
+        # not ``yield from``: closing this part's generator must not close the file's reader
+        for document in self._documents:
+            yield document
 
     def more_after(self, index: int) -> bool:
         """Whether a document follows part ``index`` (read ahead by one)."""

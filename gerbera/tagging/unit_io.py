@@ -19,17 +19,15 @@ __all__ = ["detect", "open_tagged_writer", "read"]
 
 
 def detect(path: str, input_format: str) -> str:
-    """The format ``path`` is read as (``input_format`` unless it is ``auto``)."""
-    if input_format != "auto":
-        return input_format
-    return input_formats.read_documents(path, "auto")[0]
+    """The format ``path`` is read as (``input_format`` unless it is ``auto``; detection is logged)."""
+    return input_formats.resolve_input_format(path, input_format)
 
 
 def read(path: str, input_format: str, on_bad_document: Callable[[GerberaError], None] | None = None
          ) -> tuple[str, Iterator[InputDocument]]:
-    """The format ``path`` is read as, and its documents, one at a time."""
-    input_format, documents = input_formats.read_documents(path, input_format)
-    return input_format, iter(documents)
+    """The format ``path`` is read as, and its documents, one at a time (streamed)."""
+    input_format = detect(path, input_format)
+    return input_format, input_formats.iter_input_documents(path, input_format, on_bad_document)
 
 
 class _Writer:
