@@ -93,7 +93,7 @@ class _PartReader:
         while self._peeked:
             yield self._peeked.pop()
         # not ``yield from``: closing this part's generator must not close the file's reader
-        for document in self._documents:
+        for document in self._documents:  # noqa: UP028
             yield document
 
     def more_after(self, index: int) -> bool:
