@@ -218,3 +218,76 @@ def test_help_names_no_default_model_and_gives_every_default(capsys):
         if flag in ("--version", "--input", "--output", "--model_name_or_path"):
             continue
         assert "default" in " ".join(block.split()).lower(), f"{flag} does not say its default"
+
+
+def test_skip_bad_documents_lists_them_in_the_manifest_and_goes_on(model, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = pubtator_text(range(4)).split("\n\n")
+    bad = "77|t|A title\n77|x|not a passage line"
+    (corpus / "a.pubtator").write_text("\n\n".join([*good[:2], bad, *good[2:]]), encoding="utf-8")
+    out = tmp_path / "tagged"
+    summary = predict(model, "--input", corpus, "--output", out, "--part_documents", 2, "--skip_bad_documents")
+    assert (summary["documents"], summary["bad_documents_skipped"], summary["units_done"]) == (4, 1, 2)
+    units = manifest(out)
+    assert [u["documents"] for u in units] == [2, 2]
+    skipped = [s for u in units for s in u["skipped_documents"]]
+    assert len(skipped) == 1 and skipped[0]["file"] == str(corpus / "a.pubtator") and skipped[0]["line"] == 8
+    assert "a.pubtator:8" in skipped[0]["reason"]
+    tagged_ids = [line.split("|")[0] for text in outputs(out).values() for line in text.decode().splitlines()
+                  if "|t|" in line]
+    assert tagged_ids == ["1000", "1001", "1002", "1003"]
+
+
+def bioc_xml(numbers) -> str:
+    documents = []
+    for n in numbers:
+        title, body = abstract(n)
+        documents.append(
+            f"<document><id>{1000 + n}</id>"
+            f'<passage><infon key="type">title</infon><offset>0</offset><text>{title}</text></passage>'
+            f'<passage><infon key="type">abstract</infon><offset>{len(title) + 1}</offset><text>{body}</text></passage>'
+            "</document>")
+    return ("<?xml version='1.0' encoding='utf-8'?>\n<!DOCTYPE collection SYSTEM 'BioC.dtd'>\n"
+            f"<collection><source>test</source><date>2026</date><key>test.key</key>{''.join(documents)}</collection>\n")
+
+
+def bioc_json(numbers) -> str:
+    documents = []
+    for n in numbers:
+        title, body = abstract(n)
+        passages = [{"offset": offset, "infons": {"type": kind}, "text": text, "sentences": [], "annotations": [],
+                     "relations": []} for offset, kind, text in ((0, "title", title), (len(title) + 1, "abstract", body))]
+        documents.append({"id": str(1000 + n), "infons": {}, "passages": passages, "annotations": [], "relations": []})
+    return json.dumps({"source": "test", "date": "2026", "key": "test.key", "infons": {}, "documents": documents})
+
+
+def entities_by_document(folder: Path) -> dict[str, list]:
+    found = {}
+    for content in outputs(folder).values():
+        for line in content.decode("utf-8").splitlines():
+            record = json.loads(line)
+            found[record["id"]] = [(e["start"], e["end"], e["text"], e["type"]) for e in record["entities"]]
+    return found
+
+
+def test_the_same_documents_as_bioc_and_pubtator_give_the_same_entities(model, tmp_path):
+    import gzip
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "p.pubtator").write_text(pubtator_text(range(0, 3)), encoding="utf-8")
+    (corpus / "x.xml").write_text(bioc_xml(range(3, 6)), encoding="utf-8")
+    (corpus / "j.json").write_text(bioc_json(range(6, 9)), encoding="utf-8")
+    (corpus / "z.pubtator.gz").write_bytes(gzip.compress(pubtator_text(range(9, 11)).encode("utf-8")))
+    mixed, pubtator = tmp_path / "mixed", tmp_path / "pubtator"
+    summary = predict(model, "--input", corpus, "--output", mixed, "--output_format", "jsonl")
+    assert (summary["units_done"], summary["documents"]) == (4, 11)
+    assert sorted(outputs(mixed)) == ["j.jsonl", "p.jsonl", "x.jsonl", "z.jsonl"]
+    assert {u["input_name"]: u["input_format"] for u in manifest(mixed)} == {
+        "j.json": "bioc-json", "p.pubtator": "pubtator", "x.xml": "bioc-xml", "z.pubtator.gz": "pubtator"}
+    same = tmp_path / "same.pubtator"
+    same.write_text(pubtator_text(range(11)), encoding="utf-8")
+    predict(model, "--input", same, "--output", f"{pubtator}/", "--output_format", "jsonl")  # a folder: ends with /
+    expected = entities_by_document(pubtator)
+    assert entities_by_document(mixed) == expected and sum(map(len, expected.values())) > 0
