@@ -291,3 +291,36 @@ def test_the_same_documents_as_bioc_and_pubtator_give_the_same_entities(model, t
     predict(model, "--input", same, "--output", f"{pubtator}/", "--output_format", "jsonl")  # a folder: ends with /
     expected = entities_by_document(pubtator)
     assert entities_by_document(mixed) == expected and sum(map(len, expected.values())) > 0
+
+
+def test_prefetching_on_a_worker_thread_gives_the_same_results(model):
+    """The overlap a GPU uses (next chunks prepared on a worker thread), run on the CPU."""
+    import threading
+
+    from gerbera.errors import GerberaError
+    from gerbera.tagging.documents import InputDocument
+    from gerbera.tagging.tagger import Tagger
+
+    tagger = Tagger.load(str(model), max_seq_length=16, batch_size=4, device="cpu")
+    documents = [InputDocument(str(n), " ".join(abstract(n))) for n in range(12)]
+    plain = [(t.document.id, t.entities, t.tags) for t in tagger.tag_documents(documents, chunk_words=30, prefetch=False)]
+    threads = set()
+
+    def watched():
+        for document in documents:
+            threads.add(threading.current_thread().name)
+            yield document
+
+    ahead = [(t.document.id, t.entities, t.tags) for t in tagger.tag_documents(watched(), chunk_words=30, prefetch=True)]
+    assert ahead == plain and threads == {"gerbera-prefetch"}
+
+    def broken():
+        yield from documents[:5]
+        raise GerberaError("bad.pubtator:9: a malformed document")
+
+    tagged = []
+    with pytest.raises(GerberaError, match="bad.pubtator:9"):
+        for item in tagger.tag_documents(broken(), chunk_words=30, prefetch=True):
+            tagged.append(item.document.id)
+    assert tagged == ["0", "1", "2", "3"]  # the chunks before the error (of 30 words each) came through
+    assert not any(t.name == "gerbera-prefetch" for t in threading.enumerate())
