@@ -114,6 +114,11 @@ def test_rerun_skips_finished_units_and_redoes_the_rest(model, corpus, tmp_path)
     assert outputs(out) == first
     assert {k: v for k, v in stats(out).items() if k != "a.part0002.pubtator"} == {
         k: v for k, v in before.items() if k != "a.part0002.pubtator"}
+    # an input that changed since is tagged again
+    (corpus / "c.txt").write_text("Obesity in mice.\nIL-2 in p53 mice.\nNo tumour.\n", encoding="utf-8")
+    fourth = predict(model, "--input", corpus, "--output", out, "--part_documents", 3)
+    assert (fourth["units_done"], fourth["units_skipped"]) == (1, 4)
+    assert json.loads((out / "c.jsonl").read_text(encoding="utf-8").splitlines()[0])["text"] == "Obesity in mice."
 
 
 def test_other_model_or_options_are_refused(model, corpus, tmp_path, tiny_bert, capsys):
