@@ -329,3 +329,47 @@ def test_prefetching_on_a_worker_thread_gives_the_same_results(model):
             tagged.append(item.document.id)
     assert tagged == ["0", "1", "2", "3"]  # the chunks before the error (of 30 words each) came through
     assert not any(t.name == "gerbera-prefetch" for t in threading.enumerate())
+
+
+def medline_xml(numbers) -> str:
+    citations = []
+    for n in numbers:
+        title, body = abstract(n)
+        citations.append(f"<PubmedArticle><MedlineCitation><PMID>{1000 + n}</PMID><Article><ArticleTitle>{title}"
+                         f"</ArticleTitle><Abstract><AbstractText>{body}</AbstractText></Abstract></Article>"
+                         "</MedlineCitation></PubmedArticle>\n")
+    return f"<?xml version='1.0' encoding='utf-8'?>\n<PubmedArticleSet>\n{''.join(citations)}</PubmedArticleSet>\n"
+
+
+def test_a_folder_of_every_format_gives_each_its_own_output_format(model, tmp_path):
+    import gzip
+
+    from gerbera.documents.formats import iter_documents
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "p.pubtator").write_text(pubtator_text(range(0, 3)), encoding="utf-8")
+    (corpus / "x.xml").write_text(bioc_xml(range(3, 6)), encoding="utf-8")
+    (corpus / "j.json").write_text(bioc_json(range(6, 9)), encoding="utf-8")
+    (corpus / "pubmed24n0001.xml.gz").write_bytes(gzip.compress(medline_xml(range(9, 12)).encode("utf-8")))
+    (corpus / "m.xml").write_text(medline_xml(range(12, 14)), encoding="utf-8")
+    out = tmp_path / "tagged"
+    summary = predict(model, "--input", corpus, "--output", out)
+    assert (summary["units_done"], summary["documents"]) == (5, 14)
+    assert {u["input_name"]: (u["input_format"], u["output"]) for u in manifest(out)} == {
+        "p.pubtator": ("pubtator", "p.pubtator"), "x.xml": ("bioc-xml", "x.xml"), "j.json": ("bioc-json", "j.json"),
+        "pubmed24n0001.xml.gz": ("medline", "pubmed24n0001.pubtator"), "m.xml": ("medline", "m.pubtator")}
+    # every output reads back in its format, with the model's entities at the same offsets as PubTator's
+    expected = entities_by_document(predict_jsonl(model, pubtator_text(range(14)), tmp_path))
+    for name, fmt in (("p.pubtator", "pubtator"), ("x.xml", "bioc-xml"), ("j.json", "bioc-json"),
+                      ("pubmed24n0001.pubtator", "pubtator"), ("m.pubtator", "pubtator")):
+        for document in iter_documents(str(out / name), fmt):
+            found = sorted((a.start, a.end, a.mention) for a in document.annotations)
+            assert found == sorted((s, e, t) for s, e, t, _ in expected[document.id]), (name, document.id)
+
+
+def predict_jsonl(model, pubtator: str, tmp_path: Path) -> Path:
+    source, folder = tmp_path / "all.pubtator", tmp_path / "all"
+    source.write_text(pubtator, encoding="utf-8")
+    predict(model, "--input", source, "--output", f"{folder}/", "--output_format", "jsonl")
+    return folder

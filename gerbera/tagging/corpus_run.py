@@ -33,14 +33,14 @@ from gerbera.errors import GerberaError
 from gerbera.tagging import unit_io
 from gerbera.tagging.corpus_inputs import OUTPUT_EXTENSIONS, InputFile, output_name
 from gerbera.tagging.manifest import RunRecord
+from gerbera.tagging.output_formats import default_output_format
 from gerbera.tagging.progress import estimate_documents
 from gerbera.tagging.sharding import Worker
 
 logger = logging.getLogger("gerbera")
 
-__all__ = ["CorpusJob", "DEFAULT_OUTPUT_FORMATS", "documents_to_tag", "tag_corpus"]
+__all__ = ["CorpusJob", "documents_to_tag", "tag_corpus"]
 
-DEFAULT_OUTPUT_FORMATS = {"medline": "pubtator", "pubtator": "pubtator", "bioc-xml": "bioc-xml", "bioc-json": "bioc-json"}
 
 
 @dataclass
@@ -50,7 +50,7 @@ class CorpusJob:
     files: list[InputFile]
     output_folder: str
     input_format: str = "auto"
-    output_format: str = "auto"  # auto: the input's own format (see DEFAULT_OUTPUT_FORMATS), else jsonl
+    output_format: str = "auto"  # auto: follows the input's format (output_formats.default_output_format)
     part_documents: int = 10_000
     skip_bad_documents: bool = False
     output_words: bool = False
@@ -60,7 +60,7 @@ class CorpusJob:
     def output_format_of(self, input_format: str) -> str:
         if self.output_format != "auto":
             return self.output_format
-        return DEFAULT_OUTPUT_FORMATS.get(input_format, "jsonl")
+        return default_output_format(input_format)
 
 
 class _PartReader:

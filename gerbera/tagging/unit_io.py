@@ -8,12 +8,10 @@ time (a malformed one raises, or with ``on_bad_document`` is reported and skippe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from gerbera.errors import GerberaError
-from gerbera.outputs import atomic_open
 from gerbera.tagging import input_formats, output_formats
-from gerbera.tagging.documents import InputDocument, TaggedDocument
+from gerbera.tagging.documents import InputDocument
 
 __all__ = ["detect", "open_tagged_writer", "read"]
 
@@ -30,17 +28,7 @@ def read(path: str, input_format: str, on_bad_document: Callable[[GerberaError],
     return input_format, input_formats.iter_input_documents(path, input_format, on_bad_document)
 
 
-class _Writer:
-    def __init__(self, out, output_format: str, output_words: bool, write_scores: bool):
-        self.out, self.format, self.words, self.scores, self.first = out, output_format, output_words, write_scores, True
-
-    def write(self, tagged: TaggedDocument) -> None:
-        self.out.write(output_formats.format_tagged(tagged, self.format, self.first, self.words, self.scores))
-        self.first = False
-
-
-@contextmanager
 def open_tagged_writer(path: str, output_format: str, output_words: bool = False, write_scores: bool = False):
-    """A writer of tagged documents into ``path`` (``-``: stdout), renamed into place when complete."""
-    with output_formats.open_output(path) if path == "-" else atomic_open(path) as out:
-        yield _Writer(out, output_format, output_words, write_scores)
+    """A writer of tagged documents (``.write(tagged)``) into ``path`` (``-``: stdout), renamed into
+    place when complete (see :func:`gerbera.tagging.output_formats.open_tagged_writer`)."""
+    return output_formats.open_tagged_writer(path, output_format, output_words, write_scores)
