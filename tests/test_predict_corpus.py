@@ -161,6 +161,8 @@ def test_shares_of_units_are_disjoint_and_cover_all():
     for file_index in range(4):
         for part in range(5):
             assert sum(worker.owns(file_index, part) for worker in workers) == 1
+    # the parts of one big file go round the processes: one file is shared too
+    assert [next(w.rank for w in workers if w.owns(0, part)) for part in range(4)] == [0, 1, 2, 0]
     assert parse_shard("1/4") == (1, 4)
     for bad in ("4/4", "1", "a/b", "-1/2"):
         with pytest.raises(Exception, match="--shard"):
@@ -373,3 +375,17 @@ def predict_jsonl(model, pubtator: str, tmp_path: Path) -> Path:
     source.write_text(pubtator, encoding="utf-8")
     predict(model, "--input", source, "--output", f"{folder}/", "--output_format", "jsonl")
     return folder
+
+
+def test_the_progress_bar_total_is_estimated_from_the_bytes(tmp_path):
+    import gzip
+
+    from gerbera.tagging.progress import estimate_documents
+
+    small, big = tmp_path / "small.pubtator", tmp_path / "big.pubtator.gz"
+    small.write_text(pubtator_text(range(40)), encoding="utf-8")
+    big.write_bytes(gzip.compress(pubtator_text(range(4000)).encode("utf-8")))
+    assert estimate_documents(str(small), "pubtator") == 40
+    assert estimate_documents(str(big), "pubtator", sample_bytes=1 << 16) == pytest.approx(4000, rel=0.1)
+    (tmp_path / "m.xml").write_text(medline_xml(range(7)), encoding="utf-8")
+    assert estimate_documents(str(tmp_path / "m.xml"), "medline") == 7

@@ -28,7 +28,7 @@ from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
 from gerbera.tagging.input_formats import INPUT_FORMATS
 from gerbera.tagging.manifest import MANIFEST, RunRecord, model_fingerprint
 from gerbera.tagging.output_formats import choose_output_format
-from gerbera.tagging.progress import CorpusProgress
+from gerbera.tagging.progress import CorpusProgress, estimate_documents
 from gerbera.tagging.sharding import Worker
 from gerbera.tagging.tagger import Tagger
 
@@ -140,7 +140,8 @@ def _run_file(model_args, args: PredictArguments) -> dict:
     logger.info("Tagging %s (%s) with %s on %s in %s, tags: %s", source, input_format, tagger.name, tagger.device,
                 tagger.precision, ", ".join(tagger.tagset.labels))
     totals = {"documents": 0, "words": 0, "entities": 0}
-    progress = CorpusProgress(None, args.disable_tqdm)
+    estimate = None if args.disable_tqdm or source == "-" else estimate_documents(source, input_format)
+    progress = CorpusProgress(estimate, args.disable_tqdm)
     started = time.perf_counter()
     try:
         with unit_io.open_tagged_writer(args.output, output_format, args.output_words, args.write_scores) as writer:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -56,6 +56,13 @@ class CorpusJob:
     output_words: bool = False
     write_scores: bool = False
     worker: Worker = Worker()
+    detected_formats: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def input_format_of(self, item: InputFile) -> str:
+        """The format ``item`` is read as (detected once per process)."""
+        if item.path not in self.detected_formats:
+            self.detected_formats[item.path] = unit_io.detect(item.path, self.input_format)
+        return self.detected_formats[item.path]
 
     def output_format_of(self, input_format: str) -> str:
         if self.output_format != "auto":
@@ -128,7 +135,7 @@ class _Run:
         if last is not None and not any(todo(part) for part in range(last + 1)):
             self.totals["units_skipped"] += sum(worker.owns(file_index, part) for part in range(last + 1))
             return  # every unit of ours is finished: the file is not opened
-        input_format = unit_io.detect(item.path, self.job.input_format)
+        input_format = self.job.input_format_of(item)
         reader = _PartReader(self.job, file_index, item, input_format, todo)
         part = 0
         while True:
@@ -207,7 +214,7 @@ def documents_to_tag(job: CorpusJob) -> int | None:
     """About how many documents this process will tag (for the progress bar's total and ETA)."""
     record, total = RunRecord(job.output_folder), 0
     for file_index, item in enumerate(job.files):
-        count = estimate_documents(item.path, unit_io.detect(item.path, job.input_format))
+        count = estimate_documents(item.path, job.input_format_of(item))
         if count is None:
             return None
         size = item.size

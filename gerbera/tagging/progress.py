@@ -2,14 +2,15 @@
 
 The bar counts the documents this process tags, over all its units, with an ETA. Its total
 is estimated before the run by a quick scan of the input bytes (:func:`estimate_documents`:
-the marks that start a document in each format, without parsing), so the ETA is known from
-the start; the bar is corrected to the true count as units finish.
+the marks that start a document in each format, counted without parsing, in the first
+megabytes of a large file), so the ETA is known from the start.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
+import os
 import re
 import sys
 import time
@@ -28,22 +29,33 @@ _DOCUMENT_MARKS = {
 }
 
 
-def estimate_documents(path: str, input_format: str) -> int | None:
-    """About how many documents ``path`` holds (None: cannot tell for this format)."""
+def estimate_documents(path: str, input_format: str, sample_bytes: int = 1 << 22) -> int | None:
+    """About how many documents ``path`` holds (None: cannot tell for this format).
+
+    A file of up to ``sample_bytes`` (decompressed) is scanned whole; from a larger one the first
+    ``sample_bytes`` are scanned and the count scaled to the file's size (a gzip file's size
+    decompressed is in its last 4 bytes), so that a corpus of a thousand PubMed files is
+    estimated in seconds.
+    """
     if input_format == "text":
         return 1
     mark = _DOCUMENT_MARKS.get(input_format)
     if mark is None:
         return None
-    opener = gzip.open if path.lower().endswith(".gz") else open
-    count, rest = 0, b""
-    with opener(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            data = rest + block  # whole lines only: a mark is never cut by a block boundary
-            cut = data.rfind(b"\n") + 1
-            count += len(mark.findall(data, 0, cut))
-            rest = data[cut:]
-    return count + len(mark.findall(rest))
+    compressed = path.lower().endswith(".gz")
+    with (gzip.open if compressed else open)(path, "rb") as handle:
+        sample = handle.read(sample_bytes)
+        if len(sample) < sample_bytes:
+            return len(mark.findall(sample))
+    cut = sample.rfind(b"\n") + 1 or len(sample)
+    size = _gzip_size(path) if compressed else os.path.getsize(path)
+    return round(len(mark.findall(sample, 0, cut)) * size / cut)
+
+
+def _gzip_size(path: str) -> int:
+    with open(path, "rb") as handle:
+        handle.seek(-4, os.SEEK_END)
+        return int.from_bytes(handle.read(4), "little")
 
 
 class CorpusProgress:
