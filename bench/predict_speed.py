@@ -16,6 +16,8 @@ counts), so a change in the machine's load hits every arm alike:
 - ``host``: ``run_predict`` with a tiny random BERT (2 layers, 64 wide), which takes the model
   out of the figure: what is left is the host side.
 
+``--scaling N``: N ``run_predict.py --shard`` processes (one thread each, tiny model) against
+one, on the same files, including each process's start-up (load torch and the model).
 ``--memory``: peak RSS of ``run_predict.py`` in a child process (tiny model) at 2,000 and
 20,000 documents. ``--profile``: cProfile of the host arm, top functions by own time.
 The model is the embedded all-MiniLM-L6-v2 encoder with a random 3-tag head (speed does not
@@ -129,6 +131,30 @@ def peak_memory_mb(model: Path, source: Path, scratch: Path) -> float:
     return int(result.stdout.strip().splitlines()[-1]) / 1024
 
 
+def scaling(model: Path, documents, scratch: Path, processes: int) -> dict:
+    """Documents/s of ``processes`` run_predict.py processes (--shard, one thread each) against one."""
+    folder = scratch / "scaling"
+    folder.mkdir(exist_ok=True)
+    share = len(documents) // (2 * processes)
+    for index in range(2 * processes):
+        write_pubtator(folder / f"part{index}.pubtator", documents[index * share : (index + 1) * share])
+    base = [sys.executable, str(REPO / "run_predict.py"), "--model_name_or_path", str(model), "--input", str(folder),
+            "--disable_tqdm", "--device", "cpu", "--num_threads", "1"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    timings = {}
+    for count in (1, processes):
+        out = Path(tempfile.mkdtemp(dir=scratch))
+        started = time.perf_counter()
+        running = [subprocess.Popen([*base, "--output", f"{out}/", "--shard", f"{k}/{count}"], env=env,
+                                    stderr=subprocess.DEVNULL) for k in range(count)]
+        if any(process.wait() for process in running):
+            raise RuntimeError("a run_predict.py process failed")
+        timings[count] = 2 * processes * share / (time.perf_counter() - started)
+    return {"processes": processes, "documents_per_second_1": round(timings[1], 2),
+            f"documents_per_second_{processes}": round(timings[processes], 2),
+            "speedup": round(timings[processes] / timings[1], 3), "load_average": list(os.getloadavg())}
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_dir", default=str((REPO / ".." / "shared" / "NERdata").resolve()))
@@ -139,6 +165,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--memory", action="store_true", help="also peak RSS at 2,000 and 20,000 documents")
     parser.add_argument("--profile", action="store_true", help="cProfile the host arm, top 25 by own time")
+    parser.add_argument("--scaling", type=int, default=0, help="N: N --shard processes against one (tiny model)")
     parser.add_argument("--host_documents", type=int, default=2000, help="documents of the host arm")
     parser.add_argument("--skip", nargs="*", default=[], choices=["run_predict", "forward", "pipeline", "host"])
     args = parser.parse_args(argv)
@@ -196,6 +223,8 @@ def main(argv=None) -> dict:
             write_pubtator(big, abstracts(Path(args.data_dir), size))
             summary[f"peak_rss_mb_{size}"] = round(peak_memory_mb(tiny, big, scratch), 1)
         summary["peak_rss_growth_mb"] = round(summary["peak_rss_mb_20000"] - summary["peak_rss_mb_2000"], 1)
+    if args.scaling:
+        summary["scaling"] = scaling(tiny, documents[: args.host_documents], scratch, args.scaling)
     summary["own_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(summary))
     return summary
