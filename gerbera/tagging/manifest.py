@@ -115,7 +115,8 @@ class RunRecord:
 
         self.state.mkdir(parents=True, exist_ok=True)
         with open(self.state / "lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            with contextlib.suppress(OSError):  # a file system without locks: the rename still keeps it whole
+                fcntl.flock(lock, fcntl.LOCK_EX)
             records = self.records()
             atomic_write(self.folder / MANIFEST, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         return len(records)
