@@ -151,6 +151,8 @@ def main() -> None:
                 results.setdefault(name, {})[count] = {
                     "documents_per_s": round(count / figures["seconds"]),
                     "memory_above_imports_mb": round(figures["peak_mb"] - baseline, 1),
+                    "peak_rss_mb": round(figures["peak_mb"], 1),
+                    "imports_only_rss_mb": round(baseline, 1),
                     "file_mb": round((folder / file_name).stat().st_size / 2**20, 1),
                 }
     small, large = args.documents
@@ -159,6 +161,7 @@ def main() -> None:
     for name, by_size in results.items():
         print(f"{name:34} {by_size[small]['documents_per_s']:>14,} {by_size[large]['documents_per_s']:>14,} "
               f"{by_size[small]['memory_above_imports_mb']:>10} {by_size[large]['memory_above_imports_mb']:>10}")
+    print(f"(a process that only imports the modules peaks at {results['pubtator'][small]['imports_only_rss_mb']} MB RSS)")
     print(json.dumps({"documents": args.documents, "readers": results}))
 
 

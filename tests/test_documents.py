@@ -148,6 +148,17 @@ def test_compressed_bytes_and_other_encodings_are_clear_errors(tmp_path):
         list(iter_documents(damaged, "pubtator"))
 
 
+def test_column_files_and_text_lines_stream_from_gzip_too(tmp_path):
+    columns = "-DOCSTART- O\n\nMutations O\nin O\nBRCA1 B-Gene\n\nHD B-Disease\n"
+    plain = [(d.id, d.text, d.words, d.source_line) for d in iter_documents(write(tmp_path / "a.conll", columns))]
+    assert plain == [("1", "Mutations in BRCA1", ("Mutations", "in", "BRCA1"), 3), ("2", "HD", ("HD",), 7)]
+    assert [(d.id, d.text, d.words, d.source_line) for d in iter_documents(write(tmp_path / "a.conll.gz", columns))] == plain
+    with pytest.raises(GerberaError, match=r"b.conll:2: no tag after the word 'in'"):
+        list(iter_documents(write(tmp_path / "b.conll", "Mutations O\nin\n"), "conll"))
+    lines = write(tmp_path / "notes.txt.gz", "First note.\r\n\nSecond note.\n")
+    assert [(d.id, d.text) for d in iter_documents(lines)] == [("1", "First note."), ("3", "Second note.")]
+
+
 def test_discontinuous_bioc_annotations_keep_their_locations(tmp_path):
     document = BioCDocument()
     document.id = "7"

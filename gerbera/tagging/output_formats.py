@@ -111,7 +111,8 @@ def format_tagged(
     if output_format == "jsonl":
         return json.dumps(jsonl_record(tagged, output_words), ensure_ascii=False) + "\n"
     if output_format != "pubtator":
-        raise ValueError(f"format_tagged writes jsonl or pubtator, not {output_format}; use open_tagged_writer")
+        raise GerberaError(f"--output_format {output_format}: BioC is written by open_tagged_writer, not one "
+                           "document at a time; write jsonl or pubtator here")
     return ("" if first else "\n") + format_pubtator([pubtator_document(tagged, write_scores)], write_scores)
 
 
