@@ -18,8 +18,8 @@ counts), so a change in the machine's load hits every arm alike:
 
 ``--scaling N``: N ``run_predict.py --shard`` processes (one thread each, tiny model) against
 one, on the same files, including each process's start-up (load torch and the model).
-``--memory``: peak RSS of ``run_predict.py`` in a child process (tiny model) at 2,000 and
-20,000 documents. ``--profile``: cProfile of the host arm, top functions by own time.
+``--memory 2000 20000``: peak RSS of ``run_predict.py`` in a child process (tiny model) at
+2,000 and 20,000 documents. ``--profile``: cProfile of the host arm, top functions by own time.
 The model is the embedded all-MiniLM-L6-v2 encoder with a random 3-tag head (speed does not
 depend on the head's training). Run ``python bench/predict_speed.py --quick`` (a few minutes on 2
 cores). The last line printed is one JSON object with every number.
@@ -163,7 +163,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="torch threads of this process")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--memory", action="store_true", help="also peak RSS at 2,000 and 20,000 documents")
+    parser.add_argument("--memory", nargs=2, type=int, default=None, metavar=("SMALL", "LARGE"),
+                        help="also peak RSS at SMALL and LARGE documents (issue 22: 2000 20000)")
     parser.add_argument("--profile", action="store_true", help="cProfile the host arm, top 25 by own time")
     parser.add_argument("--scaling", type=int, default=0, help="N: N --shard processes against one (tiny model)")
     parser.add_argument("--host_documents", type=int, default=2000, help="documents of the host arm")
@@ -199,6 +200,7 @@ def main(argv=None) -> dict:
         for name in seconds:
             seconds[name].append(arms[name]())
     load_before = os.getloadavg()
+    print(json.dumps({"seconds": seconds}), flush=True)
     per_second = {name: (args.host_documents if name == "host" else count) / statistics.median(values)
                   for name, values in seconds.items()}
     summary = {"documents": count, "words_per_document": round(words / count, 1), "rounds": args.rounds,
@@ -218,11 +220,13 @@ def main(argv=None) -> dict:
         pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
         print(text.getvalue())
     if args.memory:
-        for size in (2000, 20000):
+        for size in args.memory:
             big = scratch / f"memory-{size}.pubtator"
             write_pubtator(big, abstracts(Path(args.data_dir), size))
             summary[f"peak_rss_mb_{size}"] = round(peak_memory_mb(tiny, big, scratch), 1)
-        summary["peak_rss_growth_mb"] = round(summary["peak_rss_mb_20000"] - summary["peak_rss_mb_2000"], 1)
+            print(json.dumps({f"peak_rss_mb_{size}": summary[f"peak_rss_mb_{size}"]}), flush=True)
+        small, large = args.memory
+        summary["peak_rss_growth_mb"] = round(summary[f"peak_rss_mb_{large}"] - summary[f"peak_rss_mb_{small}"], 1)
     if args.scaling:
         summary["scaling"] = scaling(tiny, documents[: args.host_documents], scratch, args.scaling)
     summary["own_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
