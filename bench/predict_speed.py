@@ -120,11 +120,11 @@ def pipeline_arm(pipe, documents, batch_size: int) -> float:
 
 
 def peak_memory_mb(model: Path, source: Path, scratch: Path) -> float:
-    """Peak RSS of run_predict.py in a child process (ru_maxrss of the waited-for child)."""
+    """Peak RSS of run_predict.py in a child process (its VmHWM: ru_maxrss would carry the parent's over the fork)."""
     out = Path(tempfile.mkdtemp(dir=scratch))
-    code = ("import resource, sys, runpy; sys.argv = sys.argv[1:]; "
+    code = ("import sys, runpy; sys.argv = sys.argv[1:]; "
             "exec(\"try:\\n runpy.run_path(sys.argv[0], run_name='__main__')\\nexcept SystemExit: pass\"); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')][0])")
     result = subprocess.run([sys.executable, "-c", code, str(REPO / "run_predict.py"), "--model_name_or_path", str(model),
                              "--input", str(source), "--output", f"{out}/", "--disable_tqdm", "--device", "cpu"],
                             capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
