@@ -1,86 +1,41 @@
-"""run_predict.py: tag new text (plain text, PubTator, column files) with a trained model.
+"""run_predict.py: tag new text (one file, or folders and globs of files) with a trained model.
 
-Reading the input is :mod:`gerbera.tagging.input_formats` (``--input_format``: ``text-lines``,
-``text``, ``pubtator``, ``conll`` or ``auto``, which detects them), tagging is
-:class:`gerbera.tagging.tagger.Tagger`, and writing is :mod:`gerbera.tagging.output_formats`
-(``--output_format``: ``jsonl`` or ``pubtator``, or ``auto`` from the output's extension); each
-module's docstring describes its formats. This module is the command: its flags, the run with
-its progress bar and log lines, and the summary it returns.
+One input file is read, tagged and written as a stream into one output file (:func:`_run_file`);
+several, or a folder, or a glob, go into an output folder of units of work that a rerun resumes
+and that processes share (:mod:`gerbera.tagging.corpus_run`). Reading and writing are the
+format modules' (:mod:`gerbera.tagging.unit_io`), tagging is :class:`gerbera.tagging.tagger.Tagger`.
+This module is the command: it chooses the mode, loads the model, shows progress and returns
+the summary; its flags are :mod:`gerbera.commands.predict_arguments`.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from transformers import HfArgumentParser
 
 from gerbera import __version__
-from gerbera.commands.arguments import ModelArguments
+from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
 from gerbera.commands.session import user_errors
 from gerbera.errors import GerberaError
-from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE
-from gerbera.tagging.input_formats import INPUT_FORMATS, read_documents
-from gerbera.tagging.output_formats import OUTPUT_FORMATS, choose_output_format, format_tagged, open_output
+from gerbera.tagging import unit_io
+from gerbera.tagging.corpus_inputs import expand_inputs
+from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
+from gerbera.tagging.input_formats import INPUT_FORMATS
+from gerbera.tagging.manifest import MANIFEST, RunRecord, model_fingerprint
+from gerbera.tagging.output_formats import choose_output_format
+from gerbera.tagging.progress import CorpusProgress, estimate_documents
+from gerbera.tagging.sharding import Worker
 from gerbera.tagging.tagger import Tagger
 
 logger = logging.getLogger("gerbera")
 
-DESCRIPTION = (
-    "Tag new text with a trained NER model: plain text, PubTator or column files in, entity spans with exact "
-    "character offsets out, as JSON Lines or PubTator."
-)
-
-
-@dataclass
-class PredictArguments:
-    input: str = field(metadata={"help": "File to tag (UTF-8): plain text, PubTator or a column file; '-' reads stdin."})
-    output: str = field(metadata={"help": "Where to write the entities; '-' writes JSON Lines to stdout."})
-    input_format: str = field(
-        default="auto",
-        metadata={"help": "text-lines: one document a line; text: the whole file one document; pubtator: "
-                  "PMID|t|title and PMID|a|abstract lines; conll: a column file, tagged word for word. auto: "
-                  "pubtator or conll when the file looks like one (or by extension .pubtator, .conll), else text-lines.",
-                  "choices": list(INPUT_FORMATS)},
-    )
-    output_format: str = field(
-        default="auto",
-        metadata={"help": "jsonl or pubtator; auto: from --output's extension (.jsonl/.json: jsonl, .pubtator/.txt: pubtator).",
-                  "choices": list(OUTPUT_FORMATS)},
-    )
-    entity_type: str = field(
-        default=DEFAULT_ENTITY_TYPE,
-        metadata={"help": "Type of the entities of a model with untyped tags (B, I, O), e.g. Disease. A typed "
-                  "model's entities take the type of its tags (B-Chemical: Chemical)."},
-    )
-    max_seq_length: int = field(
-        default=128,
-        metadata={"help": "Most sub-tokens per model input, special tokens included; longer sentences are cut into "
-                  "windows between words, as in run_eval.py (use the same value to get the same predictions)."},
-    )
-    batch_size: int = field(
-        default=32, metadata={"help": "Model inputs per forward pass.", "aliases": ["--per_device_eval_batch_size"]}
-    )
-    device: str = field(default="auto", metadata={"help": "cpu, cuda, cuda:1, ...; auto: the GPU if there is one."})
-    num_threads: int | None = field(
-        default=None,
-        metadata={"help": "CPU threads for torch (default: torch's choice, one per core). On a machine busy with "
-                  "other work, 1 is often faster than several."},
-    )
-    output_words: bool = field(
-        default=False, metadata={"help": "JSON Lines: add every word with its offsets, predicted tag and probability."}
-    )
-    write_scores: bool = field(
-        default=False, metadata={"help": "PubTator: add each entity's score as a 7th column (after an empty identifier)."}
-    )
-    disable_tqdm: bool = field(default=False, metadata={"help": "No progress bar."})
-
-
 def make_parser() -> HfArgumentParser:
-    parser = HfArgumentParser((ModelArguments, PredictArguments), description=DESCRIPTION)
+    parser = HfArgumentParser((PredictModelArguments, PredictArguments), description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"GERBERA toolkit {__version__}")
     return parser
 
@@ -104,54 +59,41 @@ def _setup_logging() -> None:
     transformers.utils.logging.set_verbosity_warning()
 
 
+def _into_folder(args: PredictArguments) -> bool:
+    """Whether the output is a folder of units (see --output's help)."""
+    if args.output == "-":
+        return False
+    several = len(args.input) > 1 or any(value != "-" and not Path(value).is_file() for value in args.input)
+    return several or Path(args.output).is_dir() or args.output.endswith(("/", os.sep))
+
+
 def run(model_args, args: PredictArguments) -> dict:
-    """Read ``args.input``, tag it, write ``args.output``; the run's summary (counts and speed)."""
+    """Tag ``args.input`` into ``args.output``; the run's summary (counts and speed)."""
     _setup_logging()
-    output_format = _check_arguments(args)
-    input_format, documents = read_documents(args.input, args.input_format)
-    tagger = _load_tagger(model_args, args)
-    logger.info("Tagging %d documents (%s) with %s on %s in %s, tags: %s", len(documents), input_format, tagger.name,
-                tagger.device, tagger.precision, ", ".join(tagger.tagset.labels))
-    totals, seconds = _tag_and_write(tagger, documents, args, output_format)
-    summary = {
-        "model": tagger.name,
-        "input": args.input,
-        "input_format": input_format,
-        "output": args.output,
-        "output_format": output_format,
-        "scoring_precision": tagger.precision,
-        **totals,
-        "seconds": round(seconds, 3),
-        "documents_per_second": round(totals["documents"] / seconds, 2) if seconds else None,
-        "words_per_second": round(totals["words"] / seconds, 1) if seconds else None,
-    }
-    logger.info(
-        "Tagged %d documents, %d words, %d entities in %.1fs (%.1f documents/s, %.0f words/s): %s",
-        totals["documents"], totals["words"], totals["entities"], seconds,
-        summary["documents_per_second"] or 0, summary["words_per_second"] or 0, args.output,
-    )
-    return summary
+    _check_arguments(args)
+    worker = Worker.from_environment(args.shard)
+    if _into_folder(args):
+        return _run_corpus(model_args, args, worker)
+    if worker.world > 1:
+        raise GerberaError("--shard and torchrun share the units of a folder output: give --output a folder")
+    return _run_file(model_args, args)
 
 
-def _check_arguments(args: PredictArguments) -> str:
-    """Refuse bad flags before any work (and apply --num_threads); the output format."""
+def _check_arguments(args: PredictArguments) -> None:
+    """Refuse bad flags before any work (and apply --num_threads)."""
     if args.input_format not in INPUT_FORMATS:
         raise GerberaError(f"--input_format {args.input_format}: choose one of {', '.join(INPUT_FORMATS)}")
-    output_format = choose_output_format(args.output, args.output_format)
-    if args.output_words and output_format != "jsonl":
+    if args.part_documents < 1:
+        raise GerberaError(f"--part_documents {args.part_documents}: must be at least 1")
+    if "-" in args.input and len(args.input) > 1:
+        raise GerberaError("--input -: stdin is read alone, not with files")
+    if args.output_words and args.output_format not in ("auto", "jsonl"):
         raise GerberaError("--output_words needs JSON Lines output (--output_format jsonl)")
-    if args.input != "-" and not Path(args.input).is_file():
-        raise GerberaError(f"--input {args.input}: no such file")
-    if args.num_threads is not None:
-        if args.num_threads < 1:
-            raise GerberaError(f"--num_threads {args.num_threads}: must be at least 1")
-        import torch
-
-        torch.set_num_threads(args.num_threads)
-    return output_format
+    if args.num_threads is not None and args.num_threads < 1:
+        raise GerberaError(f"--num_threads {args.num_threads}: must be at least 1")
 
 
-def _load_tagger(model_args, args: PredictArguments) -> Tagger:
+def _load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
     """The model, loaded without transformers' progress bars under --disable_tqdm."""
     from transformers.utils import logging as hf_logging
 
@@ -161,33 +103,103 @@ def _load_tagger(model_args, args: PredictArguments) -> Tagger:
     try:
         return Tagger.load(
             model_args=model_args, max_seq_length=args.max_seq_length, batch_size=args.batch_size,
-            device=args.device, entity_type=args.entity_type,
+            device=device, entity_type=args.entity_type,
         )
     finally:
         if bars_were_on:
             hf_logging.enable_progress_bar()
 
 
-def _tag_and_write(tagger: Tagger, documents, args: PredictArguments, output_format: str) -> tuple[dict, float]:
-    """Tag the documents into ``args.output`` with a progress bar; the counts and the seconds taken."""
-    from tqdm.auto import tqdm
+def _set_threads(count: int | None) -> None:
+    if count is not None:
+        import torch
 
+        torch.set_num_threads(count)
+
+
+def _speed(summary: dict, seconds: float) -> dict:
+    summary["seconds"] = round(seconds, 3)
+    summary["documents_per_second"] = round(summary["documents"] / seconds, 2) if seconds else None
+    summary["words_per_second"] = round(summary["words"] / seconds, 1) if seconds else None
+    return summary
+
+
+def _run_file(model_args, args: PredictArguments) -> dict:
+    """One input file into one output file (or stdout), streamed."""
+    source = args.input[0]
+    if source != "-" and not Path(source).is_file():
+        raise GerberaError(f"--input {source}: no such file")
+    output_format = choose_output_format(args.output, args.output_format)
+    if args.output_words and output_format != "jsonl":
+        raise GerberaError("--output_words needs JSON Lines output (--output_format jsonl)")
+    if args.output != "-" and Path(args.output).is_dir():
+        raise GerberaError(f"--output {args.output} is a folder; give a file name")
+    _set_threads(args.num_threads)
+    input_format, documents = unit_io.read(source, args.input_format)
+    tagger = _load_tagger(model_args, args, args.device)
+    logger.info("Tagging %s (%s) with %s on %s in %s, tags: %s", source, input_format, tagger.name, tagger.device,
+                tagger.precision, ", ".join(tagger.tagset.labels))
     totals = {"documents": 0, "words": 0, "entities": 0}
-    bar = tqdm(total=len(documents), unit="doc", desc="Tagging", disable=args.disable_tqdm, file=sys.stderr)
+    estimate = None if args.disable_tqdm or source == "-" else estimate_documents(source, input_format)
+    progress = CorpusProgress(estimate, args.disable_tqdm)
     started = time.perf_counter()
-
-    def progress(documents_done: int, words_done: int) -> None:
-        totals["words"] += words_done
-        bar.update(documents_done)
-        elapsed = time.perf_counter() - started
-        bar.set_postfix_str(f"{totals['words'] / max(elapsed, 1e-9):.0f} words/s")
-
     try:
-        with open_output(args.output) as out:
-            for index, tagged in enumerate(tagger.tag_documents(documents, progress=progress)):
+        with unit_io.open_tagged_writer(args.output, output_format, args.output_words, args.write_scores) as writer:
+            for tagged in tagger.tag_documents(documents, progress=progress.advance):
+                writer.write(tagged)
                 totals["documents"] += 1
+                totals["words"] += tagged.num_words
                 totals["entities"] += len(tagged.entities)
-                out.write(format_tagged(tagged, output_format, index == 0, args.output_words, args.write_scores))
     finally:
-        bar.close()
-    return totals, time.perf_counter() - started
+        progress.close()
+    summary = _speed({"model": tagger.name, "input": source, "input_format": input_format, "output": args.output,
+                      "output_format": output_format, "scoring_precision": tagger.precision, **totals},
+                     time.perf_counter() - started)
+    logger.info("Tagged %d documents, %d words, %d entities in %.1fs (%.1f documents/s, %.0f words/s): %s",
+                totals["documents"], totals["words"], totals["entities"], summary["seconds"],
+                summary["documents_per_second"] or 0, summary["words_per_second"] or 0, args.output)
+    return summary
+
+
+def _settings(tagger: Tagger, model_args, args: PredictArguments) -> dict:
+    """What shapes the outputs of a folder: a rerun with other values is refused."""
+    return {
+        "model": model_fingerprint(tagger.name), "max_seq_length": args.max_seq_length,
+        "entity_type": args.entity_type, "scoring_precision": tagger.precision,
+        "word_tokenization": model_args.word_tokenization, "input_format": args.input_format,
+        "output_format": args.output_format, "part_documents": args.part_documents,
+        "output_words": args.output_words, "write_scores": args.write_scores,
+    }
+
+
+def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
+    """Files, folders and globs into a folder of units (see gerbera.tagging.corpus_run)."""
+    if "-" in args.input:
+        raise GerberaError("--input -: stdin is tagged into a file, not a folder")
+    if Path(args.output).exists() and not Path(args.output).is_dir():
+        raise GerberaError(f"--output {args.output}: a file, but several inputs are written into a folder")
+    files = expand_inputs(args.input, args.output)
+    _set_threads(args.num_threads if args.num_threads is not None else
+                 (worker.cpu_threads() if worker.local_world > 1 else None))
+    tagger = _load_tagger(model_args, args, worker.device(args.device))
+    job = CorpusJob(files, args.output, args.input_format, args.output_format, args.part_documents,
+                    args.skip_bad_documents, args.output_words, args.write_scores, worker)
+    RunRecord(args.output).check_settings(_settings(tagger, model_args, args))
+    logger.info("Tagging %d files into %s with %s on %s in %s (%s), tags: %s", len(files), args.output, tagger.name,
+                tagger.device, tagger.precision, worker.label, ", ".join(tagger.tagset.labels))
+    progress = CorpusProgress(None if args.disable_tqdm else documents_to_tag(job),
+                              args.disable_tqdm, f" ({worker.rank + 1}/{worker.world})" if worker.world > 1 else "")
+    try:
+        totals = tag_corpus(tagger, job, progress)
+    finally:
+        progress.close()
+    summary = _speed({"model": tagger.name, "input": args.input, "output": args.output,
+                      "scoring_precision": tagger.precision, "process": worker.rank, "processes": worker.world,
+                      **totals}, totals.pop("seconds"))
+    logger.info("%s: %d units done, %d skipped (finished before); %d documents, %d entities in %.1fs "
+                "(%.1f documents/s)%s; %d units in %s", worker.label.capitalize(), totals["units_done"],
+                totals["units_skipped"], totals["documents"], totals["entities"], summary["seconds"],
+                summary["documents_per_second"] or 0,
+                f"; {totals['bad_documents_skipped']} malformed documents skipped" if totals["bad_documents_skipped"] else "",
+                totals["units_in_manifest"], Path(args.output) / MANIFEST)
+    return summary

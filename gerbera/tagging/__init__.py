@@ -9,6 +9,12 @@
 - :mod:`gerbera.tagging.text_segmentation`: raw text to sentences and words, as NER corpora are cut.
 - :mod:`gerbera.tagging.input_formats` and :mod:`gerbera.tagging.output_formats`: the files
   ``run_predict.py`` reads and writes, over the formats of :mod:`gerbera.documents`.
+- A corpus into a folder: :mod:`gerbera.tagging.corpus_run` (units of work, resume),
+  :mod:`gerbera.tagging.corpus_inputs` (files, folders, globs and output names),
+  :mod:`gerbera.tagging.manifest` (what is finished, with which model), :mod:`gerbera.tagging.sharding`
+  (which process does which unit), :mod:`gerbera.tagging.progress` (bar and log lines),
+  :mod:`gerbera.tagging.unit_io` (one unit's reading and writing) and
+  :mod:`gerbera.tagging.prefetch` (the host side ahead of the model on a worker thread).
 
 The names below are importable from this package; each is loaded on first use, so that reading
 a PubTator file does not load torch.

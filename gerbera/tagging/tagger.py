@@ -13,7 +13,8 @@ per word):
   tagged, and entities with exact character offsets, a type and a score are read from each
   sentence's tags (see :mod:`gerbera.tagging.entities`).
 - **Many documents** (:meth:`Tagger.tag_documents`): documents are gathered into chunks of about
-  ``chunk_words`` words, tagged together, and yielded in input order with a progress callback.
+  ``chunk_words`` words, tagged together, and yielded in input order with a progress callback;
+  on a GPU the next chunks are prepared on a worker thread while the model tags this one.
 
 The documents and entities themselves are in :mod:`gerbera.tagging.documents`; the names they
 and the other tagging modules define are importable from here as before.
@@ -29,6 +30,7 @@ import torch
 
 from gerbera.tagging.documents import Entity, InputDocument, TaggedDocument, segment_passages, words_document
 from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE, check_entity_type, entity_spans, find_entities
+from gerbera.tagging.prefetch import prefetched
 from gerbera.tagging.text_segmentation import Sentence
 from gerbera.tagging.word_tagger import WordTagger, choose_device
 
@@ -92,13 +94,24 @@ class Tagger(WordTagger):
         documents: Iterable[InputDocument],
         chunk_words: int = 5_000,
         progress: Callable[[int, int], None] | None = None,
+        prefetch: bool | None = None,
     ) -> Iterator[TaggedDocument]:
         """Tag documents lazily, in input order.
 
         Documents are gathered until they hold ``chunk_words`` words; the chunk's sentences are
         then tagged together (windows sorted by length across the chunk) and its documents
-        yielded. ``progress(documents, words)`` is called after each chunk.
+        yielded. ``progress(documents, words)`` is called after each chunk. ``prefetch`` (default:
+        on a CUDA device): the next chunks are read, segmented and tokenized on a worker thread
+        while the model tags this one (:mod:`gerbera.tagging.prefetch`); the results are the same.
         """
+        chunks = self._prepared_chunks(documents, chunk_words)
+        if self.device.type == "cuda" if prefetch is None else prefetch:
+            chunks = prefetched(chunks)
+        for pending, words, prepared in chunks:
+            yield from self._tag_chunk(pending, words, prepared, progress)
+
+    def _prepared_chunks(self, documents: Iterable[InputDocument], chunk_words: int) -> Iterator[tuple]:
+        """Chunks of documents with their sentences, and their windows ready for the model."""
         pending: list[tuple[InputDocument, list[Sentence]]] = []
         words = 0
         for document in documents:
@@ -106,15 +119,17 @@ class Tagger(WordTagger):
             pending.append((document, sentences))
             words += sum(len(sentence.tokens) for sentence in sentences)
             if words >= chunk_words:
-                yield from self._tag_chunk(pending, words, progress)
+                yield pending, words, self._prepare(pending)
                 pending, words = [], 0
         if pending:
-            yield from self._tag_chunk(pending, words, progress)
+            yield pending, words, self._prepare(pending)
 
-    def _tag_chunk(self, pending, words: int, progress) -> Iterator[TaggedDocument]:
-        all_sentences = [[token.text for token in sentence.tokens] for _, sentences in pending for sentence in sentences]
+    def _prepare(self, pending) -> dict:
+        return self.prepare([[token.text for token in sentence.tokens] for _, sentences in pending for sentence in sentences])
+
+    def _tag_chunk(self, pending, words: int, prepared: dict, progress) -> Iterator[TaggedDocument]:
         started = time.perf_counter()
-        ids, probs = self.predict(all_sentences)
+        ids, probs = self.run(prepared)
         logger.debug("tagged %d words in %.2fs", words, time.perf_counter() - started)
         results, position = [], 0
         for document, sentences in pending:

