@@ -5,7 +5,7 @@ one of:
 
 ==========================================  ================================================
 ``train.txt``                               column files (word and tag per line)
-``train.pubtator``                          PubTator with annotations at character offsets
+``train.pubtator``, ``train.pubtator.txt``   PubTator with annotations at character offsets
 ``train.bioc.xml``, ``train.bioc.json``     BioC XML or JSON with annotations
 ``train.jsonl``, ``train.json``             records with ``tokens`` and ``ner_tags``
 ``train.parquet``                           the same, as Parquet
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 SUFFIXES = {
     ".txt": "column",
     ".pubtator": "pubtator",
+    ".pubtator.txt": "pubtator",
     ".bioc.xml": "bioc-xml",
     ".bioc.json": "bioc-json",
     ".jsonl": "jsonl",
