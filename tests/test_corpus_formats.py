@@ -237,3 +237,24 @@ def test_two_formats_for_one_split_is_an_error_naming_both(data_dir):
     with pytest.raises(GerberaError, match=r"bio: 2 files for the train split \(train.txt, train.jsonl\)"):
         load_split(data_dir, "bio", "train")
     assert load_split(data_dir, "bio", "test").sentences  # other splits still read
+
+
+def test_offset_scores_are_exact_span_and_type_and_count_dropped_mentions_as_missed():
+    from gerbera.scoring.offset_scores import mention_scores, predicted_mentions
+
+    text = "Hereditary breast cancer and asthma."
+    document = Doc("d8", text, [mention(text, "Hereditary breast cancer", "Disease"), mention(text, "breast", "Anatomy"),
+                                mention(text, "asthma", "Disease")])
+    sentences, source = convert_documents([document], "x.bioc.xml", "bioc-xml", None)
+    gold_tags = [s.tags for s in sentences]
+    found = predicted_mentions(source, gold_tags)
+    assert found == [{(0, 24, "Disease"), (29, 35, "Disease")}]
+    scores = mention_scores(source, found, typed=True)
+    assert (scores["correct_mentions"], scores["gold_mentions"], scores["predicted_mentions"]) == (2, 3, 2)
+    assert scores["precision"] == 1.0 and scores["recall"] == pytest.approx(2 / 3)
+    wrong_type = [[t.replace("Disease", "Chemical") if i < 3 else t for i, t in enumerate(tags)] for tags in gold_tags]
+    assert mention_scores(source, predicted_mentions(source, wrong_type), typed=True)["correct_mentions"] == 1
+    assert mention_scores(source, predicted_mentions(source, wrong_type), typed=False)["correct_mentions"] == 2
+    short = [["B-Disease" if i == 2 else ("O" if i < 2 else t) for i, t in enumerate(tags)] for tags in gold_tags]
+    assert (2, 24, "Disease") not in predicted_mentions(source, short)[0]  # 'cancer' alone at 18-24 is no match
+    assert mention_scores(source, predicted_mentions(source, short), typed=True)["correct_mentions"] == 1
