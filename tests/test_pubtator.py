@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gerbera.errors import GerberaError
-from gerbera.tagging.pubtator import (
+from gerbera.documents.pubtator import (
     Annotation,
     Document,
     PubTatorFormatError,
@@ -19,6 +18,7 @@ from gerbera.tagging.pubtator import (
     read_pubtator,
     write_pubtator,
 )
+from gerbera.errors import GerberaError
 
 SAMPLE = (
     "10021369|t|Identification of APC2, a homologue of the adenomatous polyposis coli tumour suppressor.\n"

@@ -7,7 +7,7 @@ import pytest
 from test_predict import INSIDE_PROBABILITY, UNTYPED, make_head
 
 import run_predict
-from gerbera.tagging.pubtator import read_pubtator
+from gerbera.documents.pubtator import read_pubtator
 
 TEXT = "Huntington disease is inherited.\nIL-2 in p53 mice.\n"
 SENTENCES = ["Huntington disease is inherited.", "IL-2 in p53 mice."]

@@ -7,9 +7,8 @@
 - :mod:`gerbera.tagging.documents` and :mod:`gerbera.tagging.entities`: the documents and entity
   mentions, and how entities are read from tags.
 - :mod:`gerbera.tagging.text_segmentation`: raw text to sentences and words, as NER corpora are cut.
-- :mod:`gerbera.tagging.pubtator`: reading and writing PubTator files.
 - :mod:`gerbera.tagging.input_formats` and :mod:`gerbera.tagging.output_formats`: the files
-  ``run_predict.py`` reads and writes.
+  ``run_predict.py`` reads and writes, over the formats of :mod:`gerbera.documents`.
 
 The names below are importable from this package; each is loaded on first use, so that reading
 a PubTator file does not load torch.

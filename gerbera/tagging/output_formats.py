@@ -26,10 +26,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from gerbera.documents.pubtator import Annotation, Document, format_pubtator, safe_document_id
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_open
 from gerbera.tagging.documents import TaggedDocument
-from gerbera.tagging.pubtator import Annotation, Document, format_pubtator, safe_document_id
 
 __all__ = [
     "JSONL_EXTENSIONS", "OUTPUT_FORMATS", "PUBTATOR_EXTENSIONS",

@@ -14,7 +14,8 @@ into the document text ``title + " " + abstract``, so the abstract starts at ``l
 (PubTator's convention). Relation lines such as BC5CDR's ``PMID<TAB>CID<TAB>D008750<TAB>D007022``
 are kept as they are and written back unchanged.
 
-Reading is strict: a line that does not fit the format raises :class:`PubTatorFormatError`,
+Reading streams (:func:`iter_pubtator`: one document in memory at a time; ``.gz`` files are read
+decompressed) and is strict: a line that does not fit the format raises :class:`PubTatorFormatError`,
 naming the file and line. Line ends may be LF or CRLF and a UTF-8 byte-order mark is allowed;
 other line separators (U+2028, U+0085, form feed) inside a title or abstract are text, not line
 ends. Writing refuses what it cannot write faithfully (a line break inside a title, a tab inside
@@ -26,13 +27,11 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
-from gerbera.corpora.column_files import decode_utf8
-from gerbera.errors import CorpusFormatError
+from gerbera.documents.model import Annotation, Document
+from gerbera.documents.opening import DocumentFormatError, display_name, iter_lines
 from gerbera.outputs import atomic_write
 
 __all__ = [
@@ -40,7 +39,9 @@ __all__ = [
     "Document",
     "PubTatorFormatError",
     "format_pubtator",
+    "iter_pubtator",
     "parse_pubtator",
+    "parse_pubtator_lines",
     "read_pubtator",
     "safe_document_id",
     "write_pubtator",
@@ -52,54 +53,12 @@ _RELATION_KIND = re.compile(r"[A-Za-z][\w:.-]*")
 _EXPECTED_ANNOTATION = "'PMID<TAB>start<TAB>end<TAB>mention<TAB>type[<TAB>id]'"
 
 
-class PubTatorFormatError(CorpusFormatError, ValueError):
+class PubTatorFormatError(DocumentFormatError):
     """A PubTator file that cannot be read; the message is ``"{path}:{line}: {problem}"``.
 
     A :class:`~gerbera.errors.GerberaError` (so entry scripts report it as one line) and a
     :class:`ValueError`.
     """
-
-
-@dataclass
-class Annotation:
-    """An entity mention: character offsets ``[start, end)`` into :attr:`Document.text`.
-
-    ``identifier`` is the concept id of the 6th column (e.g. ``MESH:D003920``), None when absent;
-    ``score`` a model's confidence, written only when asked for (PubTator has no such column).
-    """
-
-    start: int
-    end: int
-    mention: str
-    type: str
-    identifier: str | None = None
-    score: float | None = None
-
-
-@dataclass
-class Document:
-    """A PubTator document: title, abstract, entity annotations and any relation lines.
-
-    ``relations`` holds the tab-separated columns after the PMID of each relation line (for
-    BC5CDR: ``("CID", "D008750", "D007022")``), in file order.
-    """
-
-    id: str
-    title: str
-    abstract: str = ""
-    annotations: list[Annotation] = field(default_factory=list)
-    relations: list[tuple[str, ...]] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        """The text annotation offsets refer to: ``title + " " + abstract``."""
-        return f"{self.title} {self.abstract}"
-
-    @property
-    def passages(self) -> list[tuple[int, int]]:
-        """The ``(start, end)`` spans of the title and the abstract within :attr:`text`."""
-        abstract_start = len(self.title) + 1
-        return [(0, len(self.title)), (abstract_start, abstract_start + len(self.abstract))]
 
 
 def safe_document_id(text: str) -> str:
@@ -109,61 +68,92 @@ def safe_document_id(text: str) -> str:
 
 def parse_pubtator(content: str, path: str = "<string>", check_mentions: bool = True) -> list[Document]:
     """Parse PubTator text (see :func:`read_pubtator`); ``path`` is only used in error messages."""
-    documents: list[Document] = []
+    if content.startswith("\ufeff"):
+        content = content[1:]
+    return list(parse_pubtator_lines(enumerate(content.split("\n"), start=1), path, check_mentions))
+
+
+def parse_pubtator_lines(
+    lines: Iterable[tuple[int, str]],
+    path: str = "<string>",
+    check_mentions: bool = True,
+    on_bad_document: Callable[[PubTatorFormatError], None] | None = None,
+) -> Iterator[Document]:
+    """The documents of numbered PubTator lines, each yielded once its last line is read.
+
+    A malformed line raises :class:`PubTatorFormatError`; with ``on_bad_document``, the callback
+    gets the error instead, the document is dropped and reading goes on at the next blank line or
+    title line.
+    """
     current: Document | None = None
-    has_abstract = False
+    has_abstract = skipping = False
 
     def fail(number: int, problem: str) -> PubTatorFormatError:
         return PubTatorFormatError(path, number, problem)
 
-    if content.startswith("\ufeff"):
-        content = content[1:]
-    for number, line in enumerate(content.split("\n"), start=1):
+    for number, line in lines:
         if line.endswith("\r"):
             line = line[:-1]
         if not line.strip():
-            current = None
+            if current is not None:
+                yield current
+            current, skipping = None, False
             continue
         passage = _PASSAGE_LINE.fullmatch(line)
-        if passage:
-            pmid, kind, passage_text = passage.groups()
-            if not pmid:
-                raise fail(number, f"no PMID before '|{kind}|' (expected 'PMID|{kind}|text')")
-            if kind == "t":
-                if current is not None and current.id == pmid:
-                    raise fail(number, f"a second title for document {pmid} (a blank line must end a document)")
-                current = Document(pmid, passage_text)
-                has_abstract = False
-                documents.append(current)
-            elif kind == "a":
-                if current is None:
-                    raise fail(number, f"abstract of document {pmid} without a title before it (expected 'PMID|t|title')")
-                if pmid != current.id:
-                    raise fail(number, f"abstract of document {pmid} inside document {current.id}")
-                if has_abstract:
-                    raise fail(number, f"a second abstract for document {pmid}")
-                if current.annotations or current.relations:
-                    raise fail(number, f"abstract of document {pmid} after its annotations")
-                current.abstract = passage_text
-                has_abstract = True
-            else:
-                raise fail(number, f"unknown passage kind '|{kind}|' (expected 'PMID|t|title' or 'PMID|a|abstract')")
+        if skipping and not (passage and passage.group(2) == "t"):
             continue
-        columns = line.split("\t")
-        if current is None:
-            raise fail(number, f"expected 'PMID|t|title' to start a document, found {line[:60]!r}")
-        if columns[0] != current.id:
-            raise fail(
-                number,
-                f"expected an annotation of document {current.id} ({_EXPECTED_ANNOTATION}), found {line[:60]!r}",
-            )
-        if len(columns) >= 2 and _INTEGER.fullmatch(columns[1]):
-            current.annotations.append(_parse_annotation(columns, current, check_mentions, fail, number))
-        elif len(columns) >= 3 and _RELATION_KIND.fullmatch(columns[1]):
-            current.relations.append(tuple(columns[1:]))
-        else:
-            raise fail(number, f"expected {_EXPECTED_ANNOTATION} or a relation line, found {line[:60]!r}")
-    return documents
+        skipping = False
+        try:
+            if passage and passage.group(2) == "t" and current is not None and current.id != passage.group(1):
+                yield current
+                current = None
+            current, has_abstract = _read_line(line, passage, number, current, has_abstract, check_mentions, fail)
+        except PubTatorFormatError as error:
+            if on_bad_document is None:
+                raise
+            on_bad_document(error)
+            current, skipping = None, True
+    if current is not None:
+        yield current
+
+
+def _read_line(line, passage, number, current, has_abstract, check_mentions, fail) -> tuple[Document | None, bool]:
+    """One non-blank line read into the current document: the document after it and whether it has an abstract."""
+    if passage:
+        pmid, kind, passage_text = passage.groups()
+        if not pmid:
+            raise fail(number, f"no PMID before '|{kind}|' (expected 'PMID|{kind}|text')")
+        if kind == "t":
+            if current is not None:
+                raise fail(number, f"a second title for document {pmid} (a blank line must end a document)")
+            return Document(pmid, passage_text, source_line=number), False
+        if kind == "a":
+            if current is None:
+                raise fail(number, f"abstract of document {pmid} without a title before it (expected 'PMID|t|title')")
+            if pmid != current.id:
+                raise fail(number, f"abstract of document {pmid} inside document {current.id}")
+            if has_abstract:
+                raise fail(number, f"a second abstract for document {pmid}")
+            if current.annotations or current.relations:
+                raise fail(number, f"abstract of document {pmid} after its annotations")
+            current.abstract = passage_text
+            return current, True
+        raise fail(number, f"unknown passage kind '|{kind}|' (expected 'PMID|t|title' or 'PMID|a|abstract')")
+    columns = line.split("\t")
+    if current is None:
+        raise fail(number, f"expected 'PMID|t|title' to start a document, found {line[:60]!r}")
+    if columns[0] != current.id:
+        raise fail(
+            number,
+            f"expected an annotation of document {current.id} ({_EXPECTED_ANNOTATION}), found {line[:60]!r}",
+        )
+    if len(columns) >= 2 and _INTEGER.fullmatch(columns[1]):
+        current.annotations.append(_parse_annotation(columns, current, check_mentions, fail, number))
+    elif len(columns) >= 3 and _RELATION_KIND.fullmatch(columns[1]):
+        current.relations.append(tuple(columns[1:]))
+    else:
+        raise fail(number, f"expected {_EXPECTED_ANNOTATION} or a relation line, found {line[:60]!r}")
+    return current, has_abstract
 
 
 def _parse_annotation(
@@ -204,16 +194,32 @@ def read_pubtator(path: str | os.PathLike, check_mentions: bool = True) -> list[
     """Read a PubTator file into documents, with their annotations and relation lines.
 
     With ``check_mentions`` (the default) every annotation's mention must equal the document text
-    at its offsets; this catches files written with another offset convention.
+    at its offsets; this catches files written with another offset convention. A ``.gz`` file is
+    read decompressed. :func:`iter_pubtator` reads one document at a time.
 
     Raises :class:`PubTatorFormatError` (``"{path}:{line}: problem"``) for a malformed line.
     """
-    path_text = str(path)
+    return list(iter_pubtator(path, check_mentions))
+
+
+def iter_pubtator(
+    path: str | os.PathLike,
+    check_mentions: bool = True,
+    on_bad_document: Callable[[PubTatorFormatError], None] | None = None,
+) -> Iterator[Document]:
+    """The documents of a PubTator file (``.gz`` too), read one at a time: memory holds one
+    document, not the file. See :func:`parse_pubtator_lines` for ``on_bad_document``."""
+    lines = _pubtator_lines(str(path))
+    yield from parse_pubtator_lines(lines, display_name(path), check_mentions, on_bad_document)
+
+
+def _pubtator_lines(path: str) -> Iterator[tuple[int, str]]:
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise PubTatorFormatError(path_text, None, f"cannot read the file ({error.strerror or error})") from None
-    return parse_pubtator(decode_utf8(data, path_text, PubTatorFormatError), path_text, check_mentions)
+        yield from iter_lines(path)
+    except DocumentFormatError as error:
+        if isinstance(error, PubTatorFormatError):
+            raise
+        raise PubTatorFormatError(error.path, error.line, error.problem) from None
 
 
 def _check_field(value: str, what: str, document_id: str, forbidden: str) -> None:

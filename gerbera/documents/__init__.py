@@ -1,0 +1,16 @@
+"""Where a PubTator, BioC or MEDLINE document is read and written.
+
+- :mod:`gerbera.documents.formats`: the entry point: :func:`~gerbera.documents.formats.detect_format`,
+  :func:`~gerbera.documents.formats.iter_documents` (streaming, every format) and
+  :func:`~gerbera.documents.formats.open_writer` (streaming, atomic).
+- :mod:`gerbera.documents.model`: :class:`~gerbera.documents.model.Document` (PubTator's title
+  and abstract) and :class:`~gerbera.documents.model.Annotation`, the protocol every reader's
+  documents follow (``id``, ``text``, ``passages``, ``annotations``, ``source_line``).
+- :mod:`gerbera.documents.opening`: ``.gz`` read transparently; compressed or non-UTF-8 bytes a
+  clear error.
+- :mod:`gerbera.documents.detection`: a file's format from its name and first bytes.
+- :mod:`gerbera.documents.pubtator`, :mod:`gerbera.documents.bioc_xml`,
+  :mod:`gerbera.documents.bioc_json` (with :mod:`gerbera.documents.bioc_documents`),
+  :mod:`gerbera.documents.medline` and :mod:`gerbera.documents.plain_text`: the readers.
+- :mod:`gerbera.documents.writers`: the writers.
+"""

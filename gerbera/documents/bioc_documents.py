@@ -1,0 +1,125 @@
+"""A BioC document as text to tag: its passages laid out at their BioC offsets, its annotations kept.
+
+BioC offsets are document offsets: a passage's text starts at its ``offset``, an annotation's
+location is ``offset`` (into the document) and ``length``. :func:`bioc_text_document` lays the
+passages' texts out at their offsets (a passage without text contributes its sentences' texts
+at theirs), fills the gaps between them with spaces, and so gives a text that BioC offsets
+index directly: ``text[location.offset:location.offset + location.length]`` is the located text.
+Each passage (or sentence, for a passage given as sentences) is one span of ``passages``, so
+segmentation never joins two of them into one sentence.
+
+The annotations of the input (in passages, sentences or the document) become
+:class:`~gerbera.documents.model.Annotation`\\ s: ``type`` from the infon ``type``, ``identifier``
+from ``identifier`` (or ``MESH``), ``mention`` the annotation's text; one with several locations
+(a discontinuous mention) keeps them in ``locations``, its ``start``/``end`` covering them all.
+With ``check_mentions``, a contiguous annotation's text must equal the document text at its
+location. The original ``bioc.BioCDocument`` is kept (``.bioc``) for writing back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from bioc import BioCAnnotation, BioCCollection, BioCDocument
+
+from gerbera.documents.model import Annotation
+from gerbera.documents.opening import DocumentFormatError
+
+__all__ = ["BioCTextDocument", "bioc_text_document"]
+
+
+@dataclass
+class BioCTextDocument:
+    """A BioC document read to be tagged or read as a corpus (see the module docstring)."""
+
+    id: str
+    text: str
+    passages: list[tuple[int, int]]
+    annotations: list[Annotation]
+    bioc: BioCDocument
+    source_line: int | None = None
+    collection: BioCCollection | None = field(default=None, repr=False)
+
+
+def _pieces(document: BioCDocument) -> Iterator[tuple[int, str]]:
+    """``(offset, text)`` of every passage with text, or of its sentences when it has none."""
+    for passage in document.passages:
+        if passage.text:
+            yield passage.offset, passage.text
+        elif passage.text is None:
+            for sentence in passage.sentences:
+                if sentence.text:
+                    yield sentence.offset, sentence.text
+
+
+def _all_annotations(document: BioCDocument) -> Iterator[BioCAnnotation]:
+    for passage in document.passages:
+        yield from passage.annotations
+        for sentence in passage.sentences:
+            yield from sentence.annotations
+    yield from document.annotations
+
+
+def bioc_text_document(
+    document: BioCDocument,
+    path: str,
+    line: int | None,
+    check_mentions: bool = True,
+    collection: BioCCollection | None = None,
+) -> BioCTextDocument:
+    """``document`` as text with passages and annotations at BioC document offsets.
+
+    Raises :class:`DocumentFormatError` naming ``path``, ``line`` and the document id for
+    passages that overlap, offsets that are negative or past the text, or (``check_mentions``)
+    an annotation whose text differs from the document's at its location.
+    """
+    document_id = document.id or ""
+
+    def fail(problem: str) -> DocumentFormatError:
+        return DocumentFormatError(path, line, f"document {document_id!r}: {problem}")
+
+    if not document_id.strip():
+        raise fail("no document id")
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for offset, piece in sorted(_pieces(document), key=lambda item: item[0]):
+        if offset < end:
+            raise fail(f"the passage at offset {offset} overlaps the text before it, which ends at {end}")
+        parts.append(" " * (offset - end))
+        parts.append(piece)
+        spans.append((offset, offset + len(piece)))
+        end = offset + len(piece)
+    text = "".join(parts)
+    annotations = [_annotation(a, text, check_mentions, fail) for a in _all_annotations(document)]
+    annotations.sort(key=lambda a: (a.start, a.end, a.type))
+    return BioCTextDocument(document_id, text, spans, annotations, document, line, collection)
+
+
+def _annotation(annotation: BioCAnnotation, text: str, check_mentions: bool, fail) -> Annotation:
+    name = f"annotation {annotation.id!r}" if annotation.id else "an annotation"
+    if not annotation.locations:
+        raise fail(f"{name} has no location")
+    spans = []
+    for location in annotation.locations:
+        start, stop = location.offset, location.offset + location.length
+        if location.offset < 0 or location.length < 0 or stop > len(text):
+            raise fail(f"{name} at {start}-{stop} is not a span of the document's {len(text)} characters")
+        spans.append((start, stop))
+    spans.sort()
+    mention = annotation.text or ""
+    if check_mentions and len(spans) == 1 and text[spans[0][0]:spans[0][1]] != mention:
+        raise fail(f"{name}: its text {mention!r} differs from the document text at {spans[0][0]}-{spans[0][1]}, "
+                   f"{text[spans[0][0]:spans[0][1]]!r}")
+    infons = annotation.infons
+    return Annotation(
+        spans[0][0], max(stop for _, stop in spans), mention, infons.get("type") or "",
+        infons.get("identifier") or infons.get("MESH") or None, None,
+        tuple(spans) if len(spans) > 1 else None,
+    )
+
+
+def annotation_ids(documents: Iterable[BioCDocument]) -> set[str]:
+    """The annotation ids used in ``documents`` (new annotations must not reuse them)."""
+    return {a.id for d in documents for a in _all_annotations(d) if a.id}

@@ -1,0 +1,220 @@
+"""Reading BioC JSON one document at a time.
+
+The ``bioc`` package reads a BioC JSON collection whole (``biocjson.load``: the file's objects all
+in memory) or JSON Lines of ``bioctype`` objects (``biocjson.iterreader``); neither streams a
+collection file. This reader walks the collection's top level itself with the standard
+library's ``json.JSONDecoder.raw_decode``: the small fields (``source``, ``date``, ``key``,
+``infons``) are read as they come, and the ``documents`` array (or PubTator3's ``PubTator3``
+array) one document at a time, each turned into a ``bioc.BioCDocument`` by the package's own
+``biocjson.fromJSON``. Memory holds one document and a read buffer (1 MB), not the file.
+
+Accepted: a collection object; a top-level array of documents; documents one after another
+(JSON Lines, as ``biocjson.iterwriter`` writes them). Missing empty fields (``infons``,
+``relations``, ...) are taken as empty. A document that breaks the format (no ``passages``, an
+offset that is not a whole number) is a :class:`DocumentFormatError` naming the file, the line
+where the document starts and its id; JSON that does not parse names the line it stopped at.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+from bioc import BioCCollection, BioCDocument
+from bioc.biocjson import fromJSON
+
+from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_document
+from gerbera.documents.opening import DocumentFormatError, iter_text_chunks
+
+__all__ = ["iter_bioc_json", "iter_bioc_json_documents"]
+
+_DOCUMENT_ARRAYS = ("documents", "PubTator3")
+_WHITESPACE = " \t\n\r"
+_DECODER = json.JSONDecoder()
+
+
+class _Scanner:
+    """A read buffer over the file's text, with the line number of any position."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.chunks = iter_text_chunks(path)
+        self.buffer = ""
+        self.position = 0
+        self.lines_before = 0  # line breaks in the text already dropped from the buffer
+        self.at_end = False
+
+    def line(self) -> int:
+        return self.lines_before + self.buffer.count("\n", 0, self.position) + 1
+
+    def _more(self) -> bool:
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            self.at_end = True
+            return False
+        self.lines_before += self.buffer.count("\n", 0, self.position)
+        self.buffer = self.buffer[self.position:] + chunk
+        self.position = 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ("" at the end of the file), not consumed."""
+        while True:
+            while self.position < len(self.buffer) and self.buffer[self.position] in _WHITESPACE:
+                self.position += 1
+            if self.position < len(self.buffer):
+                return self.buffer[self.position]
+            if not self._more():
+                return ""
+
+    def take(self, expected: str) -> str:
+        found = self.peek()
+        if found not in expected:
+            shown = f"{found!r}" if found else "the end of the file"
+            raise self.error(f"expected {' or '.join(repr(c) for c in expected)}, found {shown}")
+        self.position += 1
+        return found
+
+    def value(self):
+        """The next JSON value, read whole."""
+        self.peek()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buffer, self.position)
+            except json.JSONDecodeError as error:
+                cut_short = error.pos >= len(self.buffer) - 16 or error.msg.startswith("Unterminated")
+                if not cut_short or self.at_end or not self._more():
+                    where = self.lines_before + error.lineno
+                    raise DocumentFormatError(self.path, where, f"not valid JSON: {error.msg}") from None
+                continue
+            if end == len(self.buffer) and not self.at_end and self._more():
+                continue  # a number may go on in the next chunk
+            self.position = end
+            return value
+
+    def error(self, problem: str) -> DocumentFormatError:
+        return DocumentFormatError(self.path, self.line(), f"not BioC JSON: {problem}")
+
+
+def _objects(scanner: _Scanner, collection: BioCCollection) -> Iterator[tuple[object, int]]:
+    """Every document object of the file with the line where it starts; collection fields into ``collection``."""
+    while scanner.peek():
+        opening = scanner.take("{[")
+        if opening == "[":
+            yield from _array(scanner)
+            continue
+        fields, line = {}, scanner.line()
+        if scanner.peek() == "}":
+            scanner.take("}")
+            continue
+        while True:
+            key = scanner.value()
+            scanner.take(":")
+            if key in _DOCUMENT_ARRAYS and scanner.peek() == "[":
+                scanner.take("[")
+                yield from _array(scanner)
+            else:
+                fields[key] = scanner.value()
+            if scanner.take(",}") == "}":
+                break
+        if "passages" in fields:
+            yield fields, line
+        else:
+            for name in ("source", "date", "key"):
+                setattr(collection, name, str(fields.get(name) or ""))
+            collection.infons = dict(fields.get("infons") or {})
+
+
+def _array(scanner: _Scanner) -> Iterator[tuple[object, int]]:
+    if scanner.peek() == "]":
+        scanner.take("]")
+        return
+    while True:
+        scanner.peek()
+        line = scanner.line()
+        yield scanner.value(), line
+        if scanner.take(",]") == "]":
+            return
+
+
+def _with_defaults(document: dict) -> dict:
+    """The document object with its missing empty fields filled in (as BioC writers may leave out)."""
+    for container in (document, *(document.get("passages") or ())):
+        if not isinstance(container, dict):
+            continue
+        for name in ("infons", "annotations", "relations"):
+            container.setdefault(name, {} if name == "infons" else [])
+        container.setdefault("sentences", [])
+        for sentence in container["sentences"]:
+            for name in ("infons", "annotations", "relations"):
+                if isinstance(sentence, dict):
+                    sentence.setdefault(name, {} if name == "infons" else [])
+        for annotation in container["annotations"] + [a for s in container["sentences"] for a in s.get("annotations", [])]:
+            if isinstance(annotation, dict):
+                annotation.setdefault("id", "")
+                annotation.setdefault("infons", {})
+                annotation.setdefault("text", None)
+                annotation.setdefault("locations", [])
+        for relation in container["relations"]:
+            if isinstance(relation, dict):
+                relation.setdefault("id", "")
+                relation.setdefault("infons", {})
+                relation.setdefault("nodes", [])
+    return document
+
+
+def _checked_document(value: object) -> BioCDocument:
+    """The object as a ``bioc.BioCDocument``; ValueError names what breaks the format."""
+    if not isinstance(value, dict):
+        raise ValueError(f"a document must be an object, found {type(value).__name__}")
+    if not isinstance(value.get("passages"), list):
+        raise ValueError("no 'passages' list")
+    try:
+        document = fromJSON(_with_defaults(value), "BioCDocument")
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"a field is missing or of the wrong kind ({error!r})") from None
+    for passage in document.passages:
+        _whole_number(passage.offset, "passage offset")
+        for sentence in passage.sentences:
+            _whole_number(sentence.offset, "sentence offset")
+    return document
+
+
+def _whole_number(value: object, what: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{what} {value!r} is not a whole number")
+
+
+def iter_bioc_json_documents(
+    path: str, on_bad_document: Callable[[DocumentFormatError], None] | None = None
+) -> Iterator[tuple[BioCDocument, int, BioCCollection]]:
+    """Every ``bioc.BioCDocument`` of a BioC JSON file (``.gz`` too), with the line where it
+    starts and the collection's information."""
+    collection = BioCCollection()
+    collection.date = ""
+    for value, line in _objects(_Scanner(path), collection):
+        try:
+            document = _checked_document(value)
+        except ValueError as problem:
+            document_id = value.get("id") if isinstance(value, dict) else None
+            error = DocumentFormatError(path, line, f"document {document_id!r}: {problem}")
+            if on_bad_document is None:
+                raise error from None
+            on_bad_document(error)
+            continue
+        yield document, line, collection
+
+
+def iter_bioc_json(
+    path: str,
+    check_mentions: bool = True,
+    on_bad_document: Callable[[DocumentFormatError], None] | None = None,
+) -> Iterator[BioCTextDocument]:
+    """The documents of a BioC JSON file as text to tag (see :mod:`gerbera.documents.bioc_documents`)."""
+    for document, line, collection in iter_bioc_json_documents(path, on_bad_document):
+        try:
+            yield bioc_text_document(document, path, line, check_mentions, collection)
+        except DocumentFormatError as error:
+            if on_bad_document is None:
+                raise
+            on_bad_document(error)

@@ -1,0 +1,167 @@
+"""Reading BioC XML one document at a time, with memory that does not grow with the file.
+
+``bioc.biocxml.iterparse`` (the ``bioc`` package) streams documents, but it never frees the XML
+elements it has read, so its memory grows with the file (measured in
+``bench/document_readers.py``). This reader uses lxml's ``iterparse`` the same way, builds each
+``<document>`` into the package's own ``bioc.BioCDocument`` as soon as it ends, and then frees
+the element and the ones before it. A document that breaks the BioC structure (an offset that
+is not a number, a location without a length) is a :class:`DocumentFormatError` naming the file,
+the line where the document starts and its id; XML that is not well formed names the line the
+parser stopped at. The collection's ``source``, ``date``, ``key`` and infons are kept (for
+writing BioC back) in a ``bioc.BioCCollection`` without documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from bioc import BioCAnnotation, BioCCollection, BioCDocument, BioCLocation, BioCNode, BioCPassage, BioCRelation, BioCSentence
+from lxml import etree
+
+from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_document
+from gerbera.documents.opening import DocumentFormatError, open_binary, reading_errors
+
+__all__ = ["iter_bioc_xml", "iter_bioc_xml_documents"]
+
+_COLLECTION_FIELDS = ("source", "date", "key", "infon")
+
+
+class _Malformed(Exception):
+    """A BioC element that breaks the format: the element and the problem."""
+
+    def __init__(self, element, problem: str):
+        super().__init__(problem)
+        self.element = element
+        self.problem = problem
+
+
+def _integer(element, name: str, value: str | None) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _Malformed(element, f"<{element.tag}> has {name} {value!r}, not a whole number") from None
+
+
+def _infons(element) -> dict[str, str]:
+    return {infon.get("key"): infon.text or "" for infon in element.iterfind("infon")}
+
+
+def _annotation(element) -> BioCAnnotation:
+    annotation = BioCAnnotation()
+    annotation.id = element.get("id") or ""
+    annotation.infons = _infons(element)
+    annotation.text = element.findtext("text")
+    for location in element.iterfind("location"):
+        offset = _integer(location, "offset", location.get("offset"))
+        annotation.add_location(BioCLocation(offset, _integer(location, "length", location.get("length"))))
+    return annotation
+
+
+def _relation(element) -> BioCRelation:
+    relation = BioCRelation()
+    relation.id = element.get("id") or ""
+    relation.infons = _infons(element)
+    for node in element.iterfind("node"):
+        relation.add_node(BioCNode(node.get("refid"), node.get("role")))
+    return relation
+
+
+def _fill(target, element) -> None:
+    """The annotations and relations of a passage, sentence or document element into ``target``."""
+    for child in element.iterfind("annotation"):
+        target.add_annotation(_annotation(child))
+    for child in element.iterfind("relation"):
+        target.add_relation(_relation(child))
+
+
+def _sentence(element) -> BioCSentence:
+    sentence = BioCSentence()
+    sentence.offset = _integer(element, "offset", element.findtext("offset"))
+    sentence.infons = _infons(element)
+    sentence.text = element.findtext("text")
+    _fill(sentence, element)
+    return sentence
+
+
+def _passage(element) -> BioCPassage:
+    passage = BioCPassage()
+    passage.offset = _integer(element, "offset", element.findtext("offset"))
+    passage.infons = _infons(element)
+    if element.find("text") is not None:
+        passage.text = element.findtext("text")
+    for child in element.iterfind("sentence"):
+        passage.add_sentence(_sentence(child))
+    _fill(passage, element)
+    return passage
+
+
+def element_document(element) -> BioCDocument:
+    """A ``<document>`` element as a ``bioc.BioCDocument`` (raises ``_Malformed``)."""
+    document = BioCDocument()
+    document.id = element.findtext("id")
+    document.infons = _infons(element)
+    for child in element.iterfind("passage"):
+        document.add_passage(_passage(child))
+    _fill(document, element)
+    return document
+
+
+def iter_bioc_xml_documents(
+    path: str, on_bad_document: Callable[[DocumentFormatError], None] | None = None
+) -> Iterator[tuple[BioCDocument, int | None, BioCCollection]]:
+    """Every ``bioc.BioCDocument`` of a BioC XML file (``.gz`` too), with the line where it starts
+    and the collection's information; freed from memory once the next one is read."""
+    collection = BioCCollection()
+    with open_binary(path) as binary, reading_errors(path):
+        events = etree.iterparse(binary, events=("end",), tag=("document", *_COLLECTION_FIELDS), remove_comments=True)
+        try:
+            for _, element in events:
+                parent = element.getparent()
+                if element.tag != "document":
+                    if parent is not None and parent.tag == "collection":
+                        _collection_field(collection, element)
+                    continue
+                try:
+                    yield element_document(element), element.sourceline, collection
+                except _Malformed as malformed:
+                    error = DocumentFormatError(
+                        path, malformed.element.sourceline,
+                        f"document {element.findtext('id')!r}: {malformed.problem}",
+                    )
+                    if on_bad_document is None:
+                        raise error from None
+                    on_bad_document(error)
+                element.clear(keep_tail=True)
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+        except etree.XMLSyntaxError as error:
+            raise DocumentFormatError(path, error.lineno, f"not well-formed XML: {error.msg}") from None
+        if events.root is not None and events.root.tag != "collection":
+            raise DocumentFormatError(path, 1, f"the root element is <{events.root.tag}>, not BioC's <collection>")
+
+
+def _collection_field(collection: BioCCollection, element) -> None:
+    if element.tag == "infon":
+        collection.infons[element.get("key")] = element.text or ""
+    else:
+        setattr(collection, element.tag, element.text or "")
+
+
+def iter_bioc_xml(
+    path: str,
+    check_mentions: bool = True,
+    on_bad_document: Callable[[DocumentFormatError], None] | None = None,
+) -> Iterator[BioCTextDocument]:
+    """The documents of a BioC XML file as text to tag (see :mod:`gerbera.documents.bioc_documents`).
+
+    A malformed document raises :class:`DocumentFormatError`; with ``on_bad_document`` the
+    callback gets the error and reading goes on with the next document.
+    """
+    for document, line, collection in iter_bioc_xml_documents(path, on_bad_document):
+        try:
+            yield bioc_text_document(document, path, line, check_mentions, collection)
+        except DocumentFormatError as error:
+            if on_bad_document is None:
+                raise
+            on_bad_document(error)

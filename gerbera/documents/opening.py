@@ -1,0 +1,166 @@
+"""Opening a document file: ``.gz`` read transparently, compressed or non-UTF-8 bytes a clear error.
+
+Every reader of :mod:`gerbera.documents` opens its input here:
+
+- a name ending in ``.gz`` is decompressed as it is read (a ``.gz`` whose bytes are not gzip is
+  an error); ``-`` is stdin;
+- gzip bytes under another name are reported as "compressed (gzip)" with the name to give the
+  file (not as "not UTF-8"); bzip2, xz, zstd and zip bytes are reported as compressed too;
+- text is UTF-8 (a byte-order mark is dropped): other bytes are an error naming the file, the
+  line and the bytes; a truncated or damaged ``.gz`` is an error naming the file.
+
+The errors are :class:`DocumentFormatError` (``"{path}:{line}: problem"``), a
+:class:`~gerbera.errors.GerberaError`, so the entry points print them as one line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import os
+import sys
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+from gerbera.errors import CorpusFormatError
+
+__all__ = [
+    "DocumentFormatError",
+    "compression_of",
+    "display_name",
+    "iter_lines",
+    "iter_text_chunks",
+    "open_binary",
+    "read_text",
+    "reading_errors",
+]
+
+_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"PK\x03\x04": "zip",
+}
+_CHUNK = 1 << 20
+
+
+class DocumentFormatError(CorpusFormatError, ValueError):
+    """A document file that cannot be read; the message is ``"{path}:{line}: {problem}"``
+    (``"{path}: {problem}"`` when no line applies)."""
+
+
+def compression_of(head: bytes) -> str | None:
+    """The compression whose magic bytes start ``head`` (``"gzip"``, ``"bzip2"``, ...), or None."""
+    for magic, name in _MAGIC.items():
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def display_name(path: str | os.PathLike) -> str:
+    """How error messages name ``path``: ``<stdin>`` for ``-``."""
+    return "<stdin>" if str(path) == "-" else str(path)
+
+
+def _is_gz_name(path: str) -> bool:
+    return str(path).lower().endswith(".gz")
+
+
+@contextmanager
+def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """The file's bytes, decompressed when its name ends in ``.gz``; ``-`` is stdin."""
+    path = str(path)
+    shown = display_name(path)
+    try:
+        raw = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        raise DocumentFormatError(shown, None, f"cannot read the file ({error.strerror or error})") from None
+    try:
+        head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
+        compression = compression_of(head)
+        if _is_gz_name(path):
+            if compression != "gzip":
+                raise DocumentFormatError(shown, None, "named .gz, but its bytes are not gzip-compressed")
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
+                yield unpacked
+        elif compression == "gzip":
+            raise DocumentFormatError(
+                shown, None, f"the bytes are compressed (gzip), not text; name the file {os.path.basename(path)}.gz "
+                "to read it decompressed, or decompress it (gunzip)"
+            )
+        elif compression is not None:
+            raise DocumentFormatError(
+                shown, None, f"the bytes are compressed ({compression}), not text; decompress the file first "
+                "(only gzip, in a file named .gz, is read as it is)"
+            )
+        else:
+            yield raw
+    finally:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+
+
+@contextmanager
+def reading_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Damaged gzip data and read errors met while reading ``path`` become :class:`DocumentFormatError`."""
+    try:
+        yield
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise DocumentFormatError(display_name(path), None, f"truncated or damaged gzip data ({error})") from None
+    except OSError as error:
+        raise DocumentFormatError(display_name(path), None, f"cannot read the file ({error.strerror or error})") from None
+
+
+def _not_utf8(path: str, line: int, bad: bytes) -> DocumentFormatError:
+    return DocumentFormatError(display_name(path), line, f"bytes that are not UTF-8 ({bad!r}); save the file as UTF-8")
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """The whole text of a UTF-8 file (a byte-order mark dropped), for a format that is one document."""
+    with open_binary(path) as binary, reading_errors(path):
+        data = binary.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _not_utf8(str(path), data.count(b"\n", 0, error.start) + 1, data[error.start:error.end]) from None
+
+
+def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """Every line of a UTF-8 text file: its 1-based number and its text without the ``\\n``
+    (a ``\\r`` before it is kept). Streams: one line in memory at a time."""
+    path = str(path)
+    with open_binary(path) as binary, reading_errors(path):
+        for number, raw in enumerate(binary, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise _not_utf8(path, number, raw[error.start:error.end]) from None
+            yield number, line[:-1] if line.endswith("\n") else line
+
+
+def iter_text_chunks(path: str | os.PathLike, size: int = _CHUNK) -> Iterator[str]:
+    """The decoded text of a UTF-8 file in pieces of about ``size`` characters (a byte-order mark
+    dropped), for readers whose documents may span lines (JSON). Non-UTF-8 bytes are an error
+    naming the line."""
+    path = str(path)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    lines_before = 0
+    with open_binary(path) as binary, reading_errors(path):
+        while True:
+            data = binary.read(size)
+            try:
+                text = decoder.decode(data, final=not data)
+            except UnicodeDecodeError as error:
+                pending = error.object  # the decoder's buffered bytes plus this read
+                raise _not_utf8(path, lines_before + pending.count(b"\n", 0, error.start) + 1,
+                                pending[error.start:error.end]) from None
+            lines_before += data.count(b"\n")
+            if text:
+                yield text
+            if not data:
+                return

@@ -1,0 +1,75 @@
+"""Plain text and column files as documents to tag: ``text-lines``, ``text`` and ``conll``.
+
+- ``text-lines``: one document a line (streamed); blank lines are skipped; a document's id is
+  its line number (1-based); a ``\\r`` before the line end is dropped.
+- ``text``: the whole file one document, line ends kept as they are (so offsets count the
+  characters of the decoded file, a CRLF being two); its id is the file name without extension
+  (``stdin`` for ``-``). The file is one document, so it is read whole.
+- ``conll``: a column file as in NERdata (``word`` or ``word ... tag`` a line, a blank line
+  ending a sentence; tags, if any, are ignored); each sentence is a document whose id is its
+  number (1-based), whose ``words`` are its words and whose text is the words joined by single
+  spaces. Read with :func:`gerbera.corpora.column_files.read_column_file`, whole (column files
+  are corpus-sized); a ``.gz`` column file is not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gerbera.corpora.column_files import read_column_file
+from gerbera.documents.model import Annotation
+from gerbera.documents.opening import DocumentFormatError, iter_lines, read_text
+from gerbera.documents.pubtator import safe_document_id
+
+__all__ = ["PlainDocument", "iter_conll", "iter_text", "iter_text_lines", "text_document_id"]
+
+
+@dataclass
+class PlainDocument:
+    """A document of plain text (no passages: the text is segmented whole) or of given words."""
+
+    id: str
+    text: str
+    passages: list[tuple[int, int]] | None = None
+    annotations: list[Annotation] = field(default_factory=list)
+    source_line: int | None = None
+    words: tuple[str, ...] | None = None
+
+
+def text_document_id(path: str) -> str:
+    """The id of a ``text`` document: the file name without its extensions (``.gz`` and one more)."""
+    if path == "-":
+        return "stdin"
+    name = Path(path).name
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    return safe_document_id(Path(name).stem)
+
+
+def iter_text_lines(path: str) -> Iterator[PlainDocument]:
+    """One document a non-blank line, its id the line number."""
+    for number, line in iter_lines(path):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line.strip():
+            yield PlainDocument(str(number), line, source_line=number)
+
+
+def iter_text(path: str) -> Iterator[PlainDocument]:
+    """The whole file as one document (none when it is blank)."""
+    text = read_text(path)
+    if text.strip():
+        yield PlainDocument(text_document_id(path), text, source_line=1)
+
+
+def iter_conll(path: str) -> Iterator[PlainDocument]:
+    """Every sentence of a column file as a document of words."""
+    if path == "-":
+        raise DocumentFormatError("<stdin>", None, "a column file (conll) is read from a file, not stdin")
+    if path.lower().endswith(".gz"):
+        raise DocumentFormatError(path, None, "a column file (conll) is read uncompressed; gunzip it first")
+    for number, sentence in enumerate(read_column_file(path, require_tags=False), start=1):
+        words = tuple(sentence.words)
+        yield PlainDocument(str(number), " ".join(words), source_line=sentence.first_line, words=words)
