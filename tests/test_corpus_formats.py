@@ -23,9 +23,9 @@ from gerbera.corpora.conversion_report import (
 from gerbera.corpora.offset_tags import convert_documents
 from gerbera.corpora.split_sources import load_split
 from gerbera.corpora.tags import TagSet
+from gerbera.documents.pubtator import write_pubtator
 from gerbera.errors import CorpusFormatError, GerberaError
 from gerbera.features.split_groups import SplitGroup, file_digest
-from gerbera.tagging.pubtator import write_pubtator
 
 
 @dataclass
@@ -258,3 +258,56 @@ def test_offset_scores_are_exact_span_and_type_and_count_dropped_mentions_as_mis
     short = [["B-Disease" if i == 2 else ("O" if i < 2 else t) for i, t in enumerate(tags)] for tags in gold_tags]
     assert (2, 24, "Disease") not in predicted_mentions(source, short)[0]  # 'cancer' alone at 18-24 is no match
     assert mention_scores(source, predicted_mentions(source, short), typed=True)["correct_mentions"] == 1
+
+
+def bioc_corpus(path, json_format=False):
+    """One BioC document: a title and an abstract passage, a discontinuous and two plain mentions."""
+    import bioc
+    from bioc import biocjson
+
+    title, abstract = "Left and right ventricle failure", "Aspirin causes asthma."
+    document = bioc.BioCDocument()
+    document.id = "PMC1"
+    for offset, text in ((0, title), (len(title) + 1, abstract)):
+        passage = bioc.BioCPassage()
+        passage.offset, passage.text = offset, text
+        document.add_passage(passage)
+
+    def annotate(passage, pieces, entity_type):
+        annotation = bioc.BioCAnnotation()
+        annotation.id = f"A{len(passage.annotations)}"
+        annotation.infons["type"] = entity_type
+        for start, end in pieces:
+            annotation.add_location(bioc.BioCLocation(start, end - start))
+        annotation.text = " ".join((title + " " + abstract)[s:e] for s, e in pieces)
+        passage.add_annotation(annotation)
+
+    annotate(document.passages[0], [(0, 4), (15, 24)], "Anatomy")
+    annotate(document.passages[0], [(25, 32)], "Disease")
+    start = len(title) + 1 + abstract.index("asthma")
+    annotate(document.passages[1], [(start, start + 6)], "Disease")
+    collection = bioc.BioCCollection()
+    collection.add_document(document)
+    path.write_text(biocjson.dumps(collection) if json_format else bioc.dumps(collection), encoding="utf-8")
+
+
+@pytest.mark.parametrize("suffix", [".bioc.xml", ".bioc.json"])
+def test_bioc_corpus_reads_passages_and_reports_discontinuous_mentions(tmp_path, suffix):
+    from gerbera.documents.formats import iter_documents
+    from gerbera.scoring.offset_predictions import write_predicted
+    from gerbera.scoring.offset_scores import predicted_mentions
+
+    (tmp_path / "cdr").mkdir()
+    bioc_corpus(tmp_path / "cdr" / f"test{suffix}", json_format=suffix == ".bioc.json")
+    split = load_split(tmp_path, "cdr", "test", entity_types="Disease,Anatomy")
+    assert [s.words for s in split.sentences] == [["Left", "and", "right", "ventricle", "failure"],
+                                                   ["Aspirin", "causes", "asthma", "."]]
+    assert [s.tags for s in split.sentences] == [["O", "O", "O", "O", "B-Disease"], ["O", "O", "B-Disease", "O"]]
+    assert split.source.report.count(DROPPED_DISCONTINUOUS) == 1
+    found = predicted_mentions(split.source, [s.tags for s in split.sentences])
+    out = tmp_path / f"predicted{suffix}"
+    write_predicted(split.source.documents, found, split.source.format, out, "Entity")
+    [again] = iter_documents(str(out), split.source.format)
+    assert again.text == split.source.documents[0].text
+    assert [(a.start, a.end, a.mention, a.type) for a in again.annotations] == [
+        (25, 32, "failure", "Disease"), (48, 54, "asthma", "Disease")]

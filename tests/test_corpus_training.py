@@ -19,7 +19,7 @@ import run_ner
 from gerbera.commands import convert_corpus
 from gerbera.corpora.column_files import read_column_file
 from gerbera.corpora.conversion_report import MERGED
-from gerbera.tagging.pubtator import read_pubtator
+from gerbera.documents.pubtator import read_pubtator
 
 
 def same_corpus_three_ways(data_dir):

@@ -27,10 +27,10 @@ from gerbera.corpora.column_files import SPLITS, Sentence, write_column_file
 from gerbera.corpora.conversion_report import ConversionReport
 from gerbera.corpora.split_sources import find_split_file, format_of, read_split_file
 from gerbera.corpora.tags import OUTSIDE, parse_tag
+from gerbera.documents.pubtator import Annotation, Document, write_pubtator
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_write
 from gerbera.scoring.offset_scores import word_spans
-from gerbera.tagging.pubtator import Annotation, Document, write_pubtator
 
 UNTYPED_NAME = "Entity"
 

@@ -76,12 +76,11 @@ def format_of(path: Path) -> str:
 
 
 def read_documents(path: Path, fmt: str) -> list:
-    """Documents with annotations from a PubTator or BioC file."""
-    if fmt == "pubtator":
-        from gerbera.tagging.pubtator import read_pubtator
+    """Documents with annotations from a PubTator or BioC file (`gerbera.documents`: a mention
+    that differs from the text at its offsets is an error naming file and line)."""
+    from gerbera.documents.formats import iter_documents
 
-        return read_pubtator(path)
-    raise GerberaError(f"{path}: reading {fmt} needs gerbera.documents (not available)")
+    return list(iter_documents(str(path), fmt))
 
 
 def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types: str | None = None) -> CorpusSplit:

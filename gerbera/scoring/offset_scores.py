@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gerbera.corpora.tags import OUTSIDE, parse_tag, to_iob2
 from gerbera.scoring.metrics import ALL
+from gerbera.scoring.offset_predictions import write_predicted
 
 logger = logging.getLogger(__name__)
 
@@ -70,19 +71,6 @@ def untyped_name(source) -> str:
     return next(iter(source.entity_types)) if source.entity_types and len(source.entity_types) == 1 else "Entity"
 
 
-def write_predicted(source, predicted_per_document, path: Path) -> None:
-    """The documents with the predicted mentions as their annotations, in the source's format."""
-    from gerbera.tagging.pubtator import Annotation, Document, write_pubtator
-
-    name = untyped_name(source)
-    documents = []
-    for document, mentions in zip(source.documents, predicted_per_document):
-        annotations = [Annotation(start, end, document.text[start:end], entity_type or name)
-                       for start, end, entity_type in sorted(mentions, key=lambda m: (m[0], m[1], m[2] or ""))]
-        documents.append(Document(document.id, document.title, document.abstract, annotations))
-    write_pubtator(documents, path)
-
-
 def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix: str, output_dir: str | None) -> dict:
     """Mention-level scores of each split of ``group`` read from offsets, predictions written
     under ``output_dir`` (None: not written); the log says why they differ from seqeval's."""
@@ -103,7 +91,7 @@ def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix
         if output_dir is not None:
             suffix = _SUFFIXES.get(source.format, ".pubtator")
             name = f"{prefix}_predictions{suffix}" if single else f"{prefix}_predictions_{split.dataset}{suffix}"
-            write_predicted(source, mentions, Path(output_dir) / name)
+            write_predicted(source.documents, mentions, source.format, Path(output_dir) / name, untyped_name(source))
         seqeval = reports.get(split.dataset) or next(iter(reports.values()), {})
         explain(split, scores, seqeval.get(ALL, {}).get("f1"), group.tagset.typed)
     return metrics
