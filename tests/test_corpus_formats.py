@@ -311,3 +311,13 @@ def test_bioc_corpus_reads_passages_and_reports_discontinuous_mentions(tmp_path,
     assert again.text == split.source.documents[0].text
     assert [(a.start, a.end, a.mention, a.type) for a in again.annotations] == [
         (25, 32, "failure", "Disease"), (48, 54, "asthma", "Disease")]
+
+
+def test_gzip_pubtator_split_is_read(tmp_path):
+    import gzip
+
+    (tmp_path / "cdr").mkdir()
+    text = "1|t|Aspirin causes asthma.\n1|a|\n1\t15\t21\tasthma\tDisease\n"
+    (tmp_path / "cdr" / "train.pubtator.gz").write_bytes(gzip.compress(text.encode()))
+    [sentence] = load_split(tmp_path, "cdr", "train").sentences
+    assert sentence.tags == ["O", "O", "B-Disease", "O"]

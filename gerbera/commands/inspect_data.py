@@ -45,6 +45,9 @@ def main(argv=None) -> None:
         group = SplitGroup(splits, tagset)
         group.map_tags()
         print(f"tag set ({tagset.source}): {' '.join(tagset.labels)}")
+        for split in splits:  # read from PubTator or BioC: what the conversion to word tags did
+            if split.source is not None:
+                print(f"{split.path}: {split.source.report.summary()}")
         encoder = None
         if args.model_name_or_path:
             config = load_config(args.model_name_or_path)

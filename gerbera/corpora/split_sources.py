@@ -14,7 +14,8 @@ one of:
                                             train, devel, test
 ==========================================  ================================================
 
-Two of them for one split is an error naming both, so that it is never a guess which one was
+PubTator and BioC may also be gzip-compressed (``train.pubtator.gz``). Two of them for one split
+is an error naming both, so that it is never a guess which one was
 trained on. Offset formats become word tags through `gerbera.corpora.offset_tags`; the
 conversion report is logged (a summary, and a warning when mentions were dropped).
 """
@@ -42,6 +43,11 @@ SUFFIXES = {
     ".jsonl": "jsonl",
     ".json": "json",
     ".parquet": "parquet",
+    # compressed (gerbera.documents reads .gz transparently)
+    ".pubtator.gz": "pubtator",
+    ".pubtator.txt.gz": "pubtator",
+    ".bioc.xml.gz": "bioc-xml",
+    ".bioc.json.gz": "bioc-json",
 }
 OFFSET_FORMATS = ("pubtator", "bioc-xml", "bioc-json")
 SAVED_SPLIT_NAMES = {"train": ("train",), "devel": ("validation", "devel", "dev"), "test": ("test",)}
