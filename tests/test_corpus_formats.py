@@ -321,3 +321,21 @@ def test_gzip_pubtator_split_is_read(tmp_path):
     (tmp_path / "cdr" / "train.pubtator.gz").write_bytes(gzip.compress(text.encode()))
     [sentence] = load_split(tmp_path, "cdr", "train").sentences
     assert sentence.tags == ["O", "O", "B-Disease", "O"]
+
+
+def test_a_type_that_cannot_name_a_tag_is_an_error():
+    document = Doc("d9", "Aspirin", [Mention(0, 7, "Aspirin", "Chemical Entity")])
+    with pytest.raises(CorpusFormatError, match=r"corpus.bioc.xml:7: document d9: .* type 'Chemical Entity', which cannot be a tag"):
+        tagged(document)
+
+
+def test_inspect_reads_other_formats_and_shows_what_the_conversion_did(data_dir, capsys):
+    from gerbera.commands import inspect_data
+
+    write_pubtator_dataset(data_dir, "bio_pubtator", BIO_SENTENCES)
+    write_jsonl(data_dir / "bio_jsonl" / "train.jsonl", BIO_SENTENCES)
+    inspect_data.main(["--data_dir", str(data_dir), "--data_list", "bio_pubtator+bio_jsonl+news",
+                       "--labels", str(data_dir / "bio" / "labels.txt"), "--entity_types", "Entity"])
+    out = capsys.readouterr().out
+    assert "train.pubtator: 4 documents, 4 sentences, 30 words; mentions tagged: Entity 5" in out
+    assert "bio_jsonl" in out and "news" in out

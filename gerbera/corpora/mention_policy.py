@@ -3,8 +3,9 @@
 For every annotation of a document (PubTator or BioC, any object with ``.start``, ``.end``,
 ``.mention``, ``.type`` and optionally ``.locations``), in this order:
 
-1. **Checked**: offsets must lie within the document text (``0 <= start < end <= len(text)``)
-   and the mention must equal the text at its offsets; otherwise the file cannot be read
+1. **Checked**: offsets must lie within the document text (``0 <= start < end <= len(text)``),
+   the type must be able to name a tag (not empty, no spaces) and the mention must equal the
+   text at its offsets; otherwise the file cannot be read
    faithfully and reading stops with an error naming the file, the line of the document and
    both texts.
 2. **Type selection** (``--entity_types Disease``): a mention of another type is tagged ``O`` and
@@ -72,6 +73,11 @@ def check_annotation(document, annotation, path: str) -> None:
                 f"document {document.id}: mention {annotation.mention!r} at {start}-{end} is not a span of "
                 f"the document's {len(text)} characters",
             )
+    if not annotation.type or any(char.isspace() for char in annotation.type):
+        raise CorpusFormatError(
+            path, line, f"document {document.id}: mention {annotation.mention!r} at {annotation.start}-{annotation.end} "
+            f"has the type {annotation.type!r}, which cannot be a tag (B-TYPE): it is empty or holds a space",
+        )
     if len(locations_of(annotation)) == 1 and text[annotation.start : annotation.end] != annotation.mention:
         raise CorpusFormatError(
             path, line,
