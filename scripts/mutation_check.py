@@ -326,7 +326,7 @@ MUTANTS: list[Mutant] = [
            "if not 0 <= tag < len(names):", "if tag >= len(names) + 5:", (f"{FORMATS}::test_bad_token_records_name_file_and_line",)),
     Mutant("corpora-cache-key-ignores-entity-types", "corpora as they come", "gerbera/features/split_groups.py",
            'description["readers"] = [split.reader for split in self.splits]', "pass",
-           (f"{TRAINING}::test_entity_types_reach_training_and_the_cache_key",)),
+           (f"{FORMATS}::test_features_cache_key_follows_the_entity_types",)),
     Mutant("corpora-folder-digest-names-only", "corpora as they come", "gerbera/features/split_groups.py",
            'hasher.update(f"{member.relative_to(path).as_posix()}\\0{file_digest(member)}\\0".encode())',
            'hasher.update(member.relative_to(path).as_posix().encode())',

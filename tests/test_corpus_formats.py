@@ -339,3 +339,27 @@ def test_inspect_reads_other_formats_and_shows_what_the_conversion_did(data_dir,
     out = capsys.readouterr().out
     assert "train.pubtator: 4 documents, 4 sentences, 30 words; mentions tagged: Entity 5" in out
     assert "bio_jsonl" in out and "news" in out
+
+
+def test_a_misspelt_entity_type_is_an_error_naming_the_types_of_the_file(tmp_path):
+    (tmp_path / "cdr").mkdir()
+    text = "1|t|Aspirin causes asthma.\n1|a|\n1\t0\t7\tAspirin\tChemical\n1\t15\t21\tasthma\tDisease\n"
+    (tmp_path / "cdr" / "train.pubtator").write_text(text, encoding="utf-8")
+    with pytest.raises(CorpusFormatError, match=r"train.pubtator: none of --entity_types \(disease\) .* its types: Chemical, Disease"):
+        load_split(tmp_path, "cdr", "train", entity_types="disease")
+    assert load_split(tmp_path, "cdr", "train", entity_types="Disease,Gene").sentences[0].tags == ["O", "O", "B-Disease", "O"]
+
+
+def test_features_cache_key_follows_the_entity_types(tiny_bert, tmp_path):
+    from transformers import AutoTokenizer
+
+    from gerbera.features.word_pieces import WordEncoder
+
+    (tmp_path / "cdr").mkdir()
+    text = "1|t|Aspirin causes asthma.\n1|a|\n1\t0\t7\tAspirin\tChemical\n1\t15\t21\tasthma\tDisease\n"
+    (tmp_path / "cdr" / "train.pubtator").write_text(text, encoding="utf-8")
+    encoder = WordEncoder(AutoTokenizer.from_pretrained(str(tiny_bert)), 64)
+    untyped = TagSet(["B", "I", "O"])  # the same labels whichever types are chosen
+    keys = {SplitGroup([load_split(tmp_path, "cdr", "train", entity_types=types)], untyped).cache_key(encoder)
+            for types in (None, "Disease", "Chemical")}
+    assert len(keys) == 3

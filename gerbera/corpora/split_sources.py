@@ -94,6 +94,8 @@ def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types
     folder = path.parent
     source = None
     reader = None
+    if entity_types and fmt not in OFFSET_FORMATS:
+        logger.warning("%s: --entity_types applies to PubTator and BioC files; the tags of this file are read as they are", path)
     if fmt == "column":
         sentences = read_column_file(path, require_tags=split != "test")
     elif fmt in ("jsonl", "json"):
@@ -110,9 +112,26 @@ def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types
         sentences, source = convert_documents(read_documents(path, fmt), str(path), fmt, types)
         if not sentences:
             raise CorpusFormatError(path, None, "no sentences (no document with text)")
+        check_selected_types(path, types, source.report)
         reader = f"{fmt} conversion {CONVERSION_VERSION}, entity types {','.join(sorted(types)) if types else 'all'}"
         log_report(path, source.report)
     return CorpusSplit(dataset, split, path, sentences, reader=reader, source=source)
+
+
+def check_selected_types(path: Path, types, report) -> None:
+    """A selected type that the file never uses is a warning; none of them used, an error (a
+    misspelt --entity_types would otherwise train on a corpus tagged O throughout)."""
+    if types is None:
+        return
+    seen = {t for t, n in report.mentions_by_type.items() if n} | {c.entity_type for c in report.changes}
+    present = set(report.not_selected_by_type) | seen
+    missing = sorted(types - seen)
+    if missing and len(missing) == len(types):
+        raise CorpusFormatError(
+            path, None, f"none of --entity_types ({', '.join(sorted(types))}) is a type of this file; "
+            f"its types: {', '.join(sorted(present)) or 'none (no annotations)'}")
+    if missing:
+        logger.warning("%s: no mention of the selected types %s in this file", path, ", ".join(missing))
 
 
 def log_report(path: Path, report) -> None:
