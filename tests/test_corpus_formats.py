@@ -295,7 +295,7 @@ def bioc_corpus(path, json_format=False):
 def test_bioc_corpus_reads_passages_and_reports_discontinuous_mentions(tmp_path, suffix):
     from gerbera.documents.formats import iter_documents
     from gerbera.scoring.offset_predictions import write_predicted
-    from gerbera.scoring.offset_scores import predicted_mentions
+    from gerbera.scoring.offset_scores import mention_scores, predicted_mentions
 
     (tmp_path / "cdr").mkdir()
     bioc_corpus(tmp_path / "cdr" / f"test{suffix}", json_format=suffix == ".bioc.json")
@@ -305,6 +305,8 @@ def test_bioc_corpus_reads_passages_and_reports_discontinuous_mentions(tmp_path,
     assert [s.tags for s in split.sentences] == [["O", "O", "O", "O", "B-Disease"], ["O", "O", "B-Disease", "O"]]
     assert split.source.report.count(DROPPED_DISCONTINUOUS) == 1
     found = predicted_mentions(split.source, [s.tags for s in split.sentences])
+    scores = mention_scores(split.source, found, typed=True)  # the dropped discontinuous mention is missed
+    assert (scores["gold_mentions"], scores["correct_mentions"]) == (3, 2)
     out = tmp_path / f"predicted{suffix}"
     write_predicted(split.source.documents, found, split.source.format, out, "Entity")
     [again] = iter_documents(str(out), split.source.format)
