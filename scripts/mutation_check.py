@@ -74,6 +74,9 @@ EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_co
 FORMATS = "tests/test_corpus_formats.py"
 TRAINING = "tests/test_corpus_training.py"
 FRESH_START = "tests/test_resume.py::test_run_that_stopped_before_its_first_checkpoint_starts_afresh"
+DOCUMENTS = "tests/test_documents.py"
+DOCUMENT_WRITERS = "tests/test_document_writers.py"
+DOCUMENT_TAGGING = "tests/test_document_tagging.py"
 
 MUTANTS: list[Mutant] = [
     # --- the features cache -------------------------------------------------------------------
@@ -177,8 +180,8 @@ MUTANTS: list[Mutant] = [
     Mutant("tagger-swaps-begin-and-inside", "entity offsets and scores", "gerbera/tagging/word_tagger.py",
            "self.labels = np.asarray(tagset.labels, dtype=object)",
            'self.labels = np.asarray([{"B": "I", "I": "B"}.get(t, t) for t in tagset.labels], dtype=object)', (PREDICT,)),
-    Mutant("pubtator-offsets-not-shifted-past-empty-title", "entity offsets and scores", "gerbera/tagging/output_formats.py",
-           'title, abstract, shift = "", tagged.document.text, 1', 'title, abstract, shift = "", tagged.document.text, 0',
+    Mutant("pubtator-offsets-not-shifted-past-empty-title", "entity offsets and scores", "gerbera/documents/writers.py",
+           'title, abstract, shift = "", text, 1', 'title, abstract, shift = "", text, 0',
            (PREDICT,)),
     Mutant("column-words-joined-without-spaces", "entity offsets and scores", "gerbera/tagging/documents.py",
            "offset += len(word) + 1", "offset += len(word)", (PREDICT,)),
@@ -345,6 +348,49 @@ MUTANTS: list[Mutant] = [
     Mutant("corpora-jsonl-line-dropped", "corpora as they come", "gerbera/corpora/token_records.py",
            "        if line.strip():\n", "        if line.strip() and number > 1:\n",
            (f"{TRAINING}::test_column_jsonl_and_save_to_disk_train_bit_identical_models",)),
+    # --- document formats: gerbera/documents (issue 22) ---------------------------------------------
+    Mutant("gz-not-decompressed", "document formats", "gerbera/documents/opening.py",
+           "        if _is_gz_name(path):\n", "        if False:\n", (DOCUMENTS,)),
+    Mutant("gzip-bytes-read-as-text", "document formats", "gerbera/documents/opening.py",
+           '        elif compression == "gzip":\n', "        elif False:\n", (DOCUMENTS,)),
+    Mutant("not-utf8-line-one-off", "document formats", "gerbera/documents/opening.py",
+           "for number, raw in enumerate(binary, start=1):", "for number, raw in enumerate(binary):", (DOCUMENTS,)),
+    Mutant("pubtator-bad-document-not-skipped", "document formats", "gerbera/documents/pubtator.py",
+           "current, skipping = None, True", "current, skipping = None, False", (DOCUMENTS, DOCUMENT_TAGGING)),
+    Mutant("bioc-xml-callback-ignored", "document formats", "gerbera/documents/bioc_xml.py",
+           "                    if on_bad_document is None:\n                        raise error from None",
+           "                    if True:\n                        raise error from None", (DOCUMENTS,)),
+    Mutant("bioc-gaps-not-filled", "document formats", "gerbera/documents/bioc_documents.py",
+           'parts.append(" " * (offset - end))', 'parts.append("")', (DOCUMENTS,)),
+    Mutant("bioc-discontinuous-locations-dropped", "document formats", "gerbera/documents/bioc_documents.py",
+           "tuple(spans) if len(spans) > 1 else None", "None", (DOCUMENTS,)),
+    Mutant("bioc-json-document-cut-at-buffer-end", "document formats", "gerbera/documents/bioc_json.py",
+           'cut_short = error.pos >= len(self.buffer) - 16 or error.msg.startswith("Unterminated")', "cut_short = False",
+           (DOCUMENTS,)),
+    Mutant("bioc-json-lines-counted-twice", "document formats", "gerbera/documents/bioc_json.py",
+           "        self.counted_to = self.position\n", "", (DOCUMENTS,)),
+    Mutant("medline-section-labels-dropped", "document formats", "gerbera/documents/medline.py",
+           'part = f"{label}: {text}" if label else text', "part = text", (DOCUMENTS, DOCUMENT_WRITERS)),
+    Mutant("medline-inline-markup-text-lost", "document formats", "gerbera/documents/medline.py",
+           '" ".join("".join(element.itertext()).split())', '" ".join((element.text or "").split())', (DOCUMENTS,)),
+    Mutant("medline-section-spans-one-off", "document formats", "gerbera/documents/medline.py",
+           "        if parts:\n            start += 1\n", "", (DOCUMENTS,)),
+    Mutant("medline-delete-citation-read", "document formats", "gerbera/documents/medline.py",
+           'if element.tag != "DeleteCitation":', "if True:", (DOCUMENTS,)),
+    Mutant("detect-pubmed-as-bioc", "document formats", "gerbera/documents/detection.py",
+           '"PubmedArticleSet": "medline"', '"PubmedArticleSet": "bioc-xml"', (DOCUMENTS, DOCUMENT_TAGGING)),
+    Mutant("bioc-out-rebuilt-not-the-input", "document formats", "gerbera/documents/bioc_writing.py",
+           "    if original is not None:\n        return original\n", "", (DOCUMENT_WRITERS,)),
+    Mutant("bioc-new-annotation-ids-repeat", "document formats", "gerbera/documents/bioc_writing.py",
+           "        used.add(new.id)\n", "", (DOCUMENT_WRITERS,)),
+    Mutant("bioc-score-infon-missing", "document formats", "gerbera/documents/bioc_writing.py",
+           'result.infons["score"] = repr(round(float(annotation.score), 6))', "pass", (DOCUMENT_WRITERS,)),
+    Mutant("pubtator-out-loses-bioc-title", "document formats", "gerbera/documents/writers.py",
+           'elif passages and passages[0][0] == 0 and text[passages[0][1]:passages[0][1] + 1] in (" ", ""):',
+           "elif False:", (DOCUMENT_WRITERS,)),
+    Mutant("writer-not-atomic", "document formats", "gerbera/documents/writers.py",
+           "    with atomic_open(path) as out:\n", '    with open(path, "w", encoding="utf-8") as out:\n',
+           (DOCUMENT_WRITERS,)),
 ]
 
 

@@ -10,7 +10,8 @@ segmentation never joins two of them into one sentence.
 
 The annotations of the input (in passages, sentences or the document) become
 :class:`~gerbera.documents.model.Annotation`\\ s: ``type`` from the infon ``type``, ``identifier``
-from ``identifier`` (or ``MESH``), ``mention`` the annotation's text; one with several locations
+from ``identifier`` (or ``MESH``), ``score`` from ``score`` when it is a number, ``mention`` the
+annotation's text; one with several locations
 (a discontinuous mention) keeps them in ``locations``, its ``start``/``end`` covering them all.
 With ``check_mentions``, a contiguous annotation's text must equal the document text at its
 location. The original ``bioc.BioCDocument`` is kept (``.bioc``) for writing back.
@@ -18,7 +19,7 @@ location. The original ``bioc.BioCDocument`` is kept (``.bioc``) for writing bac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bioc import BioCAnnotation, BioCCollection, BioCDocument
@@ -26,7 +27,7 @@ from bioc import BioCAnnotation, BioCCollection, BioCDocument
 from gerbera.documents.model import Annotation
 from gerbera.documents.opening import DocumentFormatError
 
-__all__ = ["BioCTextDocument", "bioc_text_document"]
+__all__ = ["BioCTextDocument", "all_annotations", "bioc_text_document"]
 
 
 @dataclass
@@ -47,13 +48,14 @@ def _pieces(document: BioCDocument) -> Iterator[tuple[int, str]]:
     for passage in document.passages:
         if passage.text:
             yield passage.offset, passage.text
-        elif passage.text is None:
+        else:
             for sentence in passage.sentences:
                 if sentence.text:
                     yield sentence.offset, sentence.text
 
 
-def _all_annotations(document: BioCDocument) -> Iterator[BioCAnnotation]:
+def all_annotations(document: BioCDocument) -> Iterator[BioCAnnotation]:
+    """The annotations of every passage, sentence and of the document itself."""
     for passage in document.passages:
         yield from passage.annotations
         for sentence in passage.sentences:
@@ -92,7 +94,7 @@ def bioc_text_document(
         spans.append((offset, offset + len(piece)))
         end = offset + len(piece)
     text = "".join(parts)
-    annotations = [_annotation(a, text, check_mentions, fail) for a in _all_annotations(document)]
+    annotations = [_annotation(a, text, check_mentions, fail) for a in all_annotations(document)]
     annotations.sort(key=lambda a: (a.start, a.end, a.type))
     return BioCTextDocument(document_id, text, spans, annotations, document, line, collection)
 
@@ -115,11 +117,14 @@ def _annotation(annotation: BioCAnnotation, text: str, check_mentions: bool, fai
     infons = annotation.infons
     return Annotation(
         spans[0][0], max(stop for _, stop in spans), mention, infons.get("type") or "",
-        infons.get("identifier") or infons.get("MESH") or None, None,
+        infons.get("identifier") or infons.get("MESH") or None, _score(infons.get("score")),
         tuple(spans) if len(spans) > 1 else None,
     )
 
 
-def annotation_ids(documents: Iterable[BioCDocument]) -> set[str]:
-    """The annotation ids used in ``documents`` (new annotations must not reuse them)."""
-    return {a.id for d in documents for a in _all_annotations(d) if a.id}
+def _score(value: str | None) -> float | None:
+    """The ``score`` infon (a model's confidence, as GERBERA writes it) as a number, if it is one."""
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

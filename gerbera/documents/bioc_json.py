@@ -24,28 +24,35 @@ from bioc import BioCCollection, BioCDocument
 from bioc.biocjson import fromJSON
 
 from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_document
-from gerbera.documents.opening import DocumentFormatError, iter_text_chunks
+from gerbera.documents.opening import DocumentFormatError, display_name, iter_text_chunks
 
 __all__ = ["iter_bioc_json", "iter_bioc_json_documents"]
 
 _DOCUMENT_ARRAYS = ("documents", "PubTator3")
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
+CHUNK_CHARACTERS = 1 << 20  # the read buffer grows past this only to hold a document
 
 
 class _Scanner:
     """A read buffer over the file's text, with the line number of any position."""
 
     def __init__(self, path: str):
-        self.path = path
-        self.chunks = iter_text_chunks(path)
+        self.path = display_name(path)
+        self.chunks = iter_text_chunks(path, CHUNK_CHARACTERS)
         self.buffer = ""
         self.position = 0
         self.lines_before = 0  # line breaks in the text already dropped from the buffer
+        self.counted_to = self.lines_counted = 0  # line breaks in the buffer before counted_to
         self.at_end = False
 
     def line(self) -> int:
-        return self.lines_before + self.buffer.count("\n", 0, self.position) + 1
+        """The 1-based line of the current position (counted on from the last position asked about)."""
+        if self.position < self.counted_to:
+            self.counted_to, self.lines_counted = 0, 0
+        self.lines_counted += self.buffer.count("\n", self.counted_to, self.position)
+        self.counted_to = self.position
+        return self.lines_before + self.lines_counted + 1
 
     def _more(self) -> bool:
         chunk = next(self.chunks, None)
@@ -54,7 +61,7 @@ class _Scanner:
             return False
         self.lines_before += self.buffer.count("\n", 0, self.position)
         self.buffer = self.buffer[self.position:] + chunk
-        self.position = 0
+        self.position = self.counted_to = self.lines_counted = 0
         return True
 
     def peek(self) -> str:
@@ -84,7 +91,7 @@ class _Scanner:
             except json.JSONDecodeError as error:
                 cut_short = error.pos >= len(self.buffer) - 16 or error.msg.startswith("Unterminated")
                 if not cut_short or self.at_end or not self._more():
-                    where = self.lines_before + error.lineno
+                    where = self.lines_before + error.lineno  # error.lineno counts from the buffer's start
                     raise DocumentFormatError(self.path, where, f"not valid JSON: {error.msg}") from None
                 continue
             if end == len(self.buffer) and not self.at_end and self._more():
@@ -197,7 +204,7 @@ def iter_bioc_json_documents(
             document = _checked_document(value)
         except ValueError as problem:
             document_id = value.get("id") if isinstance(value, dict) else None
-            error = DocumentFormatError(path, line, f"document {document_id!r}: {problem}")
+            error = DocumentFormatError(display_name(path), line, f"document {document_id!r}: {problem}")
             if on_bad_document is None:
                 raise error from None
             on_bad_document(error)
@@ -213,7 +220,7 @@ def iter_bioc_json(
     """The documents of a BioC JSON file as text to tag (see :mod:`gerbera.documents.bioc_documents`)."""
     for document, line, collection in iter_bioc_json_documents(path, on_bad_document):
         try:
-            yield bioc_text_document(document, path, line, check_mentions, collection)
+            yield bioc_text_document(document, display_name(path), line, check_mentions, collection)
         except DocumentFormatError as error:
             if on_bad_document is None:
                 raise

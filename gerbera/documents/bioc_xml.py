@@ -19,7 +19,7 @@ from bioc import BioCAnnotation, BioCCollection, BioCDocument, BioCLocation, Bio
 from lxml import etree
 
 from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_document
-from gerbera.documents.opening import DocumentFormatError, open_binary, reading_errors
+from gerbera.documents.opening import DocumentFormatError, display_name, open_binary, reading_errors
 
 __all__ = ["iter_bioc_xml", "iter_bioc_xml_documents"]
 
@@ -42,67 +42,78 @@ def _integer(element, name: str, value: str | None) -> int:
         raise _Malformed(element, f"<{element.tag}> has {name} {value!r}, not a whole number") from None
 
 
-def _infons(element) -> dict[str, str]:
-    return {infon.get("key"): infon.text or "" for infon in element.iterfind("infon")}
-
-
 def _annotation(element) -> BioCAnnotation:
     annotation = BioCAnnotation()
     annotation.id = element.get("id") or ""
-    annotation.infons = _infons(element)
-    annotation.text = element.findtext("text")
-    for location in element.iterfind("location"):
-        offset = _integer(location, "offset", location.get("offset"))
-        annotation.add_location(BioCLocation(offset, _integer(location, "length", location.get("length"))))
+    for child in element:
+        if child.tag == "infon":
+            annotation.infons[child.get("key")] = child.text or ""
+        elif child.tag == "location":
+            offset = _integer(child, "offset", child.get("offset"))
+            annotation.add_location(BioCLocation(offset, _integer(child, "length", child.get("length"))))
+        elif child.tag == "text":
+            annotation.text = child.text or ""
     return annotation
 
 
 def _relation(element) -> BioCRelation:
     relation = BioCRelation()
     relation.id = element.get("id") or ""
-    relation.infons = _infons(element)
-    for node in element.iterfind("node"):
-        relation.add_node(BioCNode(node.get("refid"), node.get("role")))
+    for child in element:
+        if child.tag == "infon":
+            relation.infons[child.get("key")] = child.text or ""
+        elif child.tag == "node":
+            relation.add_node(BioCNode(child.get("refid") or "", child.get("role") or ""))
     return relation
 
 
-def _fill(target, element) -> None:
-    """The annotations and relations of a passage, sentence or document element into ``target``."""
-    for child in element.iterfind("annotation"):
-        target.add_annotation(_annotation(child))
-    for child in element.iterfind("relation"):
-        target.add_relation(_relation(child))
+def _own_children(target, element) -> Iterator:
+    """The children of a document, passage or sentence element, its infons, annotations and
+    relations read into ``target`` on the way (one pass over the children)."""
+    for child in element:
+        tag = child.tag
+        if tag == "infon":
+            target.infons[child.get("key")] = child.text or ""
+        elif tag == "annotation":
+            target.add_annotation(_annotation(child))
+        elif tag == "relation":
+            target.add_relation(_relation(child))
+        else:
+            yield child
 
 
 def _sentence(element) -> BioCSentence:
-    sentence = BioCSentence()
-    sentence.offset = _integer(element, "offset", element.findtext("offset"))
-    sentence.infons = _infons(element)
-    sentence.text = element.findtext("text")
-    _fill(sentence, element)
+    sentence, offset = BioCSentence(), None
+    for child in _own_children(sentence, element):
+        if child.tag == "offset":
+            offset = child.text
+        elif child.tag == "text":
+            sentence.text = child.text or ""
+    sentence.offset = _integer(element, "offset", offset)
     return sentence
 
 
 def _passage(element) -> BioCPassage:
-    passage = BioCPassage()
-    passage.offset = _integer(element, "offset", element.findtext("offset"))
-    passage.infons = _infons(element)
-    if element.find("text") is not None:
-        passage.text = element.findtext("text")
-    for child in element.iterfind("sentence"):
-        passage.add_sentence(_sentence(child))
-    _fill(passage, element)
+    passage, offset = BioCPassage(), None
+    for child in _own_children(passage, element):
+        if child.tag == "offset":
+            offset = child.text
+        elif child.tag == "text":
+            passage.text = child.text or ""
+        elif child.tag == "sentence":
+            passage.add_sentence(_sentence(child))
+    passage.offset = _integer(element, "offset", offset)
     return passage
 
 
 def element_document(element) -> BioCDocument:
     """A ``<document>`` element as a ``bioc.BioCDocument`` (raises ``_Malformed``)."""
     document = BioCDocument()
-    document.id = element.findtext("id")
-    document.infons = _infons(element)
-    for child in element.iterfind("passage"):
-        document.add_passage(_passage(child))
-    _fill(document, element)
+    for child in _own_children(document, element):
+        if child.tag == "id":
+            document.id = child.text
+        elif child.tag == "passage":
+            document.add_passage(_passage(child))
     return document
 
 
@@ -112,6 +123,8 @@ def iter_bioc_xml_documents(
     """Every ``bioc.BioCDocument`` of a BioC XML file (``.gz`` too), with the line where it starts
     and the collection's information; freed from memory once the next one is read."""
     collection = BioCCollection()
+    collection.date = ""
+    shown = display_name(path)
     with open_binary(path) as binary, reading_errors(path):
         events = etree.iterparse(binary, events=("end",), tag=("document", *_COLLECTION_FIELDS), remove_comments=True)
         try:
@@ -125,7 +138,7 @@ def iter_bioc_xml_documents(
                     yield element_document(element), element.sourceline, collection
                 except _Malformed as malformed:
                     error = DocumentFormatError(
-                        path, malformed.element.sourceline,
+                        shown, malformed.element.sourceline,
                         f"document {element.findtext('id')!r}: {malformed.problem}",
                     )
                     if on_bad_document is None:
@@ -136,9 +149,9 @@ def iter_bioc_xml_documents(
                     while element.getprevious() is not None:
                         del parent[0]
         except etree.XMLSyntaxError as error:
-            raise DocumentFormatError(path, error.lineno, f"not well-formed XML: {error.msg}") from None
+            raise DocumentFormatError(shown, error.lineno, f"not well-formed XML: {error.msg}") from None
         if events.root is not None and events.root.tag != "collection":
-            raise DocumentFormatError(path, 1, f"the root element is <{events.root.tag}>, not BioC's <collection>")
+            raise DocumentFormatError(shown, 1, f"the root element is <{events.root.tag}>, not BioC's <collection>")
 
 
 def _collection_field(collection: BioCCollection, element) -> None:
@@ -160,7 +173,7 @@ def iter_bioc_xml(
     """
     for document, line, collection in iter_bioc_xml_documents(path, on_bad_document):
         try:
-            yield bioc_text_document(document, path, line, check_mentions, collection)
+            yield bioc_text_document(document, display_name(path), line, check_mentions, collection)
         except DocumentFormatError as error:
             if on_bad_document is None:
                 raise

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import os
 import sys
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from gerbera.errors import CorpusFormatError
 
@@ -33,6 +34,7 @@ __all__ = [
     "iter_lines",
     "iter_text_chunks",
     "open_binary",
+    "open_text",
     "read_text",
     "reading_errors",
 ]
@@ -87,10 +89,9 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
             with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
                 yield unpacked
         elif compression == "gzip":
-            raise DocumentFormatError(
-                shown, None, f"the bytes are compressed (gzip), not text; name the file {os.path.basename(path)}.gz "
-                "to read it decompressed, or decompress it (gunzip)"
-            )
+            fix = "pipe it through gunzip" if path == "-" else (
+                f"name the file {os.path.basename(path)}.gz to read it decompressed, or decompress it (gunzip)")
+            raise DocumentFormatError(shown, None, f"the bytes are compressed (gzip), not text; {fix}")
         elif compression is not None:
             raise DocumentFormatError(
                 shown, None, f"the bytes are compressed ({compression}), not text; decompress the file first "
@@ -114,8 +115,19 @@ def reading_errors(path: str | os.PathLike) -> Iterator[None]:
         raise DocumentFormatError(display_name(path), None, f"cannot read the file ({error.strerror or error})") from None
 
 
-def _not_utf8(path: str, line: int, bad: bytes) -> DocumentFormatError:
+def _not_utf8(path: str, line: int | None, bad: bytes) -> DocumentFormatError:
     return DocumentFormatError(display_name(path), line, f"bytes that are not UTF-8 ({bad!r}); save the file as UTF-8")
+
+
+@contextmanager
+def open_text(path: str | os.PathLike) -> Iterator[TextIO]:
+    """The file as UTF-8 text (``.gz`` decompressed, a byte-order mark dropped). Bytes that are not
+    UTF-8 raise :class:`DocumentFormatError` naming the file (:func:`iter_lines` also names the line)."""
+    with open_binary(path) as binary, reading_errors(path):
+        try:
+            yield io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        except UnicodeDecodeError as error:
+            raise _not_utf8(str(path), None, error.object[error.start:error.end]) from None
 
 
 def read_text(path: str | os.PathLike) -> str:

@@ -8,22 +8,24 @@
 - ``conll``: a column file as in NERdata (``word`` or ``word ... tag`` a line, a blank line
   ending a sentence; tags, if any, are ignored); each sentence is a document whose id is its
   number (1-based), whose ``words`` are its words and whose text is the words joined by single
-  spaces. Read with :func:`gerbera.corpora.column_files.read_column_file`, whole (column files
-  are corpus-sized); a ``.gz`` column file is not read.
+  spaces. Streamed, ``.gz`` too; tags on every word line or on none, as in corpora.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gerbera.corpora.column_files import read_column_file
+from gerbera.corpora.column_files import DOCSTART
 from gerbera.documents.model import Annotation
 from gerbera.documents.opening import DocumentFormatError, iter_lines, read_text
 from gerbera.documents.pubtator import safe_document_id
 
 __all__ = ["PlainDocument", "iter_conll", "iter_text", "iter_text_lines", "text_document_id"]
+
+_COLUMNS = re.compile(r"[ \t]+")
 
 
 @dataclass
@@ -65,11 +67,34 @@ def iter_text(path: str) -> Iterator[PlainDocument]:
 
 
 def iter_conll(path: str) -> Iterator[PlainDocument]:
-    """Every sentence of a column file as a document of words."""
+    """Every sentence of a column file as a document of words, streamed (``.gz`` too). A file has
+    tags on every word line or on none (the rule of :func:`gerbera.corpora.column_files.read_column_file`)."""
     if path == "-":
         raise DocumentFormatError("<stdin>", None, "a column file (conll) is read from a file, not stdin")
-    if path.lower().endswith(".gz"):
-        raise DocumentFormatError(path, None, "a column file (conll) is read uncompressed; gunzip it first")
-    for number, sentence in enumerate(read_column_file(path, require_tags=False), start=1):
-        words = tuple(sentence.words)
-        yield PlainDocument(str(number), " ".join(words), source_line=sentence.first_line, words=words)
+    words: list[str] = []
+    first_line = first_token_line = 0
+    has_tags: bool | None = None
+    sentences = 0
+    for number, line in iter_lines(path):
+        columns = _COLUMNS.split(line.strip(" \t\r")) if line.strip(" \t\r") else None
+        if columns is None or columns[0] == DOCSTART:
+            if words:
+                sentences += 1
+                yield PlainDocument(str(sentences), " ".join(words), source_line=first_line, words=tuple(words))
+                words = []
+            continue
+        line_has_tag = len(columns) > 1
+        if has_tags is None:
+            has_tags, first_token_line = line_has_tag, number
+        elif line_has_tag != has_tags:
+            problem = (f"has a tag, but line {first_token_line} has a word only; a file has tags on every line or on none"
+                       if line_has_tag else
+                       f"no tag after the word '{columns[0]}' (expected 'word tag', as on line {first_token_line})")
+            raise DocumentFormatError(path, number, problem)
+        if not words:
+            first_line = number
+        words.append(columns[0])
+    if words:
+        yield PlainDocument(str(sentences + 1), " ".join(words), source_line=first_line, words=tuple(words))
+    elif not sentences:
+        raise DocumentFormatError(path, None, "no sentences in this file (it is empty or holds only -DOCSTART- lines)")

@@ -1,8 +1,9 @@
-"""Writing tagged documents: JSON Lines records or PubTator documents, into a file or stdout.
+"""Writing tagged documents, streaming, in any format of :mod:`gerbera.documents.writers`, into a file or stdout.
 
-Output formats (``--output_format``; ``auto``: from the output file's extension, ``.jsonl``,
-``.json`` or ``.ndjson`` -> ``jsonl``, ``.pubtator`` or ``.txt`` -> ``pubtator``; ``-`` writes
-JSON Lines to stdout):
+Output formats (``--output_format``; ``auto``: from the output file's extension: ``.jsonl``,
+``.json`` or ``.ndjson`` -> ``jsonl``; ``.pubtator`` or ``.txt`` -> ``pubtator``; ``.bioc.xml``
+or ``.xml`` -> ``bioc-xml``; ``.bioc.json`` -> ``bioc-json``; a final ``.gz`` is not looked at;
+``-`` writes JSON Lines to stdout):
 
 - ``jsonl``: one JSON object a document, ``{"id", "text", "entities": [{"start", "end", "text",
   "type", "score"}]}``, with ``text[start:end] == entity text``; ``--output_words`` adds
@@ -13,8 +14,13 @@ JSON Lines to stdout):
   abstract, so its offsets are one more than in JSON Lines (PubTator counts from the title's
   start, the abstract starting at ``len(title) + 1``). PubTator lines cannot hold tabs or line
   breaks: in this output they become spaces (same length, so offsets stay valid).
+- ``bioc-xml``, ``bioc-json``: BioC documents with the entities added as annotations (infons
+  ``type`` and ``score``, a location, the text); a BioC input's documents come back whole, their
+  own annotations kept.
 
-An output file is written as a temporary file beside it, renamed into place when complete.
+:func:`default_output_format` is the format that follows from the input's: BioC gives the same
+BioC, PubTator and MEDLINE give PubTator, the rest JSON Lines. An output file is written as a
+temporary file beside it, renamed into place when complete.
 """
 
 from __future__ import annotations
@@ -26,20 +32,23 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from gerbera.documents.pubtator import Annotation, Document, format_pubtator, safe_document_id
+from gerbera.documents.detection import file_suffixes
+from gerbera.documents.model import Document
+from gerbera.documents.pubtator import format_pubtator
+from gerbera.documents.writers import entity_record, open_writer, pubtator_form
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_open
 from gerbera.tagging.documents import TaggedDocument
 
 __all__ = [
-    "JSONL_EXTENSIONS", "OUTPUT_FORMATS", "PUBTATOR_EXTENSIONS",
-    "choose_output_format", "format_tagged", "jsonl_record", "open_output", "pubtator_document",
+    "JSONL_EXTENSIONS", "OUTPUT_FORMATS", "PUBTATOR_EXTENSIONS", "choose_output_format", "default_output_format",
+    "TaggedWriter", "format_tagged", "jsonl_record", "open_output", "open_tagged_writer", "pubtator_document", "source_document",
 ]
 
-OUTPUT_FORMATS = ("auto", "jsonl", "pubtator")
+OUTPUT_FORMATS = ("auto", "jsonl", "pubtator", "bioc-xml", "bioc-json")
 JSONL_EXTENSIONS = {".jsonl", ".json", ".ndjson"}
 PUBTATOR_EXTENSIONS = {".pubtator", ".txt"}
-_NOT_IN_PUBTATOR = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+BIOC_XML_EXTENSIONS = {".xml"}
 
 
 def choose_output_format(output: str, output_format: str) -> str:
@@ -48,16 +57,33 @@ def choose_output_format(output: str, output_format: str) -> str:
         return output_format
     if output == "-":
         return "jsonl"
-    name = Path(output).name.lower()
-    suffix = Path(name).suffix
+    suffixes = file_suffixes(output)
+    if suffixes[-2:] == [".bioc", ".json"]:
+        return "bioc-json"
+    suffix = suffixes[-1] if suffixes else ""
     if suffix in JSONL_EXTENSIONS:
         return "jsonl"
     if suffix in PUBTATOR_EXTENSIONS:
         return "pubtator"
+    if suffix in BIOC_XML_EXTENSIONS:
+        return "bioc-xml"
     raise GerberaError(
-        f"--output {output}: cannot tell the format from the extension; name it .jsonl or .pubtator, "
-        "or give --output_format jsonl|pubtator"
+        f"--output {output}: cannot tell the format from the extension; name it .jsonl, .pubtator, .bioc.xml "
+        "or .bioc.json, or give --output_format jsonl|pubtator|bioc-xml|bioc-json"
     )
+
+
+def default_output_format(input_format: str) -> str:
+    """The output format that follows from the input's (see the module docstring)."""
+    return {"bioc-xml": "bioc-xml", "bioc-json": "bioc-json", "pubtator": "pubtator", "medline": "pubtator"}.get(
+        input_format, "jsonl"
+    )
+
+
+def source_document(tagged: TaggedDocument):
+    """The document the reader gave (PubTator, BioC, MEDLINE), or the input document itself."""
+    source = tagged.document.source
+    return source if source is not None and hasattr(source, "text") else tagged.document
 
 
 def jsonl_record(tagged: TaggedDocument, output_words: bool = False) -> dict:
@@ -65,36 +91,56 @@ def jsonl_record(tagged: TaggedDocument, output_words: bool = False) -> dict:
     record = {
         "id": tagged.document.id,
         "text": tagged.document.text,
-        "entities": [entity.as_dict() for entity in tagged.entities],
+        "entities": [entity_record(entity) for entity in tagged.entities],
     }
     if output_words:
         record["words"] = tagged.words()
     return record
 
 
-def pubtator_document(tagged: TaggedDocument) -> Document:
+def pubtator_document(tagged: TaggedDocument, write_scores: bool = True) -> Document:
     """The tagged document as PubTator: the input's title and abstract, or an empty title."""
-    source = tagged.document.source
-    if isinstance(source, Document):
-        title, abstract, shift = source.title, source.abstract, 0
-    else:
-        title, abstract, shift = "", tagged.document.text, 1
-    annotations = [
-        Annotation(e.start + shift, e.end + shift, e.text.translate(_NOT_IN_PUBTATOR), e.type, None, round(e.score, 6))
-        for e in tagged.entities
-    ]
-    return Document(
-        safe_document_id(tagged.document.id), title.translate(_NOT_IN_PUBTATOR), abstract.translate(_NOT_IN_PUBTATOR), annotations
-    )
+    return pubtator_form(source_document(tagged), tagged.entities, write_scores)
 
 
 def format_tagged(
     tagged: TaggedDocument, output_format: str, first: bool, output_words: bool = False, write_scores: bool = False
 ) -> str:
-    """The text of one tagged document in ``output_format``; ``first``: the output's first document."""
+    """The text of one tagged document in ``output_format`` (``jsonl`` or ``pubtator``); ``first``:
+    the output's first document. BioC needs a writer: :func:`open_tagged_writer`."""
     if output_format == "jsonl":
         return json.dumps(jsonl_record(tagged, output_words), ensure_ascii=False) + "\n"
-    return ("" if first else "\n") + format_pubtator([pubtator_document(tagged)], write_scores)
+    if output_format != "pubtator":
+        raise GerberaError(f"--output_format {output_format}: BioC is written by open_tagged_writer, not one "
+                           "document at a time; write jsonl or pubtator here")
+    return ("" if first else "\n") + format_pubtator([pubtator_document(tagged, write_scores)], write_scores)
+
+
+class TaggedWriter:
+    """Writes :class:`TaggedDocument`\\ s with a :mod:`gerbera.documents.writers` writer."""
+
+    def __init__(self, writer, output_words: bool = False):
+        self.writer = writer
+        self.output_words = output_words
+
+    def write(self, tagged: TaggedDocument) -> None:
+        extra = {"words": tagged.words()} if self.output_words else None
+        self.writer.write(source_document(tagged), tagged.entities, extra)
+
+
+@contextmanager
+def open_tagged_writer(
+    path: str, output_format: str, output_words: bool = False, write_scores: bool = False
+) -> Iterator[TaggedWriter]:
+    """A streaming, atomic writer of tagged documents into ``path`` (``-``: stdout) in ``output_format``."""
+    if path != "-" and Path(path).is_dir():
+        raise GerberaError(f"--output {path} is a folder; give a file name")
+    with ExitStack() as stack:
+        try:
+            writer = stack.enter_context(open_writer(path, output_format, write_scores=write_scores))
+        except OSError as error:
+            raise GerberaError(f"--output {path}: cannot write there ({error.strerror or error})") from None
+        yield TaggedWriter(writer, output_words)
 
 
 @contextmanager

@@ -1,0 +1,171 @@
+"""Writing documents with a model's entities, one document at a time, into a file that appears whole or not at all.
+
+``with open_writer(path, fmt, **options) as writer: writer.write(document, entities)``, where
+``document`` is any document of :mod:`gerbera.documents` (or any object with ``id``, ``text``
+and ``passages``) and ``entities`` are objects with ``start``, ``end``, ``text``, ``type`` and
+``score``, at offsets into ``document.text``. The file is written to a temporary file beside
+``path``, renamed into place when the block ends, removed when it fails (``-``: stdout).
+
+Formats (:data:`WRITER_FORMATS`):
+
+- ``jsonl``: one JSON object a document, ``{"id", "text", "entities": [{"start", "end", "text",
+  "type", "score"}]}``; ``write(..., extra={...})`` adds fields (``words``).
+- ``pubtator``: title and abstract lines, then one line per entity (``write_scores=True`` adds
+  an empty identifier column and the score). A PubTator or MEDLINE document keeps its title and
+  abstract; a document whose first passage starts the text, followed by a space, has it as the
+  title and the rest as the abstract (BioC title and abstract passages); any other document has
+  an empty title and its text as the abstract, so its offsets are one more (PubTator counts from
+  the title's start, the abstract starting at ``len(title) + 1``). Tabs and line breaks become
+  spaces (same length, so offsets stay valid).
+- ``bioc-xml``, ``bioc-json``: the document as BioC with the entities added as annotations
+  (:mod:`gerbera.documents.bioc_writing`): BioC in gives the same BioC back, its own annotations
+  kept. The collection's source, date, key and infons are the first document's input's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
+from xml.sax.saxutils import escape, quoteattr
+
+from bioc.biocjson import toJSON
+from bioc.biocxml.encoder import encode_document
+from lxml import etree
+
+from gerbera.documents.bioc_writing import collection_info, with_entities
+from gerbera.documents.model import Annotation, Document
+from gerbera.documents.pubtator import format_pubtator, safe_document_id
+from gerbera.outputs import atomic_open
+
+__all__ = ["WRITER_FORMATS", "entity_record", "open_writer", "pubtator_form"]
+
+WRITER_FORMATS = ("pubtator", "bioc-xml", "bioc-json", "jsonl")
+_NOT_IN_PUBTATOR = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
+def entity_record(entity) -> dict:
+    """An entity as a JSON object (the score rounded to 6 decimals)."""
+    return {"start": entity.start, "end": entity.end, "text": entity.text, "type": entity.type,
+            "score": round(float(entity.score), 6)}
+
+
+def pubtator_form(document, entities: Iterable, write_scores: bool = False) -> Document:
+    """``document`` with ``entities`` as the PubTator document to write (see the module docstring)."""
+    text = document.text
+    passages = getattr(document, "passages", None)
+    if isinstance(document, Document):
+        title, abstract, shift = document.title, document.abstract, 0
+    elif passages and passages[0][0] == 0 and text[passages[0][1]:passages[0][1] + 1] in (" ", ""):
+        title, abstract, shift = text[:passages[0][1]], text[passages[0][1] + 1:], 0
+    else:
+        title, abstract, shift = "", text, 1
+    annotations = [
+        Annotation(e.start + shift, e.end + shift, e.text.translate(_NOT_IN_PUBTATOR), e.type, None,
+                   round(float(e.score), 6) if write_scores else None)
+        for e in entities
+    ]
+    return Document(safe_document_id(document.id), title.translate(_NOT_IN_PUBTATOR),
+                    abstract.translate(_NOT_IN_PUBTATOR), annotations)
+
+
+class _Writer:
+    def __init__(self, out: TextIO, **options):
+        self.out = out
+        self.options = options
+        self.documents = 0
+
+    def write(self, document, entities: Iterable = (), extra: dict | None = None) -> None:
+        self._write(document, list(entities), extra)
+        self.documents += 1
+
+    def finish(self) -> None:
+        """Called once the last document is written."""
+
+
+class _JsonLines(_Writer):
+    def _write(self, document, entities, extra):
+        record = {"id": document.id, "text": document.text, "entities": [entity_record(e) for e in entities]}
+        record.update(extra or {})
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class _PubTator(_Writer):
+    def _write(self, document, entities, extra):
+        write_scores = self.options.get("write_scores", False)
+        if self.documents:
+            self.out.write("\n")
+        self.out.write(format_pubtator([pubtator_form(document, entities, write_scores)], write_scores))
+
+
+class _BioC(_Writer):
+    """Writes the collection's opening with the first document (or at the end, when there is none)."""
+
+    def __init__(self, out: TextIO, **options):
+        super().__init__(out, **options)
+        self.opened = False
+
+    def _open(self, document) -> None:
+        self.out.write(self._opening(collection_info(document)))
+        self.opened = True
+
+    def _write(self, document, entities, extra):
+        if not self.opened:
+            self._open(document)
+        self._document(with_entities(document, entities))
+
+    def finish(self) -> None:
+        if not self.opened:
+            self._open(None)
+        self.out.write(self._closing())
+
+
+class _BioCXml(_BioC):
+    def _opening(self, collection) -> str:
+        fields = [f"<{name}>{escape(getattr(collection, name) or '')}</{name}>" for name in ("source", "date", "key")]
+        fields += [f"<infon key={quoteattr(str(k))}>{escape(str(v))}</infon>" for k, v in collection.infons.items()]
+        return "<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n<collection>" + "".join(fields) + "\n"
+
+    def _document(self, document) -> None:
+        self.out.write(etree.tostring(encode_document(document), encoding="unicode") + "\n")
+
+    def _closing(self) -> str:
+        return "</collection>\n"
+
+
+class _BioCJson(_BioC):
+    def _opening(self, collection) -> str:
+        fields = {"source": collection.source or "", "date": collection.date or "", "key": collection.key or "",
+                  "version": "1.0", "infons": dict(collection.infons)}
+        return json.dumps(fields, ensure_ascii=False)[:-1] + ', "documents": [\n'
+
+    def _document(self, document) -> None:
+        self.out.write(("" if self.documents == 0 else ",\n") + json.dumps(toJSON(document), ensure_ascii=False))
+
+    def _closing(self) -> str:
+        return "\n]}\n" if self.documents else "]}\n"
+
+
+_WRITERS = {"jsonl": _JsonLines, "pubtator": _PubTator, "bioc-xml": _BioCXml, "bioc-json": _BioCJson}
+
+
+@contextmanager
+def open_writer(path: str, fmt: str, **options) -> Iterator[_Writer]:
+    """A writer of ``fmt`` into ``path`` (``-``: stdout), atomic (see the module docstring).
+
+    Options: ``write_scores`` (PubTator: each entity's score as a 7th column).
+    """
+    if fmt not in _WRITERS:
+        raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(WRITER_FORMATS)}")
+    if str(path) == "-":
+        writer = _WRITERS[fmt](sys.stdout, **options)
+        yield writer
+        writer.finish()
+        sys.stdout.flush()
+        return
+    with atomic_open(path) as out:
+        writer = _WRITERS[fmt](out, **options)
+        yield writer
+        writer.finish()

@@ -1,0 +1,74 @@
+"""Tagging BioC, BioC JSON and PubMed XML through the tagging adapters and run_predict.py: entities at document offsets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from bioc import biocjson, biocxml
+from test_documents import MEDLINE, bioc_collection, write
+from test_predict import UNTYPED, make_head
+
+import run_predict
+from gerbera.documents.formats import iter_documents
+from gerbera.tagging.input_formats import iter_input_documents, resolve_input_format
+from gerbera.tagging.output_formats import default_output_format, open_tagged_writer
+from gerbera.tagging.tagger import Tagger
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def varied(tiny_bert, tmp_path_factory):
+    return make_head(tiny_bert, tmp_path_factory.mktemp("models") / "varied", UNTYPED, seed=1)
+
+
+def test_bioc_in_gives_bioc_out_with_entities_at_document_offsets(varied, tmp_path):
+    tagger = Tagger.load(model_name_or_path=str(varied), device="cpu")
+    for name, content in (("in.bioc.xml", biocxml.dumps(bioc_collection())),
+                          ("in.bioc.json", biocjson.dumps(bioc_collection()))):
+        source = write(tmp_path / name, content)
+        input_format = resolve_input_format(str(source), "auto")
+        output_format = default_output_format(input_format)
+        out = tmp_path / f"out-{name}"
+        with open_tagged_writer(str(out), output_format) as writer:
+            tagged_all = list(tagger.tag_documents(iter_input_documents(str(source), input_format)))
+            for tagged in tagged_all:
+                writer.write(tagged)
+        assert sum(len(t.entities) for t in tagged_all) > 0
+        given = {d.id: d for d in iter_documents(source)}
+        for document in iter_documents(out, output_format):  # every mention checked against the text
+            predicted = [(a.start, a.end, a.mention) for a in document.annotations if a.score is not None]
+            tagged = next(t for t in tagged_all if t.document.id == document.id)
+            assert predicted == [(e.start, e.end, e.text) for e in tagged.entities]
+            assert [a for a in document.annotations if a.score is None] == given[document.id].annotations
+            spans = given[document.id].passages
+            assert all(any(s <= a.start and a.end <= e for s, e in spans) for a in document.annotations)
+
+
+def test_run_predict_tags_gzipped_pubmed_xml(varied, tmp_path):
+    source = write(tmp_path / "pubmed24n0001.xml.gz", MEDLINE)
+    out = tmp_path / "tagged.jsonl"
+    summary = run_predict.main(["--model_name_or_path", str(varied), "--input", str(source), "--output", str(out),
+                                "--disable_tqdm"])
+    assert summary["input_format"] == "medline" and summary["documents"] == 3
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert records[0]["text"].startswith("Effects of H2O2 on Escherichia coli in Zürich. BACKGROUND: Crohn’s")
+    for record in records:
+        for entity in record["entities"]:
+            assert record["text"][entity["start"]:entity["end"]] == entity["text"]
+
+
+def test_skipped_documents_go_to_the_callback(tmp_path):
+    source = write(tmp_path / "in.pubtator", "1|t|One.\n1|a|\n\n2|t|Two.\n2|x|bad\n\n3|t|Three.\n3|a|\n")
+    skipped = []
+    documents = list(iter_input_documents(str(source), "auto", on_bad_document=skipped.append))
+    assert [d.id for d in documents] == ["1", "3"]
+    assert [str(e) for e in skipped] == [f"{source}:5: unknown passage kind '|x|' (expected 'PMID|t|title' or 'PMID|a|abstract')"]
