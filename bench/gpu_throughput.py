@@ -54,7 +54,7 @@ def sentence_lengths(count: int, max_len: int, per_word: float, seed: int) -> li
     rng = random.Random(seed)
     shared = REPO.parent / "shared" / "NERdata"
     if shared.is_dir():
-        from gerbera.corpora.column_files import load_split
+        from gerbera.corpora.split_sources import load_split
 
         words = [len(s.words) for name in ("NCBI-disease", "CoNLL2003") for s in load_split(shared, name, "train").sentences]
         return [min(max_len, int(rng.choice(words) * per_word) + 2) for _ in range(count)]

@@ -74,6 +74,8 @@ CONVERSION = "tests/test_tag_conversion.py"
 WINDOWS = "tests/test_windows_and_alignment.py"
 FLAGS = "tests/test_run_defaults_and_flags.py"
 EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_continues_that_checkpoint"
+FORMATS = "tests/test_corpus_formats.py"
+TRAINING = "tests/test_corpus_training.py"
 FRESH_START = "tests/test_resume.py::test_run_that_stopped_before_its_first_checkpoint_starts_afresh"
 DOCUMENTS = "tests/test_documents.py"
 DOCUMENT_WRITERS = "tests/test_document_writers.py"
@@ -391,6 +393,52 @@ MUTANTS: list[Mutant] = [
            ("tests/test_layout.py::test_no_import_circle",)),
     Mutant("unused-import", "layout", "gerbera/corpora/mixing.py", "from __future__ import annotations\n",
            "from __future__ import annotations\n\nimport os\n", ("tests/test_layout.py::test_ruff_finds_nothing",)),
+    # --- corpora as they come (PubTator, BioC, Hugging Face data) --------------------------------
+    Mutant("corpora-word-not-split-at-mention", "corpora as they come", "gerbera/corpora/offset_tags.py",
+           "inside = sorted(position for position in cuts if token.start < position < token.end)", "inside = []",
+           (f"{FORMATS}::test_mention_inside_a_word_splits_the_word_and_is_reported",)),
+    Mutant("corpora-overlap-keeps-first-not-longest", "corpora as they come", "gerbera/corpora/mention_policy.py",
+           "key=lambda item: (item[0].start - item[0].end, item[0].start, item[1])", "key=lambda item: item[1]",
+           (f"{FORMATS}::test_overlapping_and_nested_mentions_keep_the_longest_and_report_the_others",)),
+    Mutant("corpora-discontinuous-tagged-as-span", "corpora as they come", "gerbera/corpora/mention_policy.py",
+           "if len(locations_of(annotation)) > 1:", "if False:",
+           (f"{FORMATS}::test_discontinuous_mentions_are_dropped_and_reported",)),
+    Mutant("corpora-entity-types-ignored", "corpora as they come", "gerbera/corpora/mention_policy.py",
+           "if entity_types is not None and annotation.type not in entity_types:", "if False:",
+           (f"{FORMATS}::test_entity_types_choose_the_tags",)),
+    Mutant("corpora-sentences-not-merged", "corpora as they come", "gerbera/corpora/offset_tags.py",
+           "if covered and covered[0] != covered[-1]:", "if False:",
+           (f"{FORMATS}::test_a_sentence_split_never_falls_inside_a_mention",)),
+    Mutant("corpora-mention-text-unchecked", "corpora as they come", "gerbera/corpora/mention_policy.py",
+           "if len(locations_of(annotation)) == 1 and text[annotation.start : annotation.end] != annotation.mention:",
+           "if False:", (f"{FORMATS}::test_mention_text_differing_from_the_document_names_file_line_and_both_texts",)),
+    Mutant("corpora-two-formats-first-wins", "corpora as they come", "gerbera/corpora/split_sources.py",
+           "if len(found) > 1:", "if False:", (f"{FORMATS}::test_two_formats_for_one_split_is_an_error_naming_both",)),
+    Mutant("corpora-integer-tag-names-shifted", "corpora as they come", "gerbera/corpora/token_records.py",
+           "tag = names[tag]", "tag = names[tag - 1]", (f"{FORMATS}::test_hugging_face_formats_read_the_same_sentences",)),
+    Mutant("corpora-integer-tag-out-of-range-wraps", "corpora as they come", "gerbera/corpora/token_records.py",
+           "if not 0 <= tag < len(names):", "if tag >= len(names) + 5:", (f"{FORMATS}::test_bad_token_records_name_file_and_line",)),
+    Mutant("corpora-cache-key-ignores-entity-types", "corpora as they come", "gerbera/features/split_groups.py",
+           'description["readers"] = [split.reader for split in self.splits]', "pass",
+           (f"{FORMATS}::test_features_cache_key_follows_the_entity_types",)),
+    Mutant("corpora-folder-digest-names-only", "corpora as they come", "gerbera/features/split_groups.py",
+           'hasher.update(f"{member.relative_to(path).as_posix()}\\0{file_digest(member)}\\0".encode())',
+           'hasher.update(member.relative_to(path).as_posix().encode())',
+           (f"{FORMATS}::test_save_to_disk_split_is_keyed_by_its_content",)),
+    Mutant("corpora-offset-scores-ignore-type", "corpora as they come", "gerbera/scoring/offset_scores.py",
+           "predicted_keys = {(((start, end),), entity_type if typed else None)",
+           "predicted_keys = {(((start, end),), None)",
+           (f"{FORMATS}::test_offset_scores_are_exact_span_and_type_and_count_dropped_mentions_as_missed",)),
+    Mutant("corpora-offset-gold-only-kept-mentions", "corpora as they come", "gerbera/corpora/offset_tags.py",
+           "if entity_types is None or a.type in entity_types\n", "if (entity_types is None or a.type in entity_types) and not a.locations\n",
+           (f"{FORMATS}::test_offset_scores_are_exact_span_and_type_and_count_dropped_mentions_as_missed",
+            f"{FORMATS}::test_bioc_corpus_reads_passages_and_reports_discontinuous_mentions")),
+    Mutant("corpora-offset-scores-not-written", "corpora as they come", "gerbera/scoring/group_scores.py",
+           "metrics.update(score_offset_splits(group, predicted, reports, prefix, offset_dir))", "pass",
+           (f"{TRAINING}::test_pubtator_dataset_trains_mixes_with_column_files_and_is_scored_at_offsets",)),
+    Mutant("corpora-jsonl-line-dropped", "corpora as they come", "gerbera/corpora/token_records.py",
+           "        if line.strip():\n", "        if line.strip() and number > 1:\n",
+           (f"{TRAINING}::test_column_jsonl_and_save_to_disk_train_bit_identical_models",)),
     # --- document formats: gerbera/documents (issue 22) ---------------------------------------------
     Mutant("gz-not-decompressed", "document formats", "gerbera/documents/opening.py",
            "        if _is_gz_name(path):\n", "        if False:\n", (DOCUMENTS,)),

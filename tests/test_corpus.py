@@ -2,7 +2,8 @@
 
 import pytest
 
-from gerbera.corpora.column_files import load_split, parse_dataset_list, read_column_file
+from gerbera.corpora.column_files import parse_dataset_list, read_column_file
+from gerbera.corpora.split_sources import load_split
 from gerbera.errors import CorpusFormatError, GerberaError
 
 

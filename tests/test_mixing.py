@@ -5,8 +5,8 @@ import json
 import pytest
 
 import run_ner
-from gerbera.corpora.column_files import load_split
 from gerbera.corpora.mixing import parse_training_list, sample_split
+from gerbera.corpora.split_sources import load_split
 from gerbera.errors import GerberaError
 
 

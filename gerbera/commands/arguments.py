@@ -52,6 +52,11 @@ class DataArguments:
         metadata={"help": "Datasets to score, joined by '+': devel.txt with --do_eval, test.txt with --do_predict; "
                   "scored together and each on its own. Default: the first dataset of --data_list."},
     )
+    entity_types: str | None = field(
+        default=None,
+        metadata={"help": "For datasets read from PubTator or BioC: the annotation types that become tags, joined "
+                  "by ',' (e.g. Disease for BC5CDR's disease task); mentions of other types are tagged O. Default: all."},
+    )
     eval_data_type: str | None = field(
         default=None, metadata={"help": "A name for the evaluated data (e.g. linnaeus), recorded in the results."}
     )

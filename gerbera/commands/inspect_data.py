@@ -27,6 +27,7 @@ def main(argv=None) -> None:
     parser.add_argument("--data_list", required=True, help="datasets joined by '+'")
     parser.add_argument("--split", default="train", choices=["train", "devel", "test"])
     parser.add_argument("--labels", help="tag set file (default: the tags of the data)")
+    parser.add_argument("--entity_types", help="PubTator/BioC: annotation types that become tags, joined by ',' (default: all)")
     parser.add_argument("--model_name_or_path", help="with a tokenizer: sub-token lengths and windows")
     parser.add_argument("--max_seq_length", type=int, default=128)
     parser.add_argument("--seed", type=int, default=42, help="seed of the samples taken by fractions (A:0.25)")
@@ -35,7 +36,7 @@ def main(argv=None) -> None:
         specs = parse_training_list(args.data_list)
         splits = [
             sample_split(split, fraction, args.seed)
-            for split, (_, fraction) in zip(read_splits(args.data_dir, [n for n, _ in specs], args.split), specs)
+            for split, (_, fraction) in zip(read_splits(args.data_dir, [n for n, _ in specs], args.split, args.entity_types), specs)
         ]
         if args.labels:
             tagset = TagSet.from_file(args.labels)
@@ -44,6 +45,9 @@ def main(argv=None) -> None:
         group = SplitGroup(splits, tagset)
         group.map_tags()
         print(f"tag set ({tagset.source}): {' '.join(tagset.labels)}")
+        for split in splits:  # read from PubTator or BioC: what the conversion to word tags did
+            if split.source is not None:
+                print(f"{split.path}: {split.source.report.summary()}")
         encoder = None
         if args.model_name_or_path:
             config = load_config(args.model_name_or_path)

@@ -53,9 +53,9 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
 
     groups = {}
     if training_args.do_eval:
-        groups["eval"] = load_group(data_args.data_dir, eval_names, "devel", tagset)
+        groups["eval"] = load_group(data_args.data_dir, eval_names, "devel", tagset, data_args.entity_types)
     if training_args.do_predict:
-        groups["test"] = load_group(data_args.data_dir, eval_names, "test", tagset)
+        groups["test"] = load_group(data_args.data_dir, eval_names, "test", tagset, data_args.entity_types)
     encoder = model_side.encoder(data_args.max_seq_length)
     with training_args.main_process_first(desc="tokenizing"):
         for group in groups.values():

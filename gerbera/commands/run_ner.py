@@ -70,8 +70,8 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     if train_group is not None:
         train_group.map_tags()
     evaluate_while_training = training_args.do_train and training_args.eval_strategy != "no"
-    devel_group = load_group(data_args.data_dir, eval_names, "devel", tagset) if training_args.do_eval or evaluate_while_training else None
-    test_group = load_group(data_args.data_dir, eval_names, "test", tagset) if training_args.do_predict else None
+    devel_group = load_group(data_args.data_dir, eval_names, "devel", tagset, data_args.entity_types) if training_args.do_eval or evaluate_while_training else None
+    test_group = load_group(data_args.data_dir, eval_names, "test", tagset, data_args.entity_types) if training_args.do_predict else None
     groups = (train_group, devel_group, test_group)
 
     encoder = model_side.encoder(data_args.max_seq_length)
@@ -152,7 +152,7 @@ def stop_if_preempted(trainer, record: RunRecord) -> None:
 def read_training_splits(data_args, train_specs, training_args):
     """The train files of --data_list, each sampled by its fraction (``A+B:0.25``), seeded by --subset_seed."""
     seed = data_args.subset_seed if data_args.subset_seed is not None else data_order_seed(training_args)
-    splits = read_splits(data_args.data_dir, [name for name, _ in train_specs], "train")
+    splits = read_splits(data_args.data_dir, [name for name, _ in train_specs], "train", data_args.entity_types)
     return [sample_split(split, fraction, seed) for split, (_, fraction) in zip(splits, train_specs)]
 
 

@@ -1,6 +1,7 @@
 """Reading NER corpora in column format: where a sentence is read.
 
-Layout: ``<data_dir>/<dataset>/{train,devel,test}.txt``. One token a line, word in the first
+Layout: ``<data_dir>/<dataset>/{train,devel,test}.txt`` (other formats of a dataset folder:
+`gerbera.corpora.split_sources`, which also reads a split with ``load_split``). One token a line, word in the first
 column and tag in the last, columns separated by spaces or tabs; a blank line ends a sentence;
 ``-DOCSTART-`` lines are skipped. Line ends may be LF or CRLF and a UTF-8 byte-order mark is
 allowed. A test file may hold words only: it is then predicted but not scored.
@@ -16,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gerbera.errors import CorpusFormatError, GerberaError
 
@@ -43,6 +45,10 @@ class CorpusSplit:
     sentences: list[Sentence]
     fraction: float = 1.0  # share of the file's sentences used (see gerbera.corpora.mixing)
     sample_seed: int | None = None
+    # How the sentences were made when the file is no column file (enters the features cache key),
+    # and for offset formats (PubTator, BioC) where each came from (gerbera.corpora.offset_tags).
+    reader: str | None = None
+    source: Any = None  # a gerbera.corpora.offset_tags.OffsetSource
 
     @property
     def has_tags(self) -> bool:
@@ -135,17 +141,6 @@ def dataset_path(data_dir: str | os.PathLike, dataset: str) -> Path:
             f"dataset '{dataset}' not found in --data_dir {data_dir}; available: {', '.join(available) or 'none'}"
         )
     return folder
-
-
-def load_split(data_dir: str | os.PathLike, dataset: str, split: str) -> CorpusSplit:
-    """Read ``<data_dir>/<dataset>/<split>.txt``; only test files may be words-only."""
-    folder = dataset_path(data_dir, dataset)
-    path = folder / f"{split}.txt"
-    if not path.is_file():
-        available = sorted(p.name for p in folder.glob("*.txt"))
-        raise GerberaError(f"{path}: no {split} file for dataset '{dataset}'; the folder has: {', '.join(available) or 'no .txt files'}")
-    sentences = read_column_file(path, require_tags=split != "test")
-    return CorpusSplit(dataset, split, path, sentences)
 
 
 def parse_dataset_list(value: str | None) -> list[str]:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import datasets
 
-from gerbera.corpora.column_files import CorpusSplit, load_split
+from gerbera.corpora.column_files import CorpusSplit
+from gerbera.corpora.split_sources import load_split
 from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
 from gerbera.features.word_pieces import WordEncoder
@@ -57,7 +58,13 @@ def features_cache_dir(data_args) -> str:
 
 
 def file_digest(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file's bytes; of a folder (a ``datasets`` save_to_disk split), the digest
+    of its files' relative names and contents, in name order."""
     hasher = hashlib.sha256()
+    if Path(path).is_dir():
+        for member in sorted(p for p in Path(path).rglob("*") if p.is_file()):
+            hasher.update(f"{member.relative_to(path).as_posix()}\0{file_digest(member)}\0".encode())
+        return hasher.hexdigest()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             hasher.update(block)
@@ -129,6 +136,8 @@ class SplitGroup:
             "max_seq_length": encoder.max_seq_length,
             "word_tokenization": encoder.mode,
         }
+        if any(split.reader for split in self.splits):  # sentences made from another format than column files
+            description["readers"] = [split.reader for split in self.splits]
         return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
 
     def build_features(
@@ -180,13 +189,13 @@ class SplitGroup:
         )
 
 
-def read_splits(data_dir: str, dataset_names: list[str], split: str) -> list[CorpusSplit]:
+def read_splits(data_dir: str, dataset_names: list[str], split: str, entity_types: str | None = None) -> list[CorpusSplit]:
     with garbage_collection_paused():
-        return [load_split(data_dir, name, split) for name in dataset_names]
+        return [load_split(data_dir, name, split, entity_types) for name in dataset_names]
 
 
-def load_group(data_dir: str, dataset_names: list[str], split: str, tagset: TagSet) -> SplitGroup:
+def load_group(data_dir: str, dataset_names: list[str], split: str, tagset: TagSet, entity_types: str | None = None) -> SplitGroup:
     """Read one split of several datasets and map their tags (errors surface here, before training)."""
-    group = SplitGroup(read_splits(data_dir, dataset_names, split), tagset)
+    group = SplitGroup(read_splits(data_dir, dataset_names, split, entity_types), tagset)
     group.map_tags()
     return group

@@ -3,7 +3,9 @@ the original's result and prediction files.
 
 `evaluate_group` runs the model over the group once (`Trainer.predict`, scoring with a
 `GroupScorer` as its ``compute_metrics``), puts the predicted tags back on the words and writes
-``{prefix}_results.txt`` and ``{prefix}_predictions*.txt``. A `GroupScorer` is also the
+``{prefix}_results.txt`` and ``{prefix}_predictions*.txt``; for datasets read from PubTator or
+BioC also the predictions at document offsets and their mention-level scores
+(`gerbera.scoring.offset_scores`). A `GroupScorer` is also the
 Trainer's ``compute_metrics`` for evaluation during training (run_ner.py).
 """
 
@@ -18,6 +20,7 @@ from gerbera.features.split_groups import SplitGroup
 from gerbera.features.word_predictions import word_level_ids, write_predictions
 from gerbera.outputs import write_key_values
 from gerbera.scoring.metrics import flatten, span_report
+from gerbera.scoring.offset_scores import score_offset_splits
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +93,9 @@ def evaluate_group(trainer, group: SplitGroup, prefix: str, output_dir: str, dat
     metrics[f"{prefix}_datasets"] = "+".join(split.dataset for split in group.splits)
     metrics[f"{prefix}_sentences"] = group.num_sentences
     metrics[f"{prefix}_words"] = sum(scorer.sentence_lengths)
+    if reports and any(split.source is not None for split in group.splits):  # read from PubTator or BioC
+        offset_dir = output_dir if trainer.is_world_process_zero() else None
+        metrics.update(score_offset_splits(group, predicted, reports, prefix, offset_dir))
     if trainer.is_world_process_zero():
         out = Path(output_dir)
         write_key_values(out / f"{prefix}_results.txt", metrics)

@@ -1,0 +1,118 @@
+"""Scores on a corpus's own terms: predicted mentions at document offsets, scored the BioCreative way.
+
+For a dataset read from PubTator or BioC (`gerbera.corpora.offset_tags`), the predicted word tags
+are turned back into mentions at character offsets of the documents (a mention spans from its
+first word's start to its last word's end), written next to the column predictions as
+``{prefix}_predictions[_{dataset}].pubtator`` (or ``.bioc.xml`` / ``.bioc.json`` for BioC), and
+scored against the file's own annotations: a predicted mention is correct when a gold mention of
+the same document has exactly its span and type (BioCreative's strict mention-level scores,
+micro-averaged over documents). With an untyped tag set (B/I/O) only spans are compared.
+
+The gold mentions are every annotation of the selected types, those the conversion to word tags
+dropped (overlapping, discontinuous) included: they count as missed here, while the column-level
+seqeval F1 (still the main score) never saw them. Where the two scores differ, the log says how
+many mentions the conversion dropped, split or merged, so the difference can be read.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from gerbera.corpora.tags import OUTSIDE, parse_tag, to_iob2
+from gerbera.scoring.metrics import ALL
+from gerbera.scoring.offset_predictions import write_predicted
+
+logger = logging.getLogger(__name__)
+
+_SUFFIXES = {"pubtator": ".pubtator", "bioc-xml": ".bioc.xml", "bioc-json": ".bioc.json"}
+
+
+def word_spans(tags: list[str]) -> list[tuple[int, int, str | None]]:
+    """The entities of one sentence's tags (any scheme) as ``(first word, end word, type)``."""
+    parsed = to_iob2([parse_tag(tag) or (OUTSIDE, None) for tag in tags])
+    spans: list[tuple[int, int, str | None]] = []
+    for index, (prefix, entity_type) in enumerate(parsed):
+        if prefix == "B":
+            spans.append((index, index + 1, entity_type))
+        elif prefix == "I":
+            first, _, kept_type = spans[-1]
+            spans[-1] = (first, index + 1, kept_type)
+    return spans
+
+
+def predicted_mentions(source, predicted: list[list[str]]) -> list[set[tuple[int, int, str | None]]]:
+    """Per document, the predicted mentions ``(start, end, type)`` at document offsets."""
+    mentions: list[set[tuple[int, int, str | None]]] = [set() for _ in source.documents]
+    for (document_index, offsets), tags in zip(source.sentence_spans, predicted):
+        for first, end, entity_type in word_spans(tags):
+            mentions[document_index].add((offsets[first][0], offsets[end - 1][1], entity_type))
+    return mentions
+
+
+def mention_scores(source, predicted_per_document, typed: bool) -> dict[str, float]:
+    """Exact span (and type, when ``typed``) matches, per document, summed over documents."""
+    gold_total = predicted_total = correct = 0
+    for gold, predicted in zip(source.gold, predicted_per_document):
+        gold_keys = {(locations, entity_type if typed else None) for locations, entity_type in gold}
+        predicted_keys = {(((start, end),), entity_type if typed else None) for start, end, entity_type in predicted}
+        gold_total += len(gold_keys)
+        predicted_total += len(predicted_keys)
+        correct += len(gold_keys & predicted_keys)
+    precision = correct / predicted_total if predicted_total else 0.0
+    recall = correct / gold_total if gold_total else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "gold_mentions": gold_total, "predicted_mentions": predicted_total, "correct_mentions": correct}
+
+
+def untyped_name(source) -> str:
+    """The type written for mentions of an untyped tag set: the one selected type, else ``Entity``."""
+    return next(iter(source.entity_types)) if source.entity_types and len(source.entity_types) == 1 else "Entity"
+
+
+def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix: str, output_dir: str | None) -> dict:
+    """Mention-level scores of each split of ``group`` read from offsets, predictions written
+    under ``output_dir`` (None: not written); the log says why they differ from seqeval's."""
+    metrics: dict = {}
+    start = 0
+    single = len(group.splits) == 1
+    for split in group.splits:
+        end = start + len(split.sentences)
+        source = split.source
+        if source is None or group.gold_tags is None:
+            start = end
+            continue
+        mentions = predicted_mentions(source, predicted[start:end])
+        start = end
+        scores = mention_scores(source, mentions, group.tagset.typed)
+        key = f"{prefix}_offset" if single else f"{prefix}_{split.dataset}_offset"
+        metrics.update({f"{key}_{name}": value for name, value in scores.items()})
+        if output_dir is not None:
+            suffix = _SUFFIXES.get(source.format, ".pubtator")
+            name = f"{prefix}_predictions{suffix}" if single else f"{prefix}_predictions_{split.dataset}{suffix}"
+            write_predicted(source.documents, mentions, source.format, Path(output_dir) / name, untyped_name(source))
+        seqeval = reports.get(split.dataset) or next(iter(reports.values()), {})
+        explain(split, scores, seqeval.get(ALL, {}).get("f1"), group.tagset.typed)
+    return metrics
+
+
+def explain(split, scores: dict, seqeval_f1: float | None, typed: bool) -> None:
+    """Log both scores, and what in the conversion makes them differ."""
+    report = split.source.report
+    reasons = [
+        f"{report.dropped} gold mentions dropped in the conversion to word tags (overlapping, discontinuous, "
+        "crossing passages or covering no word) count as missed here" if report.dropped else "",
+        f"{sum(1 for c in report.changes if c.kind.startswith('word split'))} words split at mention boundaries"
+        if any(c.kind.startswith("word split") for c in report.changes) else "",
+        f"{report.not_selected_by_type.total()} mentions of types not selected are not scored" if report.not_selected_by_type else "",
+        "" if typed else "the tag set is untyped: spans only are compared",
+    ]
+    why = "; ".join(reason for reason in reasons if reason) or "no mention was changed in the conversion"
+    seqeval_text = f"{seqeval_f1:.4f}" if seqeval_f1 is not None else "n/a"
+    logger.info(
+        "%s: mention-level F1 at document offsets %.4f (P %.4f, R %.4f; %d gold, %d predicted, %d correct) "
+        "vs column-level seqeval F1 %s (the main score); %s",
+        split.path, scores["f1"], scores["precision"], scores["recall"], scores["gold_mentions"],
+        scores["predicted_mentions"], scores["correct_mentions"], seqeval_text, why,
+    )

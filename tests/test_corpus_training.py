@@ -1,0 +1,110 @@
+"""Training and scoring on corpora as they come, through the entry points: the same corpus as
+column files, JSON Lines and a save_to_disk folder trains the same model; PubTator datasets train,
+mix with column files and are scored at document offsets; gerbera-convert-corpus round trips."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import pytest
+import torch
+from conftest import BIO_SENTENCES, SHARED_DATA
+from safetensors.torch import load_file
+from test_cli import train_args
+from test_corpus_formats import save_to_disk, write_jsonl, write_pubtator_dataset
+
+import run_eval
+import run_ner
+from gerbera.commands import convert_corpus
+from gerbera.corpora.column_files import read_column_file
+from gerbera.corpora.conversion_report import MERGED
+from gerbera.documents.pubtator import read_pubtator
+
+
+def same_corpus_three_ways(data_dir):
+    """``bio`` as column files, ``bio_jsonl`` as JSON Lines, ``bio_saved`` as a save_to_disk folder."""
+    for split in ("train", "devel", "test"):
+        write_jsonl(data_dir / "bio_jsonl" / f"{split}.jsonl", BIO_SENTENCES)
+    save_to_disk(data_dir / "bio_saved", BIO_SENTENCES, ["O", "B", "I"])
+
+
+def test_column_jsonl_and_save_to_disk_train_bit_identical_models(tiny_bert, data_dir, tmp_path):
+    same_corpus_three_ways(data_dir)
+    models, f1s = [], []
+    for name in ("bio", "bio_jsonl", "bio_saved"):
+        out = tmp_path / name
+        results = run_ner.main(train_args(tiny_bert, data_dir, out, data_list=name, eval_list=name))
+        models.append(load_file(out / "model.safetensors"))
+        f1s.append(results["test_f1"])
+    for other in models[1:]:
+        assert other.keys() == models[0].keys()
+        assert all(torch.equal(other[key], models[0][key]) for key in models[0])
+    assert f1s[0] == f1s[1] == f1s[2]
+
+
+def test_pubtator_dataset_trains_mixes_with_column_files_and_is_scored_at_offsets(tiny_bert, data_dir, tmp_path, caplog):
+    write_pubtator_dataset(data_dir, "bio_pubtator", BIO_SENTENCES)
+    out = tmp_path / "mixed"
+    with caplog.at_level(logging.INFO):
+        results = run_ner.main(train_args(tiny_bert, data_dir, out, data_list="bio_pubtator+news", eval_list="bio_pubtator+bio"))
+    assert results["train_sentences"] == 4 + 3
+    # the four gold mentions of the PubTator test file, at document offsets
+    assert results["test_bio_pubtator_offset_gold_mentions"] == 5
+    assert 0 <= results["test_bio_pubtator_offset_f1"] <= 1
+    written = read_pubtator(out / "test_predictions_bio_pubtator.pubtator")
+    assert [d.id for d in written] == [f"test-{n}" for n in range(1, 5)]
+    assert len(written) == 4 and all(a.type == "Entity" for d in written for a in d.annotations)
+    predicted = sum(len(d.annotations) for d in written)
+    assert results["test_bio_pubtator_offset_predicted_mentions"] == predicted
+    assert "mention-level F1 at document offsets" in caplog.text and "spans only are compared" in caplog.text
+
+    evaluated = run_eval.main(["--model_name_or_path", str(out), "--data_dir", str(data_dir), "--eval_data_list", "bio_pubtator",
+                               "--output_dir", str(tmp_path / "eval"), "--do_predict", "--report_to", "none"])
+    assert evaluated["test_offset_gold_mentions"] == 5
+    assert evaluated["test_f1"] == results["test_bio_pubtator_f1"]
+
+
+def test_entity_types_reach_training_and_the_cache_key(tiny_bert, data_dir, tmp_path):
+    folder = data_dir / "typed"
+    folder.mkdir()
+    text = "1|t|Aspirin causes asthma .\n1|a|\n1\t0\t7\tAspirin\tChemical\n1\t15\t21\tasthma\tDisease\n"
+    for split in ("train", "devel", "test"):
+        (folder / f"{split}.pubtator").write_text(text, encoding="utf-8")
+    args = train_args(tiny_bert, data_dir, tmp_path / "all", data_list="typed", eval_list="typed")
+    everything = run_ner.main(args)
+    disease = run_ner.main([*train_args(tiny_bert, data_dir, tmp_path / "disease", data_list="typed", eval_list="typed"),
+                            "--entity_types", "Disease"])
+    assert everything["test_offset_gold_mentions"] == 2
+    assert disease["test_offset_gold_mentions"] == 1  # a new cache key: not the features of all types
+
+
+def test_convert_corpus_folder_writes_column_files_and_the_report(data_dir, tmp_path, capsys):
+    write_pubtator_dataset(data_dir, "bio_pubtator", BIO_SENTENCES)
+    out = tmp_path / "columns"
+    report = convert_corpus.main([str(data_dir / "bio_pubtator"), str(out), "--untyped"])
+    assert report.documents == 12 and report.mentions_by_type == {"Entity": 15}
+    for split in ("train", "devel", "test"):
+        sentences = read_column_file(out / f"{split}.txt")
+        assert [list(zip(s.words, s.tags)) for s in sentences] == BIO_SENTENCES
+    assert "mentions tagged, by type: Entity 15" in (out / "conversion_report.txt").read_text()
+    assert "-> " in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_ncbi_disease_round_trips_through_pubtator(tmp_path):
+    """Column files -> PubTator (words joined by spaces) -> column files: the same words and tags."""
+    source = SHARED_DATA / "NCBI-disease"
+    if not source.is_dir():
+        pytest.skip("NCBI-disease not found in ../shared/NERdata")
+    for split in ("train", "devel", "test"):
+        shutil.rmtree(tmp_path / "x", ignore_errors=True)
+        convert_corpus.main([str(source / f"{split}.txt"), str(tmp_path / f"{split}.pubtator")])
+        report = convert_corpus.main([str(tmp_path / f"{split}.pubtator"), str(tmp_path / f"{split}.txt"), "--untyped"])
+        original = read_column_file(source / f"{split}.txt")
+        again = read_column_file(tmp_path / f"{split}.txt")
+        assert [w for s in again for w in s.words] == [w for s in original for w in s.words]
+        assert [t for s in again for t in s.tags] == [t for s in original for t in s.tags]
+        # nothing dropped or split; where the sentence splitter cut a mention ("EC 1 . 1 . 1 . 49"),
+        # the sentences were merged and reported
+        assert {change.kind for change in report.changes} <= {MERGED} and report.dropped == 0
