@@ -9,8 +9,7 @@ Run it as ``python -m gerbera.inspection --data_dir NERdata --data_list A+B [--m
 
 from __future__ import annotations
 
-import argparse
-
+from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.corpora.mixing import parse_training_list, sample_split
 from gerbera.corpora.tags import TagSet
 from gerbera.features.split_groups import SplitGroup, read_splits
@@ -22,7 +21,7 @@ def main(argv=None) -> None:
     from gerbera.commands.session import user_errors
     from gerbera.models.loading import check_max_seq_length, load_config, load_tokenizer
 
-    parser = argparse.ArgumentParser(prog="python -m gerbera.inspection", description=__doc__.split("\n\n")[0])
+    parser = StrictArgumentParser(prog="python -m gerbera.inspection", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_dir", default="NERdata")
     parser.add_argument("--data_list", required=True, help="datasets joined by '+'")
     parser.add_argument("--split", default="train", choices=["train", "devel", "test"])

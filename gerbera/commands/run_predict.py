@@ -19,7 +19,7 @@ from pathlib import Path
 from transformers import HfArgumentParser
 
 from gerbera import __version__
-from gerbera.commands.arguments import ModelArguments
+from gerbera.commands.arguments import ModelArguments, StrictHfArgumentParser
 from gerbera.commands.session import user_errors
 from gerbera.errors import GerberaError
 from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE
@@ -80,7 +80,7 @@ class PredictArguments:
 
 
 def make_parser() -> HfArgumentParser:
-    parser = HfArgumentParser((ModelArguments, PredictArguments), description=DESCRIPTION)
+    parser = StrictHfArgumentParser((ModelArguments, PredictArguments), description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"GERBERA toolkit {__version__}")
     return parser
 
