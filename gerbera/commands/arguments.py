@@ -22,6 +22,7 @@ from transformers import HfArgumentParser, TrainingArguments
 
 from gerbera import __version__
 from gerbera.commands.command_flags import RUN_EVAL, RUN_NER, tailor_help
+from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.original_flags import OriginalFlags, rename_original_flags
 from gerbera.commands.parsers import StrictParsing
 from gerbera.errors import GerberaError
@@ -196,6 +197,7 @@ def parse_arguments(argv: Sequence[str] | None, description: str, command: str =
     """Parse argv (or one .json file) into (model, data, original flags, training) argument objects,
     for ``command`` (run_ner or run_eval: its --help and the actions it can be asked)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    silence_known_noise()
     parser = make_parser(description, command)
     values, given = _read_values(parser, argv)
     check_something_asked(values, command)
