@@ -121,3 +121,13 @@ def test_fast_path_help_says_what_the_default_is(monkeypatch):
     [fast_path] = [a for a in make_parser("d")._actions if a.dest == "fast_path"]
     default_sentence = fast_path.help.split("Default: ", 1)[1]
     assert default_sentence.startswith("on for training on one CUDA GPU" if on else "off")
+
+
+def test_every_inspection_flag_has_a_sentence_and_its_default():
+    """--data_dir, --split and --max_seq_length had no help at all."""
+    for action in inspect_data.build_parser()._actions:
+        if action.dest == "help":
+            continue
+        assert action.help and len(action.help) > 20, action.dest
+        if action.default is not None:
+            assert f"default: {action.default}" in action.help, action.dest
