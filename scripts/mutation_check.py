@@ -289,8 +289,10 @@ MUTANTS: list[Mutant] = [
            "                    continue  # not finished (--report_only)\n", "                    pass\n",
            ("tests/test_experiment.py::test_experiment_runs_reports_resumes_and_reproduces",)),
     # --- command lines, help and model loading (issues 24, 25) ------------------------------------
+    # (allow_abbrev=True alone survives, rightly: the scan of unknown flags refuses abbreviations too)
     Mutant("abbreviations-accepted", "command lines", "gerbera/commands/parsers.py",
-           'kwargs["allow_abbrev"] = False', 'kwargs["allow_abbrev"] = True', (COMMAND_LINES,)),
+           'argument.split("=", 1)[0] not in self._option_string_actions:',
+           'not any(o.startswith(argument.split("=", 1)[0]) for o in self._option_string_actions):', (COMMAND_LINES,)),
     Mutant("unknown-flag-without-closest-name", "command lines", "gerbera/commands/parsers.py",
            'hint = f" (did you mean {\' or \'.join(close)}?)" if close else ""', 'hint = ""', (COMMAND_LINES,)),
     Mutant("error-after-the-usage", "command lines", "gerbera/commands/parsers.py",
