@@ -289,7 +289,8 @@ MUTANTS: list[Mutant] = [
            "                    continue  # not finished (--report_only)\n", "                    pass\n",
            ("tests/test_experiment.py::test_experiment_runs_reports_resumes_and_reproduces",)),
     # --- command lines, help and model loading (issues 24, 25) ------------------------------------
-    # (allow_abbrev=True alone survives, rightly: the scan of unknown flags refuses abbreviations too)
+    # (allow_abbrev=True alone survives, rightly: the scan of unknown flags refuses abbreviations too; with
+    # this mutant an abbreviation gets argparse's bare "unrecognized arguments", without the flag meant)
     Mutant("abbreviations-accepted", "command lines", "gerbera/commands/parsers.py",
            'argument.split("=", 1)[0] not in self._option_string_actions:',
            'not any(o.startswith(argument.split("=", 1)[0]) for o in self._option_string_actions):', (COMMAND_LINES,)),
