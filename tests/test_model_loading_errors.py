@@ -142,6 +142,8 @@ def test_inspection_shows_each_dataset_with_its_own_sub_tokens(data_dir, tiny_be
     for block in blocks:  # bio's block, then news's: each its own sub-token line and unknown share
         assert block.count("sub-tokens per sentence:") == 1 and block.count("words unknown to the tokenizer:") == 1
     assert "entities: 5 (untyped)" in blocks[0] and "- 5" not in out
+    bio_line, news_line = [line for line in out.splitlines() if "sub-tokens per sentence" in line]
+    assert bio_line != news_line  # each dataset's own numbers, not the whole group's twice
 
 
 def test_inspection_without_a_model_uses_and_names_the_default_encoder(data_dir, capsys):
