@@ -5,7 +5,7 @@
 2. biomedical fine-tuning: demo-disease alone, starting from step 1's model;
 3. cross-dataset evaluation: the fine-tuned model on demo-disease-cross.
 
-Prints the F1 and the seconds of each step, and the total. Under a minute on 2 idle CPU cores (37 s
+Prints the F1 and the seconds of each step, and the total. About two minutes on 2 CPU cores (137 s
 measured, as the README says); a machine busy with other work takes longer. Outputs in demo_output/.
 """
 
