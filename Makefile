@@ -9,12 +9,15 @@ export TOKENIZERS_PARALLELISM ?= false
 
 .PHONY: install demo test test-fast clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch is installed only when the venv has none: put the build you want there first (README, Quick start)
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -r requirements-dev.txt
+	# the toolkit itself, editable: the gerbera-* commands and python -m gerbera.* from any folder; no
+	# dependencies (installed above: pip never swaps the torch build) and no download (setuptools is above)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed

@@ -104,7 +104,7 @@ def test_data_seed_decides_sampling_and_order_over_seed(features, tmp_path):
 
     def sample_and_order(*flags):
         sampler, training_args = sampler_of(features, tmp_path, *flags)
-        _, data_args, _, _ = parse_arguments(["--output_dir", str(tmp_path), "--data_dir", str(data),
+        _, data_args, _, _ = parse_arguments(["--output_dir", str(tmp_path), "--do_train", "--data_dir", str(data),
                                               "--data_list", "many:0.5"], "test")
         [split] = read_training_splits(data_args, parse_training_list("many:0.5"), training_args)
         return [s.words for s in split.sentences], list(sampler), data_order_seed(training_args)

@@ -2,9 +2,11 @@
 that transformers dropped (`gerbera.commands.original_flags`), and every `TrainingArguments` flag of
 the installed transformers. A single ``.json`` argument holds all flags (or is a run record to replay).
 
-After reading, `parse_arguments` takes three steps, in this order: the original's flags renamed
-(`rename_original_flags`), the toolkit's own defaults and refusals (`apply_toolkit_defaults`), and
-the defaults chosen for this machine's hardware (`choose_hardware_defaults`).
+Flags are spelled in full (`gerbera.commands.parsers`), and each command's --help shows the flags it
+uses (`gerbera.commands.command_flags`). After reading, `parse_arguments` takes four steps, in this
+order: a command line that asks for nothing refused (`check_something_asked`), the original's flags
+renamed (`rename_original_flags`), the toolkit's own defaults and refusals (`apply_toolkit_defaults`),
+and the defaults chosen for this machine's hardware (`choose_hardware_defaults`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from typing import Any
 from transformers import HfArgumentParser, TrainingArguments
 
 from gerbera import __version__
+from gerbera.commands.command_flags import RUN_EVAL, RUN_NER, tailor_help
+from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.original_flags import OriginalFlags, rename_original_flags
+from gerbera.commands.parsers import StrictParsing
 from gerbera.errors import GerberaError
 from gerbera.hardware import training_defaults
 from gerbera.models.model_side import ModelArguments
+from gerbera.training.fast_path import ON_BY_DEFAULT as FAST_PATH_ON_BY_DEFAULT
 from gerbera.training.fast_path import fast_path_choices
 
 
@@ -74,7 +80,9 @@ class DataArguments:
         default=None,
         metadata={"help": "The GPU fast path (gerbera/training/fast_path.py): lengths padded to a few buckets, full training "
                   "batches, training compiled with CUDA graphs (--torch_compile_backend cudagraphs), no per-step host "
-                  "syncs. Default: on for training on one CUDA GPU in one process; 'false' turns it off."},
+                  "syncs; on the CPU training is compiled with inductor instead. Default: "
+                  + ("on for training on one CUDA GPU in one process; 'false' turns it off." if FAST_PATH_ON_BY_DEFAULT
+                     else "off (not yet measured on a GPU); 'true' turns it on.")},
     )
     length_buckets: str | None = field(
         default=None,
@@ -96,11 +104,31 @@ class DataArguments:
 
 ARGUMENT_TYPES = (ModelArguments, DataArguments, OriginalFlags, TrainingArguments)
 
+# What each command must be asked to do, and how the user asks it.
+ACTIONS = {
+    RUN_NER: {"do_train": "train on --data_list", "do_eval": "score devel.txt", "do_predict": "score test.txt"},
+    RUN_EVAL: {"do_eval": "score devel.txt", "do_predict": "score test.txt"},
+}
 
-def make_parser(description: str) -> HfArgumentParser:
-    parser = HfArgumentParser(ARGUMENT_TYPES, description=description)
+
+class StrictHfArgumentParser(StrictParsing, HfArgumentParser):
+    """transformers' ``HfArgumentParser`` with the toolkit's rules (`gerbera.commands.parsers`): flags
+    spelled in full, an unknown flag named in one line with the closest ones."""
+
+
+def make_parser(description: str, command: str = RUN_NER) -> HfArgumentParser:
+    parser = StrictHfArgumentParser(ARGUMENT_TYPES, description=description)
     parser.add_argument("--version", action="version", version=f"GERBERA toolkit {__version__}")
+    tailor_help(parser, command)
     return parser
+
+
+def check_something_asked(values: dict[str, Any], command: str) -> None:
+    """Refuse a command line without any of the command's action flags: it would do nothing."""
+    actions = ACTIONS.get(command, ACTIONS[RUN_NER])
+    if not any(values.get(flag) for flag in actions):
+        wanted = ", ".join(f"--{flag} ({what})" for flag, what in actions.items())
+        raise GerberaError(f"nothing to do: no action asked; add one or more of {wanted}")
 
 
 def _given_on_command_line(parser: HfArgumentParser, argv: Sequence[str]) -> set[str]:
@@ -176,11 +204,14 @@ def choose_hardware_defaults(values: dict[str, Any], given: set[str]) -> dict[st
     return chosen
 
 
-def parse_arguments(argv: Sequence[str] | None, description: str):
-    """Parse argv (or one .json file) into (model, data, original flags, training) argument objects."""
+def parse_arguments(argv: Sequence[str] | None, description: str, command: str = RUN_NER):
+    """Parse argv (or one .json file) into (model, data, original flags, training) argument objects,
+    for ``command`` (run_ner or run_eval: its --help and the actions it can be asked)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = make_parser(description)
+    silence_known_noise()
+    parser = make_parser(description, command)
     values, given = _read_values(parser, argv)
+    check_something_asked(values, command)
     rename_original_flags(values, given)
     apply_toolkit_defaults(values, given)
     hardware_choices = choose_hardware_defaults(values, given)

@@ -18,13 +18,14 @@ import argparse
 import json
 import sys
 
+from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.errors import GerberaError
 from gerbera.outputs import write_json
 from gerbera.scoring.comparison.report import compare, format_text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gerbera.compare", description=__doc__.split("\n\n")[0])
+    parser = StrictArgumentParser(prog="python -m gerbera.compare", description=__doc__.split("\n\n")[0])
     parser.add_argument("a", help="prediction file or run folder (A, the baseline)")
     parser.add_argument("b", help="prediction file or run folder (B): differences are B - A")
     parser.add_argument("--resamples", type=int, default=10_000, help="bootstrap and randomization samples (default 10000)")

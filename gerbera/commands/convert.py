@@ -11,11 +11,11 @@ any pickle and gives the same predictions.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from pathlib import Path
 
+from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.errors import GerberaError
 from gerbera.features.word_pieces import ORIGINAL_WORD_TOKENIZATION, WORD_TOKENIZATION_MODES, check_word_tokenization
 from gerbera.models.config_keys import WORD_TOKENIZATION_CONFIG_KEY
@@ -66,7 +66,7 @@ def convert_checkpoint(
 
 def main(argv=None) -> str:
     """``python convert_checkpoint.py SRC OUT``: the command line of `convert_checkpoint`."""
-    parser = argparse.ArgumentParser(
+    parser = StrictArgumentParser(
         prog="convert_checkpoint.py",
         description="Convert a checkpoint of the original GERBERA code (RoBERTaMultiNER2 / BERTMultiNER2, pickled "
         "pytorch_model.bin, vocab.json + merges.txt) into the toolkit's format: model.safetensors, config.json "

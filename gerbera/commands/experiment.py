@@ -41,6 +41,7 @@ from pathlib import Path
 
 from gerbera.commands.experiment_checks import check_datasets, check_ranges, check_train_args
 from gerbera.commands.experiment_runs import execute, finished, listed_runs, optimizer_steps, output_dir
+from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_write, write_json
 from gerbera.reporting.experiment_report import write_report
@@ -221,7 +222,7 @@ def parse_plan(args) -> Plan:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gerbera.experiment", description=__doc__.split("\n\n")[0],
+    parser = StrictArgumentParser(prog="python -m gerbera.experiment", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--data_dir", default="NERdata", help="folder of datasets")
     parser.add_argument("--bio", required=True, help="the biomedical dataset (a folder of --data_dir)")

@@ -32,7 +32,7 @@ DESCRIPTION = (
 
 def main(argv=None) -> dict:
     with user_errors():
-        model_args, data_args, original_flags, training_args = parse_arguments(argv, DESCRIPTION)
+        model_args, data_args, original_flags, training_args = parse_arguments(argv, DESCRIPTION, "run_eval")
         return run(model_args, data_args, original_flags, training_args)
 
 

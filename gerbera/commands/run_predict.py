@@ -19,6 +19,7 @@ from pathlib import Path
 from transformers import HfArgumentParser
 
 from gerbera import __version__
+from gerbera.commands.arguments import StrictHfArgumentParser
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
 from gerbera.commands.session import user_errors
 from gerbera.errors import GerberaError
@@ -35,7 +36,7 @@ from gerbera.tagging.tagger import Tagger
 logger = logging.getLogger("gerbera")
 
 def make_parser() -> HfArgumentParser:
-    parser = HfArgumentParser((PredictModelArguments, PredictArguments), description=DESCRIPTION)
+    parser = StrictHfArgumentParser((PredictModelArguments, PredictArguments), description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"GERBERA toolkit {__version__}")
     return parser
 

@@ -173,9 +173,20 @@ class TagSet:
                     path,
                     first_line + offset,
                     f"tag '{raw_tags[offset]}' cannot be represented in the tag set "
-                    f"({', '.join(self.labels)}) from {self.source}",
+                    f"({', '.join(self.labels)}) from {self.source}: {self._advice(raw_tags[offset])}",
                 )
         return mapped
+
+    def _advice(self, raw_tag: str) -> str:
+        """What to do about a tag this set cannot represent."""
+        untyped = ("use the untyped tag set B, I, O (--labels with those three lines: typed tags are then read as B/I; "
+                   "see NERdata/README.md, 'Your own corpus')")
+        entity_type = (parse_tag(raw_tag) or (None, None))[1]
+        if entity_type is None:
+            return untyped
+        if self.source.startswith("model "):
+            return f"{untyped}, or start from a model trained with the type {entity_type}"
+        return f"{untyped}, or add the type's tags (B-{entity_type}, I-{entity_type}) to the labels file"
 
     def save(self, path: str | os.PathLike) -> None:
         atomic_write(path, "".join(f"{tag}\n" for tag in self.labels))

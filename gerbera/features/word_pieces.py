@@ -25,6 +25,11 @@ Words become sub-tokens in one of two ways (``--word_tokenization``):
 `check_word_tokenization` is the one check of a mode's name, wherever a mode comes from (the
 ``--word_tokenization`` flag, a model's config.json, a caller of `WordEncoder`).
 
+`unknown_word_share` and `warn_if_words_unknown` measure how many words the tokenizer knows
+only as the unknown token: a model whose tokenizer files are wrong or missing tags nothing, and says
+nothing; run_ner.py and run_eval.py warn for each dataset they read (through
+`gerbera.reporting.data_summary.log_summary`), run_predict.py for its inputs.
+
 Each window remembers its sentence (``sentence_id``), the index of its first word
 (``word_offset``) and the position of every word's first sub-token (``word_positions``), so
 predictions can be put back word by word.
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,7 +47,14 @@ from transformers import PreTrainedTokenizerBase
 
 from gerbera.errors import GerberaError
 
+logger = logging.getLogger("gerbera")
+
 IGNORE_INDEX = -100
+# Above this share of words known only as the unknown token, the tokenizer is probably not the
+# model's, or the text not the model's language (WordPiece vocabularies leave well under 1% of
+# biomedical or news words unknown; byte-level BPE none).
+UNKNOWN_WORDS_WARNING_SHARE = 0.05
+UNKNOWN_WORDS_SAMPLE = 2_000  # sentences looked at, spread over the input
 STANDARD_WORD_TOKENIZATION = "standard"
 # The original code's word tokenization. The name "legacy" is a value of the --word_tokenization flag
 # and is recorded in models' config.json, so it stays.
@@ -230,3 +243,29 @@ class WordEncoder:
                         labels[position] = tag
                     out["labels"].append(labels)
         return out
+
+
+def unknown_word_share(encoder: WordEncoder, sentences: Sequence[Sequence[str]], sample: int = UNKNOWN_WORDS_SAMPLE) -> float:
+    """The share of words that become only the unknown token (or nothing, which is fed as the
+    unknown token), over at most ``sample`` sentences spread evenly over ``sentences``."""
+    step = max(1, -(-len(sentences) // sample))
+    chosen = [words for words in sentences[::step] if words]
+    words = unknown = 0
+    for start in range(0, len(chosen), 256):
+        for pieces in encoder.word_pieces(chosen[start : start + 256]):
+            words += len(pieces)
+            unknown += sum(1 for word in pieces if all(piece == encoder.unk_id for piece in word))
+    return unknown / words if words else 0.0
+
+
+def warn_if_words_unknown(encoder: WordEncoder, sentences: Sequence[Sequence[str]], where: str) -> float:
+    """Log a warning when more than `UNKNOWN_WORDS_WARNING_SHARE` of the words of ``sentences``
+    (read from ``where``, e.g. a file) are unknown to the tokenizer; the share."""
+    share = unknown_word_share(encoder, sentences)
+    if share > UNKNOWN_WORDS_WARNING_SHARE:
+        logger.warning(
+            "%s: %.0f%% of the words are unknown to the tokenizer (the unknown token %s): its tokenizer files may "
+            "not be the model's, or the text not in the model's language; predictions will be poor",
+            where, 100 * share, encoder.tokenizer.unk_token,
+        )
+    return share

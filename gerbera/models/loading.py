@@ -10,6 +10,11 @@ Three kinds of checkpoint are told apart by their config (`checkpoint_layout`):
 - ``shared``: anything else, an encoder or a model with the standard (shared) tag head.
 
 The fields the toolkit writes into config.json are those of `gerbera.models.config_keys`.
+
+A tokenizer that does not belong to the model (`check_tokenizer_fits`: typically a folder whose
+tokenizer.json is missing, so that transformers builds a tokenizer of five special tokens and every
+word becomes the unknown token) is an error naming the missing files; the weights are read by
+`gerbera.models.weights` (a damaged file named in one line).
 """
 
 from __future__ import annotations
@@ -35,11 +40,18 @@ from gerbera.models.config_keys import (
 )
 from gerbera.models.domain_head import load_domain_model
 from gerbera.models.original_checkpoints import is_original_layout, load_original_model
+from gerbera.models.weights import load_weights
 
 logger = logging.getLogger(__name__)
 
 # Byte-level BPE tokenizers must be told that each pre-split word follows a space.
 PREFIX_SPACE_MODEL_TYPES = {"roberta", "xlm-roberta", "camembert", "longformer", "bart", "gpt2", "bloom", "deberta", "mpnet"}
+# A tokenizer with fewer tokens than this share of the model's embedding rows is not the model's
+# (embeddings are often padded a little beyond the vocabulary, never to twice its size).
+TOKENIZER_VOCABULARY_MIN_SHARE = 0.5
+# The files a tokenizer is read from: tokenizer.json (fast), or the vocabulary it is built from.
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
+VOCABULARY_FILES = (("vocab.txt",), ("vocab.json", "merges.txt"), ("sentencepiece.bpe.model",), ("spm.model",))
 # Models whose position ids start after the padding index: two positions fewer are usable.
 OFFSET_POSITION_MODEL_TYPES = {"roberta", "xlm-roberta", "camembert", "longformer"}
 
@@ -118,7 +130,36 @@ def load_tokenizer(name: str, config: PretrainedConfig, trust_remote_code: bool 
             f"{name}: the tokenizer {type(tokenizer).__name__} has no fast version (tokenizer.json); "
             "the toolkit needs a fast tokenizer to align words and sub-tokens"
         )
+    check_tokenizer_fits(tokenizer, config, name)
     return tokenizer
+
+
+def missing_tokenizer_files(name: str) -> list[str]:
+    """The tokenizer files a model folder lacks: tokenizer.json and tokenizer_config.json, and a
+    vocabulary file when there is no tokenizer.json either."""
+    if not os.path.isdir(name):
+        return []
+    missing = [f for f in TOKENIZER_FILES if not os.path.isfile(os.path.join(name, f))]
+    has_vocabulary = any(all(os.path.isfile(os.path.join(name, f)) for f in files) for files in VOCABULARY_FILES)
+    if "tokenizer.json" in missing and not has_vocabulary:
+        missing.append("a vocabulary (" + " or ".join(" + ".join(files) for files in VOCABULARY_FILES) + ")")
+    return missing
+
+
+def check_tokenizer_fits(tokenizer, config: PretrainedConfig, name: str) -> None:
+    """Refuse a tokenizer that is not the model's: more tokens than the embedding has rows (ids
+    beyond it), or far fewer (most words would be unknown)."""
+    rows = getattr(config, "vocab_size", None)
+    size = len(tokenizer)
+    if not rows or TOKENIZER_VOCABULARY_MIN_SHARE * rows <= size <= rows:
+        return
+    missing = missing_tokenizer_files(name)
+    why = f"the folder lacks {', '.join(missing)}" if missing else "the tokenizer files are not this model's"
+    raise GerberaError(
+        f"{name}: its tokenizer has {size} tokens but the model's embedding has {rows} rows: {why}. Copy the "
+        "tokenizer files the model was trained with into the folder (run_ner.py saves tokenizer.json and "
+        "tokenizer_config.json beside the weights)"
+    )
 
 
 def check_max_seq_length(max_seq_length: int, config: PretrainedConfig, tokenizer, name: str) -> None:
@@ -149,9 +190,10 @@ def load_model(
     set_label_fields(config, tagset)
     if layout == DOMAIN_HEAD or head == DOMAIN_HEAD:
         mark_domain_head(config)
-        return load_domain_model(name, config=config, cache_dir=cache_dir)
-    return AutoModelForTokenClassification.from_pretrained(
-        name, config=config, trust_remote_code=trust_remote_code, cache_dir=cache_dir
+        return load_weights(load_domain_model, name, config=config, cache_dir=cache_dir)
+    return load_weights(
+        AutoModelForTokenClassification.from_pretrained, name, config=config, trust_remote_code=trust_remote_code,
+        cache_dir=cache_dir,
     )
 
 
