@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pyarrow.compute
 import torch
@@ -26,6 +27,7 @@ from transformers import Trainer
 from transformers.trainer_utils import TrainOutput
 
 from gerbera.hardware import scoring_precision
+from gerbera.outputs import follow_umask
 from gerbera.training.fast_path import FastPathTrainerMixin
 from gerbera.training.loader_workers import shield_workers
 from gerbera.training.preemption import PreemptionCallback
@@ -108,9 +110,13 @@ class GerberaTrainer(FastPathTrainerMixin, Trainer):
         return self._tagged_tokens_per_row * self._train_batch_size * self.args.gradient_accumulation_steps
 
     def _save(self, output_dir: str | None = None, state_dict=None):
-        """Save as the stock Trainer does, but the training arguments as JSON, not as a pickle."""
+        """Save as the stock Trainer does, but the training arguments as JSON, not as a pickle, and the
+        weights with the permissions of the umask, as every other file."""
         super()._save(output_dir, state_dict)
         output_dir = output_dir or self.args.output_dir
+        if self.args.should_save:
+            for weights in Path(output_dir).glob("*.safetensors"):
+                follow_umask(weights)  # written 0600 by safetensors; the rest of the folder follows the umask
         pickled = os.path.join(output_dir, "training_args.bin")
         if self.args.should_save and os.path.exists(pickled):
             os.remove(pickled)
