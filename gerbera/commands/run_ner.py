@@ -106,8 +106,9 @@ def train_and_score(model_args, data_args, training_args, model_side, tagset, gr
                     resume) -> dict:
     """Train (from ``resume``), save, score and write the results. From the start of training to the
     end, a preemption signal stops the run at the next safe point with a checkpoint that the same
-    command resumes (`stop_if_preempted`): after the step or evaluation in progress, after the model
-    is saved, after each scoring."""
+    command resumes (`stop_if_preempted`): after the step or evaluation in progress; after the model
+    is saved, or the devel set scored, when scoring remains. Once the last scoring is done, the run
+    finishes: only files are left to write."""
     train_group, devel_group, test_group = groups
     evaluate_while_training = training_args.do_train and training_args.eval_strategy != "no"
     set_seed(training_args.seed)
@@ -134,15 +135,16 @@ def train_and_score(model_args, data_args, training_args, model_side, tagset, gr
             results["train_datasets"] = data_args.data_list
             results["train_sentences"] = train_group.num_sentences
             trainer.log_metrics("train", train_result.metrics)
-            stop_if_preempted(trainer, record, preemption)
+            if training_args.do_eval or training_args.do_predict:
+                stop_if_preempted(trainer, record, preemption)
         if training_args.do_eval:
             results.update(evaluate_group(trainer, devel_group, "eval", training_args.output_dir, data_args.eval_data_type))
             trainer.log_metrics("eval", _scores_only(results, "eval"))
-            stop_if_preempted(trainer, record, preemption)
+            if training_args.do_predict:
+                stop_if_preempted(trainer, record, preemption)
         if training_args.do_predict:
             results.update(evaluate_group(trainer, test_group, "test", training_args.output_dir, data_args.eval_data_type))
             trainer.log_metrics("test", _scores_only(results, "test"))
-            stop_if_preempted(trainer, record, preemption)
         if trainer.is_world_process_zero():  # everything is computed: a signal now waits for the files
             output_dir = training_args.output_dir
             write_json(Path(output_dir) / "all_results.json", results)
