@@ -22,8 +22,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gerbera.commands.run_ner import main  # noqa: E402
-from gerbera.training.trainer import GerberaTrainer  # noqa: E402
+from gerbera.commands.run_ner import main
+from gerbera.training.trainer import GerberaTrainer
 
 
 def pause() -> None:
