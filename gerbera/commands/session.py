@@ -104,13 +104,18 @@ def _checkpoint_to_resume(path: Path, record: dict) -> str | None:
     """The folder's checkpoint to resume from: the one its run record names (none: a run that saved
     none yet), or in a folder without a record of that (an older toolkit's), the newest complete one."""
     if "checkpoint" in record or "interrupted" in record:
-        return _recorded_checkpoint(record)
+        return _recorded_checkpoint(path, record)
     return last_complete_checkpoint(str(path))
 
 
-def _recorded_checkpoint(record: dict) -> str | None:
+def _recorded_checkpoint(path: Path, record: dict) -> str | None:
+    """The checkpoint the record names, if complete: where it was written, or by its name in the
+    folder (a folder moved, or a relative --output_dir run from elsewhere)."""
     checkpoint = record.get("checkpoint") or (record.get("interrupted") or {}).get("checkpoint")
-    return checkpoint if checkpoint and _whole_json(Path(checkpoint) / "trainer_state.json") else None
+    if not checkpoint:
+        return None
+    candidates = (Path(checkpoint), path / Path(checkpoint).name)
+    return next((str(c) for c in candidates if _whole_json(c / "trainer_state.json")), None)
 
 
 def _checkpoint_of_unfinished_run(path: Path, record: dict, arguments: dict | None) -> str | None:
@@ -121,7 +126,7 @@ def _checkpoint_of_unfinished_run(path: Path, record: dict, arguments: dict | No
         return None
     if shaping_differences(record.get("arguments"), arguments):
         return None
-    return _recorded_checkpoint(record)
+    return _recorded_checkpoint(path, record)
 
 
 def last_complete_checkpoint(output_dir: str) -> str | None:
