@@ -184,3 +184,32 @@ def test_a_run_that_failed_before_training_does_not_block_its_rerun(tiny_bert, d
     monkeypatch.undo()
     results = run_eval.main(args)  # was: "--output_dir ... is not empty"
     assert "eval_f1" in results and json.loads((out / "run_record.json").read_text())["status"] == "finished"
+
+
+def test_a_run_that_failed_after_a_checkpoint_is_resumed_even_with_overwrite(tiny_bert, data_dir, tmp_path, monkeypatch,
+                                                                             caplog):
+    """The record names each checkpoint once saved: a run that failed (or was killed) after
+    checkpoint-2 is resumed from it by the same command, --overwrite_output_dir included (every
+    gerbera.experiment run has it)."""
+    out = tmp_path / "model"
+    args = quick_run(tiny_bert, data_dir, out, "--max_steps", "4", "--save_steps", "2", "--overwrite_output_dir")
+    training_step, steps = GerberaTrainer.training_step, []
+
+    def fails_at_step_3(self, *args, **kwargs):
+        steps.append(1)
+        if len(steps) == 3:
+            raise RuntimeError("CUDA error: an illegal memory access was encountered (planted)")
+        return training_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(GerberaTrainer, "training_step", fails_at_step_3)
+    with pytest.raises(RuntimeError, match="planted"):
+        run_ner.main(args)
+    record = json.loads((out / "run_record.json").read_text())
+    assert record["status"] == "failed" and record["checkpoint"] == str(out / "checkpoint-2")
+    monkeypatch.undo()
+    with caplog.at_level("INFO", logger="gerbera"):
+        run_ner.main(args)
+    assert f"Resuming the interrupted run in --output_dir from {out / 'checkpoint-2'}" in caplog.text
+    record = json.loads((out / "run_record.json").read_text())
+    assert record["status"] == "finished" and record["resume_from_checkpoint"] == str(out / "checkpoint-2")
+    assert record["checkpoint"] == str(out / "checkpoint-4")
