@@ -93,9 +93,14 @@ def test_leftover_workers_that_ignore_sigterm_are_stopped():
     ready = context.Event()
     worker = context.Process(target=_stubborn_worker, args=(ready,), daemon=True)
     worker.start()
-    assert ready.wait(60)
-    assert stop_leftover_workers(grace_s=0.5) == 1
-    assert not worker.is_alive() and worker.exitcode == -signal.SIGKILL
+    try:
+        assert ready.wait(60)
+        assert stop_leftover_workers(grace_s=0.5) == 1
+        assert not worker.is_alive() and worker.exitcode == -signal.SIGKILL
+    finally:
+        if worker.is_alive():  # else this very test process would wait for it at exit
+            worker.kill()
+            worker.join()
 
 
 def test_a_worker_killed_by_the_signal_stops_training_as_the_signal():
