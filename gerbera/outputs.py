@@ -31,6 +31,12 @@ def atomic_open(path: str | os.PathLike) -> Iterator[TextIO]:
         raise
 
 
+def follow_umask(path: str | os.PathLike) -> None:
+    """Give ``path`` the permissions of a file the process creates (0666 less the umask). safetensors
+    writes model weights owner-only (0600); a model folder shared with a group must load for it."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
 def _umask() -> int:
     """The process's umask, read from /proc where it is shown (setting it to read it would race
     with other threads creating files)."""

@@ -73,3 +73,43 @@ def test_signal_saves_a_checkpoint_and_the_same_command_resumes(tiny_bert, data_
     expected, got = load_file(str(whole / "model.safetensors")), load_file(str(out / "model.safetensors"))
     for name in expected:
         assert torch.equal(got[name], expected[name]), name
+
+
+def _stubborn_worker(ready):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as a shielded data-loader worker
+    ready.set()
+    while True:
+        signal.pause()
+
+
+def test_leftover_workers_that_ignore_sigterm_are_stopped():
+    """What runs at exit (before multiprocessing waits for its children): a worker that ignores
+    SIGTERM is killed, not waited for."""
+    import multiprocessing
+
+    from gerbera.training.loader_workers import stop_leftover_workers
+
+    context = multiprocessing.get_context("fork")
+    ready = context.Event()
+    worker = context.Process(target=_stubborn_worker, args=(ready,), daemon=True)
+    worker.start()
+    try:
+        assert ready.wait(60)
+        assert stop_leftover_workers(grace_s=0.5) == 1
+        assert not worker.is_alive() and worker.exitcode == -signal.SIGKILL
+    finally:
+        if worker.is_alive():  # else this very test process would wait for it at exit
+            worker.kill()
+            worker.join()
+
+
+def test_a_worker_killed_by_the_signal_stops_training_as_the_signal():
+    from gerbera.training.preemption import PreemptionCallback
+
+    callback = PreemptionCallback()
+    assert callback.stopped_by_dead_worker(RuntimeError("DataLoader worker (pid 7) is killed by signal: Terminated. "))
+    assert callback.stopped == signal.SIGTERM
+    other = PreemptionCallback()
+    assert not other.stopped_by_dead_worker(RuntimeError("DataLoader worker (pid 7) is killed by signal: Killed. "))
+    assert not other.stopped_by_dead_worker(RuntimeError("CUDA error: out of memory"))
+    assert other.stopped is None

@@ -111,3 +111,26 @@ def test_replayed_record_chooses_the_hardware_defaults_anew(tiny_bert, data_dir,
     assert training_args.dataloader_num_workers == here.get("dataloader_num_workers", 0)
     assert training_args.hardware_choices == here
     assert training_args.learning_rate == 1e-3  # the user's own flags are kept
+
+
+def test_weights_follow_the_umask_and_the_card_says_what_was_trained(tiny_bert, data_dir, tmp_path):
+    """model.safetensors (safetensors writes it 0600) has the permissions of every other file, in
+    the run folder and its checkpoints; the card gives the steps and epochs trained, not the flags'."""
+    import os
+    import stat
+
+    out = tmp_path / "model"
+    previous = os.umask(0o022)
+    try:
+        run_ner.main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--data_list", "bio",
+                      "--output_dir", str(out), "--do_train", "--max_steps", "3", "--save_steps", "2",
+                      "--per_device_train_batch_size", "2", "--report_to", "none"])
+    finally:
+        os.umask(previous)
+    for weights in (out / "model.safetensors", out / "checkpoint-2" / "model.safetensors"):
+        assert stat.S_IMODE(weights.stat().st_mode) == 0o644, weights
+    assert stat.S_IMODE((out / "config.json").stat().st_mode) == 0o644
+    card = (out / "README.md").read_text()
+    # bio has 4 sentences: 2 steps an epoch at batch 2
+    assert "**Training:** 3 optimizer steps = 1.50 epochs over the training data (--max_steps 3)" in card, card
+    assert json.loads((out / "run_record.json").read_text())["trained"] == {"steps": 3, "epochs": 1.5}

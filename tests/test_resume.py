@@ -124,3 +124,92 @@ def test_run_that_stopped_before_its_first_checkpoint_starts_afresh(tiny_bert, d
         results = run_ner.main(args)
     assert "stopped before its first checkpoint: starting afresh" in caplog.text
     assert "test_f1" in results and json.loads((out / "run_record.json").read_text())["status"] == "finished"
+
+
+def test_rerun_with_other_training_arguments_is_refused_by_name(tiny_bert, data_dir, tmp_path, capsys):
+    """A folder with a checkpoint is resumed only by a run whose training arguments are the same
+    (or forced); the resume is recorded, and the run before's results do not stay beside the new."""
+    out = tmp_path / "model"
+    run_ner.main(quick_run(tiny_bert, data_dir, out, "--max_steps", "2", "--save_steps", "2", "--do_predict"))
+    assert (out / "test_predictions.txt").is_file()
+    other = quick_run(tiny_bert, data_dir, out, "--max_steps", "4", "--save_steps", "2", "--learning_rate", "5e-3")
+    with pytest.raises(SystemExit) as refused:
+        run_ner.main(other)
+    assert refused.value.code == 2
+    message = capsys.readouterr().err
+    assert "--learning_rate 0.01 (now 0.005)" in message and "--max_steps 2 (now 4)" in message, message
+    assert "--resume_with_other_arguments" in message and "--save_steps" not in message
+
+    run_ner.main([*other, "--resume_with_other_arguments"])
+    record = json.loads((out / "run_record.json").read_text())
+    assert record["resume_from_checkpoint"] == str(out / "checkpoint-2") and record["status"] == "finished"
+    assert record["trained"]["steps"] == 4 and record["arguments"]["learning_rate"] == 5e-3
+    assert not (out / "test_predictions.txt").exists() and not (out / "test_results.txt").exists()
+
+
+def test_output_dir_that_is_a_file_is_a_one_line_error(tiny_bert, data_dir, tmp_path, capsys):
+    import run_eval
+
+    path = tmp_path / "a_file"
+    path.write_text("not a folder\n")
+    for main, extra in ((run_ner.main, ["--do_train"]), (run_eval.main, ["--eval_data_list", "bio", "--do_eval"])):
+        with pytest.raises(SystemExit) as refused:
+            main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--data_list", "bio",
+                  "--output_dir", str(path / "sub"), "--report_to", "none", *extra])
+        assert refused.value.code == 2
+        error = capsys.readouterr().err.strip()
+        assert error == f"error: --output_dir {path / 'sub'}: {path} is a file, not a folder; choose a folder"
+
+
+def test_a_run_that_failed_before_training_does_not_block_its_rerun(tiny_bert, data_dir, tmp_path, monkeypatch):
+    """run_eval.py (and run_ner.py) write their record before they load the model; a model that
+    fails to load leaves it "failed", and the same command with a good model then runs."""
+    import run_eval
+    from gerbera.commands import run_eval as run_eval_command
+
+    model = tmp_path / "model"
+    run_ner.main(quick_run(tiny_bert, data_dir, model, "--max_steps", "1"))
+    out = tmp_path / "eval"
+    args = ["--model_name_or_path", str(model), "--data_dir", str(data_dir), "--eval_data_list", "bio",
+            "--output_dir", str(out), "--do_eval", "--report_to", "none"]
+
+    def broken(*args, **kwargs):
+        raise OSError("model.safetensors: truncated (planted)")
+
+    monkeypatch.setattr(run_eval_command, "load_model", broken)
+    with pytest.raises(OSError, match="planted"):
+        run_eval.main(args)
+    record = json.loads((out / "run_record.json").read_text())
+    assert record["status"] == "failed" and "planted" in record["error"]
+    monkeypatch.undo()
+    results = run_eval.main(args)  # was: "--output_dir ... is not empty"
+    assert "eval_f1" in results and json.loads((out / "run_record.json").read_text())["status"] == "finished"
+
+
+def test_a_run_that_failed_after_a_checkpoint_is_resumed_even_with_overwrite(tiny_bert, data_dir, tmp_path, monkeypatch,
+                                                                             caplog):
+    """The record names each checkpoint once saved: a run that failed (or was killed) after
+    checkpoint-2 is resumed from it by the same command, --overwrite_output_dir included (every
+    gerbera.experiment run has it)."""
+    out = tmp_path / "model"
+    args = quick_run(tiny_bert, data_dir, out, "--max_steps", "4", "--save_steps", "2", "--overwrite_output_dir")
+    training_step, steps = GerberaTrainer.training_step, []
+
+    def fails_at_step_3(self, *args, **kwargs):
+        steps.append(1)
+        if len(steps) == 3:
+            raise RuntimeError("CUDA error: an illegal memory access was encountered (planted)")
+        return training_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(GerberaTrainer, "training_step", fails_at_step_3)
+    with pytest.raises(RuntimeError, match="planted"):
+        run_ner.main(args)
+    record = json.loads((out / "run_record.json").read_text())
+    assert record["status"] == "failed" and record["checkpoint"] == str(out / "checkpoint-2")
+    monkeypatch.undo()
+    with caplog.at_level("INFO", logger="gerbera"):
+        run_ner.main(args)
+    assert f"Resuming the interrupted run in --output_dir from {out / 'checkpoint-2'}" in caplog.text
+    record = json.loads((out / "run_record.json").read_text())
+    assert record["status"] == "finished" and record["resume_from_checkpoint"] == str(out / "checkpoint-2")
+    assert record["checkpoint"] == str(out / "checkpoint-4")

@@ -69,6 +69,14 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
         given_flags=getattr(training_args, "given_flags", None),
     )
 
+    try:
+        return score(model_args, data_args, training_args, model_side, tagset, groups, record)
+    except BaseException as error:  # the record says how the run ended (the same command reruns it)
+        record.fail(error)
+        raise
+
+
+def score(model_args, data_args, training_args, model_side, tagset, groups, record) -> dict:
     set_seed(training_args.seed)
     model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
     trainer = make_trainer(model, training_args, data_args, model_side.tokenizer, scoring_precision=model_args.scoring_precision)

@@ -3,6 +3,7 @@ fine-tuning (``--data_list NCBI-disease``) with one shared tag head, then scorin
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from gerbera.models.model_side import ModelSide
 from gerbera.outputs import write_json
 from gerbera.reporting.data_summary import log_summary
 from gerbera.reporting.model_card import write_model_card, write_results_table
-from gerbera.reporting.record import RunRecord, plot_training_curves, resolved_arguments
+from gerbera.reporting.record import CheckpointRecorder, RunRecord, plot_training_curves, resolved_arguments
 from gerbera.scoring.group_scores import GroupScorer, evaluate_group
 from gerbera.training.preemption import Preempted, PreemptionCallback
 from gerbera.training.sampling import data_order_seed
@@ -54,7 +55,7 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     arguments = resolved_arguments(model_args, data_args, original_flags, training_args)
     resume = prepare_output_dir(
         training_args.output_dir, original_flags.overwrite_output_dir, training_args.resume_from_checkpoint,
-        training_args.do_train, arguments,
+        training_args.do_train, arguments, original_flags.resume_with_other_arguments,
     )
 
     model_side = ModelSide.load(model_args, data_args.max_seq_length)
@@ -90,9 +91,26 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
         training_args.output_dir, "run_ner.py", arguments,
         tagset, groups, enabled=training_args.process_index == 0,
         hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
-        given_flags=getattr(training_args, "given_flags", None),
+        given_flags=getattr(training_args, "given_flags", None), resumed_from=resume,
     )
+    try:
+        return train_and_score(model_args, data_args, training_args, model_side, tagset, groups, encoder.mode, record, resume)
+    except Preempted:
+        raise
+    except BaseException as error:  # the record says how the run ended; a rerun resumes its last checkpoint
+        record.fail(error)
+        raise
 
+
+def train_and_score(model_args, data_args, training_args, model_side, tagset, groups, word_tokenization, record,
+                    resume) -> dict:
+    """Train (from ``resume``), save, score and write the results. From the start of training to the
+    end, a preemption signal stops the run at the next safe point with a checkpoint that the same
+    command resumes (`stop_if_preempted`): after the step or evaluation in progress; after the model
+    is saved, or the devel set scored, when scoring remains. Once the last scoring is done, the run
+    finishes: only files are left to write."""
+    train_group, devel_group, test_group = groups
+    evaluate_while_training = training_args.do_train and training_args.eval_strategy != "no"
     set_seed(training_args.seed)
     model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir, model_args.head)
     trainer = make_trainer(
@@ -102,47 +120,60 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
         compute_metrics=GroupScorer(devel_group) if devel_group else None,
         scoring_precision=model_args.scoring_precision,
     )
-
+    preemption = next((c for c in trainer.callback_handler.callbacks if isinstance(c, PreemptionCallback)), None)
     results: dict = {}
-    if training_args.do_train:
-        train_result = trainer.train(resume_from_checkpoint=resume)
-        stop_if_preempted(trainer, record)
-        trainer.save_model()  # model, config (with id2label) and tokenizer, as safetensors
-        if trainer.is_world_process_zero():
-            tagset.save(Path(training_args.output_dir) / "labels.txt")
-        trainer.save_state()
-        results.update(train_result.metrics)
-        results["train_datasets"] = data_args.data_list
-        results["train_sentences"] = train_group.num_sentences
-        trainer.log_metrics("train", train_result.metrics)
-    if training_args.do_eval:
-        results.update(evaluate_group(trainer, devel_group, "eval", training_args.output_dir, data_args.eval_data_type))
-        trainer.log_metrics("eval", _scores_only(results, "eval"))
-    if training_args.do_predict:
-        results.update(evaluate_group(trainer, test_group, "test", training_args.output_dir, data_args.eval_data_type))
-        trainer.log_metrics("test", _scores_only(results, "test"))
-    if trainer.is_world_process_zero():
-        output_dir = training_args.output_dir
-        write_json(Path(output_dir) / "all_results.json", results)
-        write_results_table(output_dir, results)
+    with preemption.signals if preemption is not None else contextlib.nullcontext():
         if training_args.do_train:
-            plot_training_curves(output_dir, trainer.state.log_history)
-        record.finish(results)
-        if training_args.do_train:
-            write_model_card(output_dir, record.data, results, tagset, encoder.mode, model_side.uses_domain_head)
+            trainer.add_callback(CheckpointRecorder(record))
+            train_result = trainer.train(resume_from_checkpoint=resume)
+            stop_if_preempted(trainer, record, preemption)
+            trainer.save_model()  # model, config (with id2label) and tokenizer, as safetensors
+            if trainer.is_world_process_zero():
+                tagset.save(Path(training_args.output_dir) / "labels.txt")
+            trainer.save_state()
+            results.update(train_result.metrics)
+            results["train_datasets"] = data_args.data_list
+            results["train_sentences"] = train_group.num_sentences
+            trainer.log_metrics("train", train_result.metrics)
+            if training_args.do_eval or training_args.do_predict:
+                stop_if_preempted(trainer, record, preemption)
+        if training_args.do_eval:
+            results.update(evaluate_group(trainer, devel_group, "eval", training_args.output_dir, data_args.eval_data_type))
+            trainer.log_metrics("eval", _scores_only(results, "eval"))
+            if training_args.do_predict:
+                stop_if_preempted(trainer, record, preemption)
+        if training_args.do_predict:
+            results.update(evaluate_group(trainer, test_group, "test", training_args.output_dir, data_args.eval_data_type))
+            trainer.log_metrics("test", _scores_only(results, "test"))
+        if trainer.is_world_process_zero():  # everything is computed: a signal now waits for the files
+            output_dir = training_args.output_dir
+            write_json(Path(output_dir) / "all_results.json", results)
+            write_results_table(output_dir, results)
+            trained = {}
+            if training_args.do_train:
+                plot_training_curves(output_dir, trainer.state.log_history)
+                trained = {"trained": {"steps": trainer.state.global_step, "epochs": round(trainer.state.epoch or 0.0, 4)}}
+            record.finish(results, trained)
+            if training_args.do_train:
+                write_model_card(output_dir, record.data, results, tagset, word_tokenization, model_side.uses_domain_head)
     return results
 
 
-def stop_if_preempted(trainer, record: RunRecord) -> None:
-    """After a preemption signal (`gerbera.training.preemption`): record the run as interrupted and raise."""
-    callback = trainer.callback_handler.pop_callback(PreemptionCallback)
-    if callback is None or callback.stopped is None:
+def stop_if_preempted(trainer, record: RunRecord, preemption: PreemptionCallback | None) -> None:
+    """After a preemption signal (`gerbera.training.preemption`), in training or after it: make sure a
+    checkpoint of the last step exists, record the run as interrupted and raise. Every process calls
+    this at the same point."""
+    if preemption is None:
+        return
+    if preemption.stopped is None:
+        preemption.stopped = preemption.signal_on_any_process()
+    if preemption.stopped is None:
         return
     step = trainer.state.global_step
     checkpoint = Path(trainer.args.output_dir) / f"checkpoint-{step}"
-    if not (checkpoint / "trainer_state.json").is_file():  # the signal came after the last step
+    if not (checkpoint / "trainer_state.json").is_file():  # the signal came after the last step's save
         trainer._save_checkpoint(trainer.model_wrapped, trial=None)
-    stop = Preempted(callback.stopped, step, str(checkpoint))
+    stop = Preempted(preemption.stopped, step, str(checkpoint))
     record.interrupt(str(stop), str(checkpoint))
     logger.warning("Training %s; checkpoint %s. Run the same command to resume.", stop, checkpoint)
     trainer.accelerator.wait_for_everyone()  # no process exits (and so ends the others) before the record is written

@@ -14,6 +14,7 @@ import datasets
 import torch
 import transformers
 
+from gerbera.commands.output_folder import UNFINISHED, check_output_dir, recorded_run, remove_previous_run, shaping_differences
 from gerbera.errors import GerberaError
 from gerbera.hardware import describe_choices
 
@@ -51,54 +52,81 @@ def setup_logging(training_args) -> None:
 
 
 def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint: str | None, training: bool,
-                       arguments: dict | None = None) -> str | None:
-    """The checkpoint to resume from, if any; refuse a non-empty output dir without --overwrite_output_dir.
+                       arguments: dict | None = None, other_arguments: bool = False) -> str | None:
+    """The checkpoint to resume from, if any; refuse a non-empty output dir that holds nothing to resume
+    without --overwrite_output_dir.
 
-    A run interrupted by a preemption signal (`gerbera.training.preemption`) is resumed by the same command,
-    even one with --overwrite_output_dir: its record holds the same ``arguments``."""
-    path = Path(output_dir)
-    if resume_from_checkpoint or not path.is_dir() or not any(path.iterdir()):
+    The folder's ``run_record.json`` names the last complete checkpoint its run saved. A run that did not
+    finish (interrupted by a signal, killed, failed) is resumed by the same command, with or without
+    --overwrite_output_dir; one with arguments that shape training differently is refused, naming the
+    differences, unless ``other_arguments`` (--resume_with_other_arguments). Result files of the run
+    before are removed (`gerbera.commands.output_folder`)."""
+    path = check_output_dir(output_dir)
+    if not path.is_dir() or not any(path.iterdir()):
         return resume_from_checkpoint
+    if resume_from_checkpoint:
+        remove_previous_run(path, training)
+        return resume_from_checkpoint
+    record = recorded_run(path)
+    unfinished = record.get("status") in UNFINISHED
     if overwrite:
-        last = _checkpoint_of_interrupted_run(path, arguments) if training else None
+        last = _checkpoint_of_unfinished_run(path, record, arguments) if training else None
         if last is not None:
             logger.info("Resuming the interrupted run in --output_dir from %s (same command; remove the folder to "
                         "start afresh)", last)
+        else:
+            remove_previous_run(path, training, checkpoints=training)
         return last
-    last = last_complete_checkpoint(output_dir) if training else None
+    last = _checkpoint_to_resume(path, record) if training else None
     if last is not None:
+        differences = shaping_differences(record.get("arguments"), arguments) if record and arguments else []
+        if differences and not other_arguments:
+            raise GerberaError(
+                f"--output_dir {output_dir} holds {Path(last).name} of a run with other arguments: "
+                f"{'; '.join(differences)}. Run the same command to resume it, add --resume_with_other_arguments "
+                "to resume it with these, or --overwrite_output_dir to start afresh"
+            )
+        if differences:
+            logger.warning("Resuming %s with other arguments: %s", last, "; ".join(differences))
         logger.info("Resuming from the last checkpoint found in --output_dir: %s", last)
+        remove_previous_run(path, training, checkpoints=False)
         return last
-    if training and _unfinished_run_without_checkpoint(path):
+    if unfinished:
         logger.info("--output_dir %s holds a run that stopped before its first checkpoint: starting afresh", output_dir)
+        remove_previous_run(path, training, checkpoints=False)
         return None
     raise GerberaError(
         f"--output_dir {output_dir} is not empty; add --overwrite_output_dir to write into it, or choose another folder"
     )
 
 
-def _recorded_run(path: Path) -> dict:
-    try:
-        return json.loads((path / "run_record.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+def _checkpoint_to_resume(path: Path, record: dict) -> str | None:
+    """The folder's checkpoint to resume from: the one its run record names (none: a run that saved
+    none yet), or in a folder without a record of that (an older toolkit's), the newest complete one."""
+    if "checkpoint" in record or "interrupted" in record:
+        return _recorded_checkpoint(path, record)
+    return last_complete_checkpoint(str(path))
 
 
-def _unfinished_run_without_checkpoint(path: Path) -> bool:
-    return _recorded_run(path).get("status") in ("running", "interrupted")
-
-
-def _checkpoint_of_interrupted_run(path: Path, arguments: dict | None) -> str | None:
-    """The checkpoint the folder's run saved when a signal interrupted it, if that run had exactly
-    these (resolved) arguments and the checkpoint is complete (not whatever older run's checkpoint
-    numbers higher)."""
-    record = _recorded_run(path)
-    if arguments is None or record.get("status") != "interrupted":
+def _recorded_checkpoint(path: Path, record: dict) -> str | None:
+    """The checkpoint the record names, if complete: where it was written, or by its name in the
+    folder (a folder moved, or a relative --output_dir run from elsewhere)."""
+    checkpoint = record.get("checkpoint") or (record.get("interrupted") or {}).get("checkpoint")
+    if not checkpoint:
         return None
-    if record.get("arguments") != json.loads(json.dumps(arguments)):
+    candidates = (Path(checkpoint), path / Path(checkpoint).name)
+    return next((str(c) for c in candidates if _whole_json(c / "trainer_state.json")), None)
+
+
+def _checkpoint_of_unfinished_run(path: Path, record: dict, arguments: dict | None) -> str | None:
+    """The last checkpoint the folder's run saved, if that run did not finish and had the same
+    arguments (where they shape training) and the checkpoint is complete (not whatever older run's
+    checkpoint numbers higher)."""
+    if arguments is None or record.get("status") not in UNFINISHED:
         return None
-    checkpoint = (record.get("interrupted") or {}).get("checkpoint")
-    return checkpoint if checkpoint and _whole_json(Path(checkpoint) / "trainer_state.json") else None
+    if shaping_differences(record.get("arguments"), arguments):
+        return None
+    return _recorded_checkpoint(path, record)
 
 
 def last_complete_checkpoint(output_dir: str) -> str | None:

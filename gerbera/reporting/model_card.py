@@ -44,6 +44,19 @@ def write_results_table(output_dir: str, results: dict) -> None:
     atomic_write(Path(output_dir) / "results.md", "# Results\n\n" + results_table(results))
 
 
+def trained_line(record: dict) -> str:
+    """What was trained, as the run ended: optimizer steps and epochs over the training data, and
+    the flag that set the length (--max_steps when given, else --num_train_epochs)."""
+    args = record["arguments"]
+    max_steps = args.get("max_steps") or -1
+    limit = f"--max_steps {max_steps}" if max_steps > 0 else f"--num_train_epochs {args.get('num_train_epochs')}"
+    trained = record.get("trained")
+    if not trained:
+        return f"as set by {limit}"
+    steps, epochs = trained["steps"], trained["epochs"]
+    return f"{steps} optimizer step{'s' * (steps != 1)} = {epochs:.2f} epochs over the training data ({limit})"
+
+
 def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_tokenization: str,
                      domain_head: bool = False) -> None:
     """``README.md`` of the saved model, as model repositories on the Hugging Face hub have."""
@@ -102,7 +115,7 @@ biomedical NER; Yin et al., J. Biomed. Inform. 2024).
 - **Tag set:** {' '.join(tagset.labels)} ({tagset.scheme}{', typed' if tagset.typed else ', untyped'})
 - **Word tokenization:** {word_tokenization}
 - **Max sequence length:** {args.get('max_seq_length')} sub-tokens (longer sentences are windowed)
-- **Training:** {args.get('num_train_epochs')} epochs, max_steps {args.get('max_steps')}, learning rate {args.get('learning_rate')}, batch {args.get('per_device_train_batch_size')} per device, seed {args.get('seed')}
+- **Training:** {trained_line(record)}, learning rate {args.get('learning_rate')}, batch {args.get('per_device_train_batch_size')} per device, seed {args.get('seed')}
 - **Toolkit:** {record['environment']['toolkit_version']} (commit {record['environment']['git_commit'] or 'unknown'}), transformers {record['environment']['transformers']}, torch {record['environment']['torch']}
 
 ## Results

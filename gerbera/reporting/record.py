@@ -1,7 +1,9 @@
 """The run record and the learning curves of a run.
 
-``run_record.json`` is written when a run starts and completed when it ends (or marked
-interrupted, `gerbera.training.preemption`). Its ``arguments`` hold every resolved flag, so
+``run_record.json`` is written when a run starts (``running``), names each checkpoint the run saves
+(``checkpoint``: the one a rerun resumes from) and the one it resumed from
+(``resume_from_checkpoint``), and is completed when the run ends: ``finished``, ``interrupted`` by a
+signal (`gerbera.training.preemption`) or ``failed`` with its error. Its ``arguments`` hold every resolved flag, so
 ``python run_ner.py OUT/run_record.json --output_dir NEW`` runs the same experiment again; it also
 holds the environment, the hardware choices and every data file used (size, hash, counts).
 ``training_curves.png`` plots the training loss and devel F1. The results table and the model
@@ -17,6 +19,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from transformers import TrainerCallback
 
 from gerbera import __version__
 from gerbera.features.split_groups import file_digest
@@ -103,7 +107,8 @@ class RunRecord:
     """``run_record.json``: written at the start, completed at the end of a run."""
 
     def __init__(self, output_dir: str, script: str, arguments: dict, tagset, groups, enabled: bool = True,
-                 hardware_choices: dict | None = None, world_size: int = 1, given_flags: list | None = None):
+                 hardware_choices: dict | None = None, world_size: int = 1, given_flags: list | None = None,
+                 resumed_from: str | None = None):
         self.path = Path(output_dir) / "run_record.json"
         self.enabled = enabled
         self.started = time.time()
@@ -112,6 +117,8 @@ class RunRecord:
             "command": [Path(sys.executable).name, *sys.argv],
             "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "status": "running",
+            "resume_from_checkpoint": resumed_from,  # the checkpoint this run continues, if any
+            "checkpoint": resumed_from,  # the last complete checkpoint of this run: what a rerun resumes from
             "arguments": arguments,
             "seed": arguments.get("seed"),
             "given_flags": given_flags or [],  # the flags the user gave (the rest are defaults)
@@ -130,9 +137,21 @@ class RunRecord:
         self.data.update(extra or {})
         self._write()
 
+    def checkpoint_saved(self, checkpoint: str) -> None:
+        self.data["checkpoint"] = checkpoint
+        self._write()
+
+    def fail(self, error: BaseException) -> None:
+        """A run that ended with an error; its last checkpoint, if any, is what the same command resumes."""
+        self.data["status"] = "failed"
+        self.data["error"] = f"{type(error).__name__}: {error}"
+        self.data["wall_time_s"] = round(time.time() - self.started, 2)
+        self._write()
+
     def interrupt(self, reason: str, checkpoint: str) -> None:
         """A run stopped early that the same command resumes (`gerbera.training.preemption`)."""
         self.data["status"] = "interrupted"
+        self.data["checkpoint"] = checkpoint
         self.data["interrupted"] = {"reason": reason, "checkpoint": checkpoint,
                                     "wall_time_s": round(time.time() - self.started, 2)}
         self._write()
@@ -140,6 +159,17 @@ class RunRecord:
     def _write(self) -> None:
         if self.enabled:
             write_json(self.path, self.data)
+
+
+class CheckpointRecorder(TrainerCallback):
+    """Names each checkpoint in the run record once it is saved whole (the Trainer calls ``on_save``
+    after writing it)."""
+
+    def __init__(self, record: RunRecord):
+        self.record = record
+
+    def on_save(self, args, state, control, **kwargs):
+        self.record.checkpoint_saved(str(Path(args.output_dir) / f"checkpoint-{state.global_step}"))
 
 
 def plot_training_curves(output_dir: str, log_history: list[dict]) -> bool:

@@ -18,15 +18,19 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pyarrow.compute
 import torch
 from torch.utils.data import SequentialSampler
 from transformers import Trainer
+from transformers.trainer_utils import TrainOutput
 
 from gerbera.hardware import scoring_precision
+from gerbera.outputs import follow_umask
 from gerbera.training.fast_path import FastPathTrainerMixin
-from gerbera.training.preemption import shield_workers
+from gerbera.training.loader_workers import shield_workers
+from gerbera.training.preemption import PreemptionCallback
 from gerbera.training.sampling import SamplerEpochCallback, ShuffledLengthGroupedSampler, data_order_seed
 
 
@@ -106,18 +110,48 @@ class GerberaTrainer(FastPathTrainerMixin, Trainer):
         return self._tagged_tokens_per_row * self._train_batch_size * self.args.gradient_accumulation_steps
 
     def _save(self, output_dir: str | None = None, state_dict=None):
-        """Save as the stock Trainer does, but the training arguments as JSON, not as a pickle."""
+        """Save as the stock Trainer does, but the training arguments as JSON, not as a pickle, and the
+        weights with the permissions of the umask, as every other file."""
         super()._save(output_dir, state_dict)
         output_dir = output_dir or self.args.output_dir
+        if self.args.should_save:
+            for weights in Path(output_dir).glob("*.safetensors"):
+                follow_umask(weights)  # written 0600 by safetensors; the rest of the folder follows the umask
         pickled = os.path.join(output_dir, "training_args.bin")
         if self.args.should_save and os.path.exists(pickled):
             os.remove(pickled)
             with open(os.path.join(output_dir, "training_args.json"), "w", encoding="utf-8") as handle:
                 handle.write(self.args.to_json_string())
 
+    def train(self, *args, **kwargs):
+        """Train as the stock Trainer does. A data-loader worker killed by a preemption signal
+        stops training as the signal does (`gerbera.training.preemption`); whatever way training
+        ends, errors included, the signal handlers are given back."""
+        preemption = next((c for c in self.callback_handler.callbacks if isinstance(c, PreemptionCallback)), None)
+        try:
+            return super().train(*args, **kwargs)
+        except RuntimeError as error:
+            if preemption is None or not preemption.stopped_by_dead_worker(error):
+                raise
+            return TrainOutput(self.state.global_step, float("nan"), {})
+        finally:
+            if preemption is not None:
+                preemption.release()
+
+    # gerbera.training.loader_workers: a preemption signal must not kill the workers of any loader
     def get_train_dataloader(self):
         loader = super().get_train_dataloader()
-        shield_workers(loader)  # gerbera.training.preemption: a preemption signal must not kill the workers
+        shield_workers(loader)
+        return loader
+
+    def get_eval_dataloader(self, eval_dataset=None):
+        loader = super().get_eval_dataloader(eval_dataset)
+        shield_workers(loader)
+        return loader
+
+    def get_test_dataloader(self, test_dataset):
+        loader = super().get_test_dataloader(test_dataset)
+        shield_workers(loader)
         return loader
 
     def _get_train_sampler(self, train_dataset=None):
