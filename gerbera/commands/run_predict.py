@@ -20,6 +20,7 @@ from transformers import HfArgumentParser
 
 from gerbera import __version__
 from gerbera.commands.arguments import StrictHfArgumentParser
+from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
 from gerbera.commands.session import user_errors
 from gerbera.errors import GerberaError
@@ -42,6 +43,7 @@ def make_parser() -> HfArgumentParser:
 
 
 def main(argv=None) -> dict:
+    silence_known_noise()
     with user_errors():
         argv = sys.argv[1:] if argv is None else list(argv)
         model_args, args = make_parser().parse_args_into_dataclasses(argv)

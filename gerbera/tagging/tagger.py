@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import torch
 
+from gerbera.features.word_pieces import warn_if_words_unknown
 from gerbera.tagging.documents import Entity, InputDocument, TaggedDocument, segment_passages, words_document
 from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE, check_entity_type, entity_spans, find_entities
 from gerbera.tagging.prefetch import prefetched
@@ -125,7 +126,11 @@ class Tagger(WordTagger):
             yield pending, words, self._prepare(pending)
 
     def _prepare(self, pending) -> dict:
-        return self.prepare([[token.text for token in sentence.tokens] for _, sentences in pending for sentence in sentences])
+        words = [[token.text for token in sentence.tokens] for _, sentences in pending for sentence in sentences]
+        if not getattr(self, "_unknown_words_checked", False):  # once, on the first chunk: a tokenizer not the model's
+            self._unknown_words_checked = True
+            warn_if_words_unknown(self.encoder, words, "the input")
+        return self.prepare(words)
 
     def _tag_chunk(self, pending, words: int, prepared: dict, progress) -> Iterator[TaggedDocument]:
         started = time.perf_counter()
