@@ -273,7 +273,7 @@ def test_subset_seed_keeps_the_subset_while_the_seed_orders_the_batches(data_dir
     from gerbera.training.sampling import ShuffledLengthGroupedSampler, data_order_seed
 
     def subset(subset_seed, seed, data_seed=None):
-        data_args = SimpleNamespace(data_dir=str(data_dir), subset_seed=subset_seed)
+        data_args = SimpleNamespace(data_dir=str(data_dir), subset_seed=subset_seed, entity_types=None)
         training = SimpleNamespace(seed=seed, data_seed=data_seed)
         (split,) = run_ner.read_training_splits(data_args, [("news", 0.5)], training)
         return [s.words for s in split.sentences]
