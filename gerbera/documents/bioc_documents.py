@@ -19,13 +19,13 @@ location. The original ``bioc.BioCDocument`` is kept (``.bioc``) for writing bac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bioc import BioCAnnotation, BioCCollection, BioCDocument
 
 from gerbera.documents.model import Annotation
-from gerbera.documents.opening import DocumentFormatError
+from gerbera.documents.opening import DocumentFormatError, display_name
 
 __all__ = ["BioCTextDocument", "all_annotations", "bioc_text_document"]
 
@@ -128,3 +128,20 @@ def _score(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def bioc_text_documents(
+    raw: Iterable[tuple[BioCDocument, int | None, BioCCollection]],
+    path: str,
+    check_mentions: bool,
+    on_bad_document: Callable[[DocumentFormatError], None] | None,
+) -> Iterator[BioCTextDocument]:
+    """Each read BioC document (with its line and collection) as text to tag; a malformed one raises,
+    or goes to ``on_bad_document`` and is skipped. Shared by the XML and JSON readers."""
+    for document, line, collection in raw:
+        try:
+            yield bioc_text_document(document, display_name(path), line, check_mentions, collection)
+        except DocumentFormatError as error:
+            if on_bad_document is None:
+                raise
+            on_bad_document(error)

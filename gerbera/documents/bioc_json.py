@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from bioc import BioCCollection, BioCDocument
 from bioc.biocjson import fromJSON
 
-from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_document
+from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_documents
 from gerbera.documents.opening import DocumentFormatError, display_name, iter_text_chunks
 
 __all__ = ["iter_bioc_json", "iter_bioc_json_documents"]
@@ -218,10 +218,4 @@ def iter_bioc_json(
     on_bad_document: Callable[[DocumentFormatError], None] | None = None,
 ) -> Iterator[BioCTextDocument]:
     """The documents of a BioC JSON file as text to tag (see :mod:`gerbera.documents.bioc_documents`)."""
-    for document, line, collection in iter_bioc_json_documents(path, on_bad_document):
-        try:
-            yield bioc_text_document(document, display_name(path), line, check_mentions, collection)
-        except DocumentFormatError as error:
-            if on_bad_document is None:
-                raise
-            on_bad_document(error)
+    yield from bioc_text_documents(iter_bioc_json_documents(path, on_bad_document), path, check_mentions, on_bad_document)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from bioc import BioCAnnotation, BioCCollection, BioCDocument, BioCLocation, BioCNode, BioCPassage, BioCRelation, BioCSentence
 from lxml import etree
 
-from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_document
+from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_documents
 from gerbera.documents.opening import DocumentFormatError, display_name, open_binary, reading_errors
 
 __all__ = ["iter_bioc_xml", "iter_bioc_xml_documents"]
@@ -171,10 +171,4 @@ def iter_bioc_xml(
     A malformed document raises :class:`DocumentFormatError`; with ``on_bad_document`` the
     callback gets the error and reading goes on with the next document.
     """
-    for document, line, collection in iter_bioc_xml_documents(path, on_bad_document):
-        try:
-            yield bioc_text_document(document, display_name(path), line, check_mentions, collection)
-        except DocumentFormatError as error:
-            if on_bad_document is None:
-                raise
-            on_bad_document(error)
+    yield from bioc_text_documents(iter_bioc_xml_documents(path, on_bad_document), path, check_mentions, on_bad_document)
