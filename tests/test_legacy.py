@@ -11,6 +11,7 @@ computed below from the original's formula, independently of the toolkit's model
 import functools
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -198,7 +199,12 @@ def test_loaded_original_model_logits_equal_the_formula(original_roberta):
 def test_converted_checkpoint_gives_identical_predictions(kind, request, data_dir, tmp_path):
     checkpoint = request.getfixturevalue(f"original_{kind}")
     converted = tmp_path / "converted"
-    convert_checkpoint.main([str(checkpoint), str(converted)])
+    previous = os.umask(0o022)
+    try:
+        convert_checkpoint.main([str(checkpoint), str(converted)])
+    finally:
+        os.umask(previous)
+    assert {p.name: p.stat().st_mode & 0o777 for p in converted.iterdir()} == {p.name: 0o644 for p in converted.iterdir()}
     files = {p.name for p in converted.iterdir()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "labels.txt"} <= files
     assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in files)

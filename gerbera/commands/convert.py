@@ -21,6 +21,7 @@ from gerbera.features.word_pieces import ORIGINAL_WORD_TOKENIZATION, WORD_TOKENI
 from gerbera.models.config_keys import WORD_TOKENIZATION_CONFIG_KEY
 from gerbera.models.loading import load_config, load_tokenizer, trained_tagset
 from gerbera.models.original_checkpoints import WEIGHT_FILES, is_original_layout, load_original_model
+from gerbera.outputs import follow_umask
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def convert_checkpoint(
         if (out / stale).exists():
             (out / stale).unlink()
     model.save_pretrained(out, safe_serialization=True)
+    for weights in out.glob("*.safetensors"):
+        follow_umask(weights)  # safetensors writes them owner-only; a converted model is shared as any file
     tokenizer.save_pretrained(out)
     tagset.save(out / "labels.txt")
     logger.info("Converted %s -> %s (safetensors, tokenizer.json, labels.txt; word tokenization %s)", source, out, mode)
