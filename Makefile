@@ -25,11 +25,14 @@ install: $(VENV)/.installed
 demo: install
 	$(PY) scripts/demo.py
 
+# two test processes (pytest-xdist): most tests spend their time starting a child python (torch,
+# transformers), so two overlap well even on two cores; the slowest tests are listed at the end
+TEST_PROCESSES ?= 2
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist worksteal --durations=15
 
 test-fast: install
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist worksteal -m "not slow"
 
 clean:
 	rm -rf demo_output
