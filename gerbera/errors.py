@@ -14,11 +14,13 @@ class GerberaError(Exception):
 
 
 class CorpusFormatError(GerberaError):
-    """A corpus file that cannot be read: names the file, the line and what is wrong."""
+    """A corpus file that cannot be read: names the file, the line and what is wrong (and, where it
+    is known, the id of the document it belongs to: ``document_id``)."""
 
-    def __init__(self, path: str | os.PathLike, line: int | None, problem: str):
+    def __init__(self, path: str | os.PathLike, line: int | None, problem: str, document_id: str | None = None):
         self.path = str(path)
         self.line = line
         self.problem = problem
+        self.document_id = document_id
         where = self.path if line is None else f"{self.path}:{line}"
         super().__init__(f"{where}: {problem}")

@@ -256,6 +256,7 @@ def test_a_malformed_document_names_file_and_line_or_goes_to_the_callback(fmt, t
     errors = []
     assert [d.id for d in iter_documents(path, fmt, on_bad_document=errors.append)] == kept
     assert len(errors) == 1 and isinstance(errors[0], GerberaError)
+    assert errors[0].document_id == (None if fmt == "medline" else "2")  # the manifest's id of a skipped document
 
 
 def test_a_mention_that_differs_from_the_text_is_malformed_unless_unchecked(tmp_path):

@@ -240,6 +240,7 @@ def test_skip_bad_documents_lists_them_in_the_manifest_and_goes_on(model, tmp_pa
     assert [u["documents"] for u in units] == [2, 2]
     skipped = [s for u in units for s in u["skipped_documents"]]
     assert len(skipped) == 1 and skipped[0]["file"] == str(corpus / "a.pubtator") and skipped[0]["line"] == 8
+    assert skipped[0]["id"] == "77"
     assert "a.pubtator:8" in skipped[0]["reason"]
     tagged_ids = [line.split("|")[0] for text in outputs(out).values() for line in text.decode().splitlines()
                   if "|t|" in line]

@@ -79,7 +79,7 @@ def bioc_text_document(
     document_id = document.id or ""
 
     def fail(problem: str) -> DocumentFormatError:
-        return DocumentFormatError(path, line, f"document {document_id!r}: {problem}")
+        return DocumentFormatError(path, line, f"document {document_id!r}: {problem}", document_id or None)
 
     if not document_id.strip():
         raise fail("no document id")

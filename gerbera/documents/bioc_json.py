@@ -204,7 +204,8 @@ def iter_bioc_json_documents(
             document = _checked_document(value)
         except ValueError as problem:
             document_id = value.get("id") if isinstance(value, dict) else None
-            error = DocumentFormatError(display_name(path), line, f"document {document_id!r}: {problem}")
+            error = DocumentFormatError(display_name(path), line, f"document {document_id!r}: {problem}",
+                                        str(document_id) if document_id not in (None, "") else None)
             if on_bad_document is None:
                 raise error from None
             on_bad_document(error)

@@ -137,10 +137,9 @@ def iter_bioc_xml_documents(
                 try:
                     yield element_document(element), element.sourceline, collection
                 except _Malformed as malformed:
-                    error = DocumentFormatError(
-                        shown, malformed.element.sourceline,
-                        f"document {element.findtext('id')!r}: {malformed.problem}",
-                    )
+                    document_id = element.findtext("id")
+                    error = DocumentFormatError(shown, malformed.element.sourceline,
+                                                f"document {document_id!r}: {malformed.problem}", document_id or None)
                     if on_bad_document is None:
                         raise error from None
                     on_bad_document(error)

@@ -109,6 +109,7 @@ def parse_pubtator_lines(
                 current = None
             current, has_abstract = _read_line(line, passage, number, current, has_abstract, check_mentions, fail)
         except PubTatorFormatError as error:
+            error.document_id = current.id if current is not None else (passage.group(1) or None) if passage else None
             if on_bad_document is None:
                 raise
             on_bad_document(error)
