@@ -81,6 +81,7 @@ TRAINING = "tests/test_corpus_training.py"
 FRESH_START = "tests/test_resume.py::test_run_that_stopped_before_its_first_checkpoint_starts_afresh"
 DOCUMENTS = "tests/test_documents.py"
 DOCUMENT_WRITERS = "tests/test_document_writers.py"
+SPEED_PATHS = "tests/test_tagging_speed_paths.py"
 DOCUMENT_TAGGING = "tests/test_document_tagging.py"
 LIFECYCLE = "tests/test_run_lifecycle.py"
 OTHER_ARGUMENTS = "tests/test_resume.py::test_rerun_with_other_training_arguments_is_refused_by_name"
@@ -143,8 +144,8 @@ MUTANTS: list[Mutant] = [
            "current, used, start = [], 0, index", "current, used, start = [], 0, index - 1",
            ("tests/test_features.py", WINDOWS, CLI)),
     Mutant("tag-on-last-sub-token", "windows and word alignment", "gerbera/features/word_pieces.py",
-           "                    positions.append(len(input_ids))\n                    input_ids.extend(word)\n",
-           "                    input_ids.extend(word)\n                    positions.append(len(input_ids) - 1)\n",
+           "                        positions.append(len(input_ids))\n                        input_ids.extend(word)\n",
+           "                        input_ids.extend(word)\n                        positions.append(len(input_ids) - 1)\n",
            ("tests/test_features.py", WINDOWS, CLI)),
     Mutant("predictions-ignore-window-offset", "windows and word alignment", "gerbera/features/word_predictions.py",
            '] + np.asarray(\n        features["word_offset"], dtype=np.int64\n    )',
@@ -596,6 +597,44 @@ MUTANTS: list[Mutant] = [
     Mutant("writer-not-atomic", "document formats", "gerbera/documents/writers.py",
            "    with atomic_open(path) as out:\n", '    with open(path, "w", encoding="utf-8") as out:\n',
            (DOCUMENT_WRITERS,)),
+    # --- the fast host side of tagging (issue 22, item 7): the same results as the old code ----------
+    Mutant("sentence-end-check-skips-terminals", "fast tagging host side", "gerbera/tagging/text_segmentation.py",
+           "text[left] != \"\\u2029\" and last not in may_end and (", "text[left] != \"\\u2029\" and (",
+           (SPEED_PATHS,)),
+    Mutant("sentence-end-check-skips-blank-lines", "fast tagging host side", "gerbera/tagging/text_segmentation.py",
+           "if right - left == 1 and text[left]", "if right - left <= 2 and text[left]", (SPEED_PATHS,)),
+    Mutant("sentence-end-check-skips-extenders", "fast tagging host side", "gerbera/tagging/text_segmentation.py",
+           "last.isalnum() or _char_class(last) != _EXTEND)", "True)", (SPEED_PATHS,)),
+    Mutant("passage-sentences-not-shifted", "fast tagging host side", "gerbera/tagging/documents.py",
+           "sentences += sentences_in(text, start, end)", "sentences += sentences_in(text[start:end], 0, end - start)",
+           (SPEED_PATHS,)),
+    Mutant("spans-start-after-an-o", "fast tagging host side", "gerbera/tagging/entities.py",
+           'parsed += [("O", "_"), ("O", "")]', 'parsed += [("O", "_"), ("O", "_")]', (SPEED_PATHS,)),
+    Mutant("spans-last-entity-dropped", "fast tagging host side", "gerbera/tagging/entities.py",
+           "        if ends[previous][self.after_last]:\n", "        if False:\n", (SPEED_PATHS, PREDICT)),
+    Mutant("spans-type-of-next-tag", "fast tagging host side", "gerbera/tagging/entities.py",
+           "found.append((self.types[previous], begin, i - 1))", "found.append((self.types[current], begin, i - 1))",
+           (SPEED_PATHS,)),
+    Mutant("word-cache-keeps-the-wrong-pieces", "fast tagging host side", "gerbera/features/word_pieces.py",
+           "for word, word_pieces in zip(new, pieces):", "for word, word_pieces in zip(new, [*pieces[1:], []]):",
+           (SPEED_PATHS,)),
+    Mutant("one-window-overflows", "fast tagging host side", "gerbera/features/word_pieces.py",
+           "if pieces and 0 not in lengths and sum(lengths) <= budget:",
+           "if pieces and 0 not in lengths and sum(lengths) <= budget + 2:", (SPEED_PATHS, WINDOWS)),
+    Mutant("one-window-keeps-empty-words", "fast tagging host side", "gerbera/features/word_pieces.py",
+           "if pieces and 0 not in lengths and sum(lengths) <= budget:", "if pieces and sum(lengths) <= budget:",
+           (SPEED_PATHS,)),
+    Mutant("one-window-positions-skip-the-prefix", "fast tagging host side", "gerbera/features/word_pieces.py",
+           "accumulate(lengths[:-1], initial=len(prefix))", "accumulate(lengths[:-1], initial=0)",
+           (SPEED_PATHS, "tests/test_features.py")),
+    Mutant("padding-always-on-the-right", "fast tagging host side", "gerbera/tagging/word_tagger.py",
+           'mask = columns < lengths[:, None] if side == "right" else', 'mask = columns < lengths[:, None] if True else',
+           (SPEED_PATHS,)),
+    Mutant("pubtator-score-without-identifier-column", "fast tagging host side", "gerbera/documents/pubtator.py",
+           'line = f"{line}\\t{identifier}\\t{float(annotation.score)!r}"', 'line = f"{line}\\t{float(annotation.score)!r}"',
+           (OUTPUTS, "tests/test_pubtator.py", DOCUMENT_WRITERS)),
+    Mutant("pubtator-tab-in-mention-written", "fast tagging host side", "gerbera/documents/pubtator.py",
+           'if ("\\t" in mention or ', "if (", ("tests/test_pubtator.py", DOCUMENT_WRITERS)),
 ]
 
 

@@ -229,6 +229,17 @@ def _check_field(value: str, what: str, document_id: str, forbidden: str) -> Non
             raise ValueError(f"document {document_id}: {what} {value[:60]!r} contains {char!r}, which PubTator cannot hold")
 
 
+def _check_annotation(annotation: Annotation, document_id: str) -> None:
+    """The checks of an annotation line, in order: the first that fails raises its ValueError."""
+    _check_field(annotation.mention, "mention", document_id, "\t\n\r")
+    _check_field(annotation.type, "entity type", document_id, "\t\n\r")
+    if not annotation.type:
+        raise ValueError(f"document {document_id}: annotation {annotation} has an empty entity type")
+    if not 0 <= annotation.start <= annotation.end:
+        raise ValueError(f"document {document_id}: annotation {annotation} has invalid offsets")
+    _check_field(annotation.identifier or "", "identifier", document_id, "\t\n\r")
+
+
 def format_pubtator(documents: Iterable[Document], write_scores: bool = False) -> str:
     """The PubTator text of ``documents`` (what :func:`write_pubtator` writes).
 
@@ -246,21 +257,21 @@ def format_pubtator(documents: Iterable[Document], write_scores: bool = False) -
         if index:
             out.write("\n")
         out.write(f"{document.id}|t|{document.title}\n{document.id}|a|{document.abstract}\n")
+        lines = []
         for annotation in document.annotations:
-            _check_field(annotation.mention, "mention", document.id, "\t\n\r")
-            _check_field(annotation.type, "entity type", document.id, "\t\n\r")
-            if not annotation.type:
-                raise ValueError(f"document {document.id}: annotation {annotation} has an empty entity type")
-            if not 0 <= annotation.start <= annotation.end:
-                raise ValueError(f"document {document.id}: annotation {annotation} has invalid offsets")
-            columns = [document.id, str(annotation.start), str(annotation.end), annotation.mention, annotation.type]
-            identifier = annotation.identifier or ""
-            _check_field(identifier, "identifier", document.id, "\t\n\r")
+            mention, entity_type, identifier = annotation.mention, annotation.type, annotation.identifier or ""
+            if ("\t" in mention or "\n" in mention or "\r" in mention or "\t" in entity_type or "\n" in entity_type
+                    or "\r" in entity_type or "\t" in identifier or "\n" in identifier or "\r" in identifier
+                    or not entity_type or not 0 <= annotation.start <= annotation.end):
+                _check_annotation(annotation, document.id)  # raises the first problem's error
+            line = f"{document.id}\t{annotation.start!s}\t{annotation.end!s}\t{mention}\t{entity_type}"
             if write_scores and annotation.score is not None:
-                columns += [identifier, repr(float(annotation.score))]
+                line = f"{line}\t{identifier}\t{float(annotation.score)!r}"
             elif identifier:
-                columns.append(identifier)
-            out.write("\t".join(columns) + "\n")
+                line = f"{line}\t{identifier}"
+            lines.append(line)
+        if lines:
+            out.write("\n".join(lines) + "\n")
         for relation in document.relations:
             for value in relation:
                 _check_field(value, "relation column", document.id, "\t\n\r")

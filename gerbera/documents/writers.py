@@ -63,8 +63,9 @@ def pubtator_form(document, entities: Iterable, write_scores: bool = False) -> D
     else:
         title, abstract, shift = "", text, 1
     annotations = [
-        Annotation(e.start + shift, e.end + shift, e.text.translate(_NOT_IN_PUBTATOR), e.type, None,
-                   round(float(e.score), 6) if write_scores else None)
+        Annotation(e.start + shift, e.end + shift,
+                   e.text.translate(_NOT_IN_PUBTATOR) if "\t" in e.text or "\n" in e.text or "\r" in e.text else e.text,
+                   e.type, None, round(float(e.score), 6) if write_scores else None)
         for e in entities
     ]
     return Document(safe_document_id(document.id), title.translate(_NOT_IN_PUBTATOR),

@@ -42,6 +42,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, chain
 
 from transformers import PreTrainedTokenizerBase
 
@@ -152,6 +153,7 @@ class WordEncoder:
         # decides the sub-tokens, so it is also what the features cache key fingerprints.
         self.tokenizer = without_prefix_space(tokenizer) if words_alone else tokenizer
         self._piece_cache: dict[str, tuple[int, ...]] = {}
+        self._word_cache: dict[str, tuple[int, ...]] = {}  # encode()'s pieces of each word met (standard mode)
         self._word_backend = _unpadded_backend(self.tokenizer) if words_alone else None
         self.window_budget = max_seq_length - len(self.special)
         if self.window_budget < 1:
@@ -192,6 +194,30 @@ class WordEncoder:
                 cache[word] = tuple(next(found).ids) if word.strip() else ()
         return [[cache[word] for word in words] for words in batch_words]
 
+    def _cached_word_pieces(self, batch_words: Sequence[Sequence[str]]) -> list[list[Sequence[int]]]:
+        """What :meth:`word_pieces` gives (as tuples), each distinct word tokenized once.
+
+        The fast tokenizer turns every word of a pre-split list into sub-tokens on its own
+        (normalizer, pre-tokenizer and model run word by word; no special tokens are added here), so
+        a word's pieces do not depend on the words around it: the words not met before are
+        tokenized together as one pre-split sequence, and every word's pieces are looked up.
+        """
+        if self.mode == ORIGINAL_WORD_TOKENIZATION:
+            return self._pieces_of_words_alone(batch_words)
+        cache = self._word_cache
+        if len(cache) > self.PIECE_CACHE_LIMIT:  # a long-running tagger sees ever new words: stay bounded
+            cache.clear()
+        new = [word for word in dict.fromkeys(w for words in batch_words for w in words) if word not in cache]
+        if new:
+            # verbose=False: this list of words is no sequence for the model ("longer than the maximum" does not apply)
+            encoding = self.tokenizer([new], is_split_into_words=True, add_special_tokens=False, verbose=False)
+            pieces: list[list[int]] = [[] for _ in new]
+            for token_id, word_id in zip(encoding["input_ids"][0], encoding.word_ids(0)):
+                pieces[word_id].append(token_id)
+            for word, word_pieces in zip(new, pieces):
+                cache[word] = tuple(word_pieces)
+        return [[cache[word] for word in words] for words in batch_words]
+
     def windows(self, pieces: list[list[int]]) -> list[tuple[int, list[list[int]]]]:
         """Cut a sentence's words into windows that fit: (index of first word, pieces per word)."""
         windows: list[tuple[int, list[list[int]]]] = []
@@ -220,14 +246,24 @@ class WordEncoder:
         if tag_ids is not None:
             out["labels"] = []
         prefix, suffix = list(self.special.prefix), list(self.special.suffix)
-        for i, pieces in enumerate(self.word_pieces(batch["words"])):
-            for offset, window in self.windows(pieces):
-                input_ids = prefix.copy()
-                positions = []
-                for word in window:
-                    positions.append(len(input_ids))
-                    input_ids.extend(word)
-                input_ids.extend(suffix)
+        budget = self.window_budget
+        for i, pieces in enumerate(self._cached_word_pieces(batch["words"])):
+            lengths = list(map(len, pieces))
+            if pieces and 0 not in lengths and sum(lengths) <= budget:
+                # The usual sentence: one window holding every word's pieces as they are (what
+                # windows() gives then); each word's first sub-token follows the pieces before it.
+                positions = list(accumulate(lengths[:-1], initial=len(prefix)))
+                windows = [(0, pieces, positions, [*prefix, *chain.from_iterable(pieces), *suffix])]
+            else:
+                windows = [(offset, window, None, None) for offset, window in self.windows(pieces)]
+            for offset, window, positions, input_ids in windows:
+                if input_ids is None:
+                    input_ids = prefix.copy()
+                    positions = []
+                    for word in window:
+                        positions.append(len(input_ids))
+                        input_ids.extend(word)
+                    input_ids.extend(suffix)
                 out["input_ids"].append(input_ids)
                 out["attention_mask"].append([1] * len(input_ids))
                 if self.with_token_type_ids:

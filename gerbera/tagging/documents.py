@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gerbera.tagging.text_segmentation import Sentence, Token, segment
+from gerbera.tagging.text_segmentation import Sentence, Token, segment, sentences_in
 
 __all__ = ["Entity", "InputDocument", "TaggedDocument", "segment_passages", "words_document"]
 
@@ -91,6 +91,9 @@ def segment_passages(text: str, passages: Sequence[tuple[int, int]] | None = Non
         return segment(text)
     sentences: list[Sentence] = []
     for start, end in passages:
+        if 0 <= start <= end <= len(text):  # in place, offsets into text: no copies of the passage or its tokens
+            sentences += sentences_in(text, start, end)
+            continue
         for sentence in segment(text[start:end]):
             tokens = tuple(Token(t.text, t.start + start, t.end + start) for t in sentence.tokens)
             sentences.append(Sentence(sentence.start + start, sentence.end + start, tokens))

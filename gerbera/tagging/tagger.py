@@ -30,7 +30,9 @@ import torch
 
 from gerbera.features.word_pieces import warn_if_words_unknown
 from gerbera.tagging.documents import Entity, InputDocument, TaggedDocument, segment_passages, words_document
-from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE, check_entity_type, entity_spans, find_entities
+from gerbera.tagging.entities import (
+    DEFAULT_ENTITY_TYPE, SpanDecoder, check_entity_type, entities_of_ids, entity_spans, find_entities,
+)
 from gerbera.tagging.prefetch import prefetched
 from gerbera.tagging.text_segmentation import Sentence
 from gerbera.tagging.word_tagger import WordTagger, choose_device
@@ -80,6 +82,13 @@ class Tagger(WordTagger):
     def entities(self, text: str, sentences: Sequence[Sentence], tags, scores) -> list[Entity]:
         """Entities of a document from its sentences' word tags (see :mod:`gerbera.tagging.entities`)."""
         return find_entities(text, sentences, tags, scores, None if self.tagset.typed else self.entity_type)
+
+    def _span_decoder(self) -> SpanDecoder:
+        """Reads entities from this model's tag ids (seqeval's rules, see :class:`SpanDecoder`)."""
+        labels = self.labels.tolist()  # the tags tags_of() gives
+        if getattr(self, "_decoder", None) is None or self._decoder.labels != labels:
+            self._decoder = SpanDecoder(labels)
+        return self._decoder
 
     def tag_text(self, text: str) -> list[Entity]:
         """The entities of one raw text (offsets into ``text``)."""
@@ -136,14 +145,18 @@ class Tagger(WordTagger):
         started = time.perf_counter()
         ids, probs = self.run(prepared)
         logger.debug("tagged %d words in %.2fs", words, time.perf_counter() - started)
+        decoder = self._span_decoder()
+        untyped = None if self.tagset.typed else self.entity_type
+        labels = decoder.labels
         results, position = [], 0
         for document, sentences in pending:
             count = len(sentences)
-            tags = [self.tags_of(sentence) for sentence in ids[position : position + count]]
+            sentence_ids = [sentence.tolist() for sentence in ids[position : position + count]]
+            tags = [[labels[i] for i in sentence] for sentence in sentence_ids]  # as tags_of()
             scores = [sentence.tolist() for sentence in probs[position : position + count]]
             position += count
             tagged = TaggedDocument(document, sentences, tags, scores)
-            tagged.entities = self.entities(document.text, sentences, tags, scores)
+            tagged.entities = entities_of_ids(document.text, sentences, sentence_ids, scores, decoder, untyped)
             results.append(tagged)
         if progress is not None:
             progress(len(pending), words)

@@ -71,13 +71,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 __all__ = [
     "ABBREVIATIONS",
     "Sentence",
     "Token",
     "segment",
+    "sentences_in",
     "split_sentences",
     "tokenize_words",
 ]
@@ -138,8 +138,20 @@ _LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _CHUNK = re.compile(r"\S+")  # re's \s is exactly str.isspace()
 
 
-@lru_cache(maxsize=4096)
+_CLASS_CACHE: dict[str, int] = {}  # char -> class, filled as characters are met (bounded: see _char_class)
+
+
 def _char_class(char: str) -> int:
+    """The class of ``char`` (``_SPACE``, ``_PUNCT``, ``_EXTEND`` or ``_WORD``), cached."""
+    known = _CLASS_CACHE.get(char)
+    if known is None:
+        known = _classify(char)
+        if len(_CLASS_CACHE) < 65_536:
+            _CLASS_CACHE[char] = known
+    return known
+
+
+def _classify(char: str) -> int:
     if char.isspace():
         return _SPACE
     category = unicodedata.category(char)
@@ -162,16 +174,41 @@ def _joins_number(chunk: str, i: int) -> bool:
     return False
 
 
+def _token(text: str, start: int, end: int, _new=object.__new__) -> Token:
+    """``Token(text, start, end)``, made without the frozen dataclass's ``__init__`` (which sets
+    each field through ``object.__setattr__``, half the cost of tokenizing): an equal object."""
+    token = _new(Token)
+    fields = token.__dict__
+    fields["text"] = text
+    fields["start"] = start
+    fields["end"] = end
+    return token
+
+
+#: The tokens of an ASCII chunk without control characters (so without extenders): runs of letters
+#: and digits, kept together across a number's ``.`` (5.6) or ``,`` (2,000), and every other
+#: character alone, exactly as the character loop of :func:`_split_chunk` cuts them.
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:(?:(?<=[0-9])\.(?=[0-9])|(?<=[0-9]),(?=[0-9]{3}(?![0-9])))[A-Za-z0-9]+)*|[^A-Za-z0-9]")
+
+
 def _split_chunk(chunk: str, base: int, tokens: list[Token]) -> None:
     """Append the tokens of a whitespace-free ``chunk`` that starts at offset ``base``."""
     if chunk.isalnum():  # fast path: only letters and numbers, one word
-        tokens.append(Token(chunk, base, base + len(chunk)))
+        tokens.append(_token(chunk, base, base + len(chunk)))
+        return
+    if chunk.isascii() and chunk.isprintable():  # no extenders: the rules are one regular expression
+        for piece in _ASCII_TOKEN.findall(chunk):
+            end = base + len(piece)
+            tokens.append(_token(piece, base, end))
+            base = end
         return
     start = 0
     kind: int | None = None  # class of the current token; None while it holds only extenders
     joined = False  # the previous character was a zero-width joiner
     for i, char in enumerate(chunk):
-        char_class = _char_class(char)
+        char_class = _CLASS_CACHE.get(char)
+        if char_class is None:
+            char_class = _char_class(char)
         if char_class == _EXTEND:
             joined = char == _ZWJ
             continue
@@ -183,9 +220,9 @@ def _split_chunk(chunk: str, base: int, tokens: list[Token]) -> None:
             continue
         if kind == _WORD and char in ".," and _joins_number(chunk, i):
             continue
-        tokens.append(Token(chunk[start:i], base + start, base + i))
+        tokens.append(_token(chunk[start:i], base + start, base + i))
         start, kind = i, char_class
-    tokens.append(Token(chunk[start:], base + start, base + len(chunk)))
+    tokens.append(_token(chunk[start:], base + start, base + len(chunk)))
 
 
 def tokenize_words(text: str, offset: int = 0) -> list[Token]:
@@ -258,14 +295,50 @@ def split_sentences(text: str) -> list[Sentence]:
     Whitespace-only or empty text has no sentences. Sentence boundaries always fall in
     whitespace between tokens, so tokenizing a sentence's span on its own gives its tokens.
     """
-    tokens = tokenize_words(text)
+    return sentences_in(text, 0, len(text))
+
+
+#: The last character of a chunk that may end a sentence there (a terminal, or a closing quote
+#: or bracket after one); a chunk ending in any other character that is not an extender cannot.
+_MAY_END = _TERMINALS | _CLOSERS
+
+
+def sentences_in(text: str, start: int, end: int) -> list[Sentence]:
+    """The sentences of ``text[start:end]`` with offsets into ``text``: the same as
+    ``split_sentences(text[start:end])`` with every offset moved by ``start``, without the copies.
+
+    A sentence can only end between two whitespace-delimited chunks, so only those places are
+    looked at, and most are settled at once: a gap of one whitespace character that is not a
+    paragraph separator holds no blank line, and a chunk whose last character is neither a
+    terminal (``. ? ! …``), nor a closer, nor an extender cannot end a sentence; the rest go
+    through the rules of :func:`_is_boundary`.
+    """
+    tokens: list[Token] = []
+    chunk_ends: list[int] = []  # index of each chunk's last token
+    for match in _CHUNK.finditer(text, start, end):
+        chunk = match.group()
+        base = match.start()
+        if chunk.isalnum():  # one word (as in _split_chunk)
+            tokens.append(_token(chunk, base, base + len(chunk)))
+        else:
+            _split_chunk(chunk, base, tokens)
+        chunk_ends.append(len(tokens) - 1)
     sentences: list[Sentence] = []
     first = 0
-    for i in range(len(tokens)):
-        if i + 1 == len(tokens) or _is_boundary(text, tokens, i):
+    may_end = _MAY_END
+    for i in chunk_ends[:-1]:
+        left, right = tokens[i].end, tokens[i + 1].start
+        last = text[left - 1]
+        if right - left == 1 and text[left] != "\u2029" and last not in may_end and (
+                last.isalnum() or _char_class(last) != _EXTEND):
+            continue  # no blank line in the gap, and the chunk cannot end a sentence
+        if _is_boundary(text, tokens, i):
             group = tuple(tokens[first : i + 1])
             sentences.append(Sentence(group[0].start, group[-1].end, group))
             first = i + 1
+    if tokens:
+        group = tuple(tokens[first:])
+        sentences.append(Sentence(group[0].start, group[-1].end, group))
     return sentences
 
 

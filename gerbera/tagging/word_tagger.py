@@ -15,6 +15,7 @@ probability of that tag. The same sentence gets the same tags as in ``run_eval.p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import torch
@@ -109,10 +110,24 @@ class WordTagger:
         return tagger
 
     def _pad(self, rows: list[list[int]]) -> dict:
-        """A batch of rows padded by the tokenizer, as DataCollatorForTokenClassification pads for run_eval.py."""
-        return pad_without_fast_tokenizer_warning(
-            self.encoder.tokenizer, {"input_ids": rows}, return_tensors="pt", return_attention_mask=True
-        )
+        """A batch of rows padded as the tokenizer pads them (DataCollatorForTokenClassification, for
+        run_eval.py): to the longest row with the pad token, on the tokenizer's padding side, with
+        the attention mask; int64 tensors. Built in numpy; a tokenizer without a pad token, or with
+        a padding side other than right or left, pads the rows itself."""
+        tokenizer = self.encoder.tokenizer
+        pad_id, side = tokenizer.pad_token_id, tokenizer.padding_side
+        if pad_id is None or side not in ("right", "left") or not rows:
+            return pad_without_fast_tokenizer_warning(
+                tokenizer, {"input_ids": rows}, return_tensors="pt", return_attention_mask=True
+            )
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        width = int(lengths.max())
+        columns = np.arange(width)
+        # the cells a row's tokens fill, row by row in order: the first len(row) (right) or the last
+        mask = columns < lengths[:, None] if side == "right" else columns >= (width - lengths)[:, None]
+        input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+        input_ids[mask] = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
+        return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(mask.astype(np.int64))}
 
     def _forward(self, padded: dict, with_token_type_ids: bool) -> tuple[np.ndarray, np.ndarray]:
         """Arg-max tag ids and their softmax probabilities for a padded batch, (rows, longest)."""
