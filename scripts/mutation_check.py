@@ -635,6 +635,19 @@ MUTANTS: list[Mutant] = [
            (OUTPUTS, "tests/test_pubtator.py", DOCUMENT_WRITERS)),
     Mutant("pubtator-tab-in-mention-written", "fast tagging host side", "gerbera/documents/pubtator.py",
            'if ("\\t" in mention or ', "if (", ("tests/test_pubtator.py", DOCUMENT_WRITERS)),
+    Mutant("predict-output-replaces-its-input", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           "and os.path.samefile(source, args.output):", "and False:",
+           (OUTPUTS + "::test_output_that_is_the_input_is_refused_and_the_input_kept",)),
+    Mutant("predict-folder-output-replaces-an-input", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           "        if target.exists() and os.path.samefile(target, item.path):\n",
+           "        if False:\n",
+           (OUTPUTS + "::test_folder_output_that_would_replace_an_input_is_refused",)),
+    Mutant("predict-empty-input-silent", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           '    if not totals["documents"]:\n', "    if False:\n",
+           (OUTPUTS + "::test_empty_input_is_said",)),
 ]
 
 

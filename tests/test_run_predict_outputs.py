@@ -45,3 +45,35 @@ def test_pubtator_extensions_give_pubtator(inside_model, tmp_path, extension):
     assert [(d.id, d.title, d.abstract) for d in documents] == [("1", "", SENTENCES[0]), ("2", "", SENTENCES[1])]
     assert [[(a.start, a.end, a.mention, a.type) for a in d.annotations] for d in documents] == [
         [(1, 1 + len(s), s, "Disease")] for s in SENTENCES]
+
+
+def test_output_that_is_the_input_is_refused_and_the_input_kept(inside_model, tmp_path, capsys):
+    source = tmp_path / "abstracts.txt"
+    source.write_text(TEXT, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        run_predict.main(["--model_name_or_path", str(inside_model), "--input", str(source), "--output", str(source),
+                          "--output_format", "pubtator", "--disable_tqdm"])
+    assert exit_info.value.code == 2
+    assert "is the input file" in capsys.readouterr().err.strip().splitlines()[-1]
+    assert source.read_text(encoding="utf-8") == TEXT
+
+
+def test_folder_output_that_would_replace_an_input_is_refused(inside_model, tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.pubtator").write_text("1|t|Huntington disease.\n1|a|Inherited.\n\n", encoding="utf-8")
+    kept = (data / "a.pubtator").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit):
+        run_predict.main(["--model_name_or_path", str(inside_model), "--input", str(data / "*.pubtator"),
+                          "--output", str(data), "--disable_tqdm"])
+    assert "its output would replace it" in capsys.readouterr().err
+    assert (data / "a.pubtator").read_text(encoding="utf-8") == kept
+
+
+def test_empty_input_is_said(inside_model, tmp_path, caplog):
+    source = tmp_path / "empty.txt"
+    source.write_text("", encoding="utf-8")
+    summary = run_predict.main(["--model_name_or_path", str(inside_model), "--input", str(source),
+                                "--output", str(tmp_path / "out.jsonl"), "--disable_tqdm"])
+    assert summary["documents"] == 0
+    assert "holds no documents" in caplog.text

@@ -25,7 +25,7 @@ from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, Pr
 from gerbera.commands.session import user_errors
 from gerbera.errors import GerberaError
 from gerbera.tagging import unit_io
-from gerbera.tagging.corpus_inputs import expand_inputs
+from gerbera.tagging.corpus_inputs import expand_inputs, output_name
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
 from gerbera.tagging.input_formats import INPUT_FORMATS
 from gerbera.tagging.manifest import MANIFEST, RunRecord, model_fingerprint
@@ -137,6 +137,8 @@ def _run_file(model_args, args: PredictArguments) -> dict:
         raise GerberaError("--output_words needs JSON Lines output (--output_format jsonl)")
     if args.output != "-" and Path(args.output).is_dir():
         raise GerberaError(f"--output {args.output} is a folder; give a file name")
+    if source != "-" and args.output != "-" and Path(args.output).exists() and os.path.samefile(source, args.output):
+        raise GerberaError(f"--output {args.output} is the input file: the output would replace it; give another name")
     _set_threads(args.num_threads)
     input_format, documents = unit_io.read(source, args.input_format)
     tagger = _load_tagger(model_args, args, args.device)
@@ -155,6 +157,8 @@ def _run_file(model_args, args: PredictArguments) -> dict:
                 totals["entities"] += len(tagged.entities)
     finally:
         progress.close()
+    if not totals["documents"]:
+        logger.warning("--input %s holds no documents (an empty file?): nothing was tagged", source)
     summary = _speed({"model": tagger.name, "input": source, "input_format": input_format, "output": args.output,
                       "output_format": output_format, "scoring_precision": tagger.precision, **totals},
                      time.perf_counter() - started)
@@ -175,6 +179,19 @@ def _settings(tagger: Tagger, model_args, args: PredictArguments) -> dict:
     }
 
 
+def _refuse_overwriting_inputs(job: CorpusJob) -> None:
+    """An input file in the output folder that its own output would replace (--input 'data/*.pubtator'
+    --output data/) is refused before any work."""
+    folder = Path(job.output_folder).resolve()
+    for item in job.files:
+        if folder not in Path(item.path).resolve().parents:
+            continue
+        target = folder / output_name(item.name, job.output_format_of(job.input_format_of(item)), None)
+        if target.exists() and os.path.samefile(target, item.path):
+            raise GerberaError(f"--input {item.path}: its output would replace it in --output {job.output_folder}; "
+                               "write into another folder")
+
+
 def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     """Files, folders and globs into a folder of units (see gerbera.tagging.corpus_run)."""
     if "-" in args.input:
@@ -182,11 +199,12 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     if Path(args.output).exists() and not Path(args.output).is_dir():
         raise GerberaError(f"--output {args.output}: a file, but several inputs are written into a folder")
     files = expand_inputs(args.input, args.output)
+    job = CorpusJob(files, args.output, args.input_format, args.output_format, args.part_documents,
+                    args.skip_bad_documents, args.output_words, args.write_scores, worker)
+    _refuse_overwriting_inputs(job)
     _set_threads(args.num_threads if args.num_threads is not None else
                  (worker.cpu_threads() if worker.local_world > 1 else None))
     tagger = _load_tagger(model_args, args, worker.device(args.device))
-    job = CorpusJob(files, args.output, args.input_format, args.output_format, args.part_documents,
-                    args.skip_bad_documents, args.output_words, args.write_scores, worker)
     RunRecord(args.output).check_settings(_settings(tagger, model_args, args))
     logger.info("Tagging %d files into %s with %s on %s in %s (%s), tags: %s", len(files), args.output, tagger.name,
                 tagger.device, tagger.precision, worker.label, ", ".join(tagger.tagset.labels))
