@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -390,3 +391,24 @@ def test_the_progress_bar_total_is_estimated_from_the_bytes(tmp_path):
     assert estimate_documents(str(big), "pubtator", sample_bytes=1 << 16) == pytest.approx(4000, rel=0.1)
     (tmp_path / "m.xml").write_text(medline_xml(range(7)), encoding="utf-8")
     assert estimate_documents(str(tmp_path / "m.xml"), "medline") == 7
+
+
+@pytest.mark.parametrize("stop, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_while_tagging_ends_in_one_line_and_leaves_no_partial_file(model, tmp_path, stop, code):
+    """kill (SIGTERM) or Ctrl-C (SIGINT) while one file is tagged: no traceback, the temporary file removed."""
+    source, out = tmp_path / "big.pubtator", tmp_path / "out"
+    source.write_text(pubtator_text(range(3000)), encoding="utf-8")
+    out.mkdir()
+    command = [sys.executable, "run_predict.py", "--model_name_or_path", str(model), "--input", str(source),
+               "--output", str(out / "big.jsonl"), "--disable_tqdm", "--device", "cpu", "--num_threads", "1"]
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 300
+    while not any(out.iterdir()) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the output's temporary file appears once tagging writes
+    assert process.poll() is None, "the run ended before it could be stopped"
+    process.send_signal(stop)
+    stderr = process.communicate(timeout=300)[1]
+    assert process.returncode == code, stderr[-2000:]
+    assert "Traceback" not in stderr and f"Stopped by {stop.name}: no partial output is left" in stderr
+    assert list(out.iterdir()) == []

@@ -12,4 +12,6 @@ in the library imports them.
 - ``arguments``, ``original_flags``: the flags of run_ner.py and run_eval.py, and the original
   code's flags that transformers dropped;
 - ``session``: what every command run shares: logging, user errors, the output folder and resuming.
+- ``interruption``: Ctrl-C or SIGTERM during a command with nothing to checkpoint (``run_predict``): one line,
+  no traceback, no partial file.
 """

@@ -20,6 +20,7 @@ from transformers import HfArgumentParser
 
 from gerbera import __version__
 from gerbera.commands.arguments import StrictHfArgumentParser
+from gerbera.commands.interruption import stopped_cleanly
 from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
 from gerbera.commands.session import user_errors
@@ -35,6 +36,8 @@ from gerbera.tagging.sharding import Worker
 from gerbera.tagging.tagger import Tagger
 
 logger = logging.getLogger("gerbera")
+KEPT_WHEN_STOPPED = ("no partial output is left (an output is renamed into place only when complete); into a folder, "
+                     "the finished units are kept and the same command goes on from there")
 
 def make_parser() -> HfArgumentParser:
     parser = StrictHfArgumentParser((PredictModelArguments, PredictArguments), description=DESCRIPTION)
@@ -44,7 +47,7 @@ def make_parser() -> HfArgumentParser:
 
 def main(argv=None) -> dict:
     silence_known_noise()
-    with user_errors():
+    with user_errors(), stopped_cleanly(KEPT_WHEN_STOPPED):
         argv = sys.argv[1:] if argv is None else list(argv)
         model_args, args = make_parser().parse_args_into_dataclasses(argv)
         return run(model_args, args)
