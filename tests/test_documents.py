@@ -138,6 +138,10 @@ def test_compressed_bytes_and_other_encodings_are_clear_errors(tmp_path):
     latin1.write_bytes("1|t|Title\n1|a|Caf\xe9 au lait\n".encode("latin-1"))
     with pytest.raises(GerberaError, match=r"latin1.pubtator:2: bytes that are not UTF-8"):
         list(iter_documents(latin1, "pubtator"))
+    pdf = write(tmp_path / "paper.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    for fmt in ("text-lines", "auto"):  # a PDF among the files of an input folder: named, not "save as UTF-8"
+        with pytest.raises(GerberaError, match=r"paper.pdf: a PDF, not text: extract its text first"):
+            list(iter_documents(pdf, fmt)) if fmt != "auto" else detect_format(str(pdf))
     latin1_json = tmp_path / "latin1.json"
     latin1_json.write_bytes(b'{"documents": [\n{"id": "1", "passages": [{"offset": 0, "text": "Caf\xe9"}]}]}')
     with pytest.raises(GerberaError, match=r"latin1.json:2: bytes that are not UTF-8"):

@@ -46,6 +46,8 @@ _MAGIC = {
     b"\x28\xb5\x2f\xfd": "zstd",
     b"PK\x03\x04": "zip",
 }
+# documents that are not text at all, named in the error instead of "not UTF-8"
+_NOT_TEXT = {b"%PDF-": "a PDF", b"\xd0\xcf\x11\xe0": "a Microsoft Office (OLE) file"}
 _CHUNK = 1 << 20
 
 
@@ -98,6 +100,10 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
                 "(only gzip, in a file named .gz, is read as it is)"
             )
         else:
+            kind = next((name for magic, name in _NOT_TEXT.items() if head.startswith(magic)), None)
+            if kind is not None:
+                raise DocumentFormatError(shown, None, f"{kind}, not text: extract its text first (for PubMed Central "
+                                          "articles, BioC from PMC holds the text)")
             yield raw
     finally:
         if raw is not sys.stdin.buffer:
