@@ -625,7 +625,7 @@ MUTANTS: list[Mutant] = [
            "found.append((self.types[previous], begin, i - 1))", "found.append((self.types[current], begin, i - 1))",
            (SPEED_PATHS,)),
     Mutant("word-cache-keeps-the-wrong-pieces", "fast tagging host side", "gerbera/features/word_pieces.py",
-           "for word, word_pieces in zip(new, pieces):", "for word, word_pieces in zip(new, [*pieces[1:], []]):",
+           "for word, word_pieces in zip(new, pieces))", "for word, word_pieces in zip(new, [*pieces[1:], []]))",
            (SPEED_PATHS,)),
     Mutant("one-window-overflows", "fast tagging host side", "gerbera/features/word_pieces.py",
            "if pieces and 0 not in lengths and sum(lengths) <= budget:",

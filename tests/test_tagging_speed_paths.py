@@ -194,7 +194,7 @@ def test_the_word_cache_stays_bounded(tokenizers, monkeypatch):
         words = [[f"w{k}{i}" for i in range(4)]]
         batch = {"words": words, "sentence_id": [0], "dataset": [""]}
         assert encoder.encode(batch) == reference.encode(encoder, batch)
-    assert len(encoder._word_cache) <= 5 + 4
+    assert len(encoder._piece_cache) <= 5 + 4
 
 
 # --- padding ----------------------------------------------------------------------------------------

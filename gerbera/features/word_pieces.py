@@ -140,7 +140,7 @@ class WordEncoder:
     module docstring).
     """
 
-    PIECE_CACHE_LIMIT = 1_000_000  # distinct words remembered with the original code's word tokenization
+    PIECE_CACHE_LIMIT = 1_000_000  # distinct words remembered (legacy word tokenization, and encode())
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase, max_seq_length: int, mode: str = STANDARD_WORD_TOKENIZATION):
         if not tokenizer.is_fast:
@@ -153,7 +153,6 @@ class WordEncoder:
         # decides the sub-tokens, so it is also what the features cache key fingerprints.
         self.tokenizer = without_prefix_space(tokenizer) if words_alone else tokenizer
         self._piece_cache: dict[str, tuple[int, ...]] = {}
-        self._word_cache: dict[str, tuple[int, ...]] = {}  # encode()'s pieces of each word met (standard mode)
         self._word_backend = _unpadded_backend(self.tokenizer) if words_alone else None
         self.window_budget = max_seq_length - len(self.special)
         if self.window_budget < 1:
@@ -195,27 +194,22 @@ class WordEncoder:
         return [[cache[word] for word in words] for words in batch_words]
 
     def _cached_word_pieces(self, batch_words: Sequence[Sequence[str]]) -> list[list[Sequence[int]]]:
-        """What :meth:`word_pieces` gives (as tuples), each distinct word tokenized once.
-
-        The fast tokenizer turns every word of a pre-split list into sub-tokens on its own
-        (normalizer, pre-tokenizer and model run word by word; no special tokens are added here), so
-        a word's pieces do not depend on the words around it: the words not met before are
-        tokenized together as one pre-split sequence, and every word's pieces are looked up.
-        """
+        """What :meth:`word_pieces` gives (as tuples), each distinct word tokenized once: the fast tokenizer
+        turns each word of a pre-split list into sub-tokens on its own (normalizer, pre-tokenizer and model run
+        word by word), so a word's pieces do not depend on its neighbours; new words are tokenized together."""
         if self.mode == ORIGINAL_WORD_TOKENIZATION:
             return self._pieces_of_words_alone(batch_words)
-        cache = self._word_cache
+        cache = self._piece_cache  # the mode's own: an encoder has one mode
         if len(cache) > self.PIECE_CACHE_LIMIT:  # a long-running tagger sees ever new words: stay bounded
             cache.clear()
         new = [word for word in dict.fromkeys(w for words in batch_words for w in words) if word not in cache]
         if new:
-            # verbose=False: this list of words is no sequence for the model ("longer than the maximum" does not apply)
+            # verbose=False: these words are no sequence for the model ("longer than the maximum" does not apply)
             encoding = self.tokenizer([new], is_split_into_words=True, add_special_tokens=False, verbose=False)
             pieces: list[list[int]] = [[] for _ in new]
             for token_id, word_id in zip(encoding["input_ids"][0], encoding.word_ids(0)):
                 pieces[word_id].append(token_id)
-            for word, word_pieces in zip(new, pieces):
-                cache[word] = tuple(word_pieces)
+            cache.update((word, tuple(word_pieces)) for word, word_pieces in zip(new, pieces))
         return [[cache[word] for word in words] for words in batch_words]
 
     def windows(self, pieces: list[list[int]]) -> list[tuple[int, list[list[int]]]]:
@@ -250,8 +244,7 @@ class WordEncoder:
         for i, pieces in enumerate(self._cached_word_pieces(batch["words"])):
             lengths = list(map(len, pieces))
             if pieces and 0 not in lengths and sum(lengths) <= budget:
-                # The usual sentence: one window holding every word's pieces as they are (what
-                # windows() gives then); each word's first sub-token follows the pieces before it.
+                # the usual sentence: one window of every word's pieces as they are (what windows() gives then)
                 positions = list(accumulate(lengths[:-1], initial=len(prefix)))
                 windows = [(0, pieces, positions, [*prefix, *chain.from_iterable(pieces), *suffix])]
             else:
@@ -288,7 +281,7 @@ def unknown_word_share(encoder: WordEncoder, sentences: Sequence[Sequence[str]],
     chosen = [words for words in sentences[::step] if words]
     words = unknown = 0
     for start in range(0, len(chosen), 256):
-        for pieces in encoder.word_pieces(chosen[start : start + 256]):
+        for pieces in encoder._cached_word_pieces(chosen[start : start + 256]):  # the same pieces
             words += len(pieces)
             unknown += sum(1 for word in pieces if all(piece == encoder.unk_id for piece in word))
     return unknown / words if words else 0.0

@@ -31,7 +31,12 @@ import torch
 from gerbera.features.word_pieces import warn_if_words_unknown
 from gerbera.tagging.documents import Entity, InputDocument, TaggedDocument, segment_passages, words_document
 from gerbera.tagging.entities import (
-    DEFAULT_ENTITY_TYPE, SpanDecoder, check_entity_type, entities_of_ids, entity_spans, find_entities,
+    DEFAULT_ENTITY_TYPE,
+    SpanDecoder,
+    check_entity_type,
+    entities_of_ids,
+    entity_spans,
+    find_entities,
 )
 from gerbera.tagging.prefetch import prefetched
 from gerbera.tagging.text_segmentation import Sentence

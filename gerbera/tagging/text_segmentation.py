@@ -1,53 +1,49 @@
 """Raw text to sentences of word tokens, with character offsets, as NER corpora are tokenized.
 
-Biomedical NER corpora (NCBI-disease, BC5CDR, BC2GM, ...) and CoNLL are tokenized at whitespace
-and at every punctuation or symbol character, so a model trained on them expects ``IL-2`` as
-``IL``, ``-``, ``2``. This module cuts raw text (for example a PubTator title and abstract) the
-same way, keeping every token's character offsets so that predicted entities can be mapped back
-onto the text.
+Biomedical NER corpora (NCBI-disease, BC5CDR, BC2GM, ...) and CoNLL are tokenized at whitespace and at every
+punctuation or symbol character, so a model trained on them expects ``IL-2`` as ``IL``, ``-``, ``2``. This module cuts
+raw text (for example a PubTator title and abstract) the same way, keeping every token's character offsets so that
+predicted entities can be mapped back onto the text.
 
 Word tokens (:func:`tokenize_words`)
 ------------------------------------
 Every character falls in one of four classes:
 
-- **space**: ``str.isspace()`` (all Unicode whitespace: space, tab, CR, LF, no-break space,
-  U+2028, U+3000, ...). Whitespace separates tokens and belongs to none.
-- **punctuation**: Unicode categories ``P*`` and ``S*`` (hyphens, dashes, brackets, slashes,
-  quotes, ``+ % = < > ° ± ©``, emoji, ...). Each is a token of its own, with two exceptions
-  that keep numbers whole: a ``.`` between two decimal digits (``5.6``, ``1.2.3``) and a ``,``
-  between a digit and exactly three digits (``2,000``, ``1,234,567`` but not ``1,2``) stay
-  inside the word.
-- **extender**: combining marks (``M*``), format characters (``Cf``: zero-width space U+200B,
-  soft hyphen U+00AD, zero-width (non-)joiners, byte-order mark, ...), control characters
-  that are not whitespace (``Cc``) and the emoji skin-tone modifiers U+1F3FB..U+1F3FF. An
-  extender never starts a token of its own: it is attached to the token before it (or, at the
-  start of a whitespace-delimited chunk, to the token after it; a chunk made only of extenders
-  is one token). After a zero-width joiner U+200D the next character also stays in the same
-  token, so emoji ZWJ sequences are one token.
-- **word**: everything else: letters of any script (Latin, Greek ``α β κ``, CJK, ...), digits,
-  other numbers (``²``), private-use and unassigned code points. Consecutive word characters
-  (and their extenders) form one token: ``p53``, ``κB``, ``mRNA``, ``hyper\\u00adtension``.
+- **space**: ``str.isspace()`` (all Unicode whitespace: space, tab, CR, LF, no-break space, U+2028, U+3000, ...).
+  Whitespace separates tokens and belongs to none.
+- **punctuation**: Unicode categories ``P*`` and ``S*`` (hyphens, dashes, brackets, slashes, quotes, ``+ % = < > ° ±
+  ©``, emoji, ...). Each is a token of its own, with two exceptions that keep numbers whole: a ``.`` between two
+  decimal digits (``5.6``, ``1.2.3``) and a ``,`` between a digit and exactly three digits (``2,000``, ``1,234,567``
+  but not ``1,2``) stay inside the word.
+- **extender**: combining marks (``M*``), format characters (``Cf``: zero-width space U+200B, soft hyphen U+00AD,
+  zero-width (non-)joiners, byte-order mark, ...), control characters that are not whitespace (``Cc``) and the emoji
+  skin-tone modifiers U+1F3FB..U+1F3FF. An extender never starts a token of its own: it is attached to the token
+  before it (or, at the start of a whitespace-delimited chunk, to the token after it; a chunk made only of extenders
+  is one token). After a zero-width joiner U+200D the next character also stays in the same token, so emoji ZWJ
+  sequences are one token.
+- **word**: everything else: letters of any script (Latin, Greek ``α β κ``, CJK, ...), digits, other numbers (``²``),
+  private-use and unassigned code points. Consecutive word characters (and their extenders) form one token: ``p53``,
+  ``κB``, ``mRNA``, ``hyper\\u00adtension``.
 
-So ``NF-κB`` is ``NF`` ``-`` ``κB``, ``(DM)`` is ``(`` ``DM`` ``)``, ``TNF-alpha`` is ``TNF``
-``-`` ``alpha`` and ``5.6`` stays one token.
+So ``NF-κB`` is ``NF`` ``-`` ``κB``, ``(DM)`` is ``(`` ``DM`` ``)``, ``TNF-alpha`` is ``TNF`` ``-`` ``alpha`` and
+``5.6`` stays one token.
 
 Sentences (:func:`split_sentences`)
 -----------------------------------
 A sentence ends between two tokens separated by whitespace when
 
-- the whitespace holds a blank line (two or more line breaks; CRLF counts as one line break; a
-  paragraph separator U+2029 counts as a blank line), or
-- the first token is ``.``, ``?``, ``!`` or ``…`` (possibly followed, without whitespace, by
-  closing quotes or brackets), and the next token starts with an uppercase letter, a digit, an
-  opening bracket or quote, or is a lowercase-initial word holding an uppercase letter or digit
-  (``p53``, ``mRNA``, ``siRNA``, which often begin sentences in abstracts); and the ``.`` does
-  not end an abbreviation: one of :data:`ABBREVIATIONS` (``e.g.``, ``i.e.``, ``et al.``,
-  ``Fig.``, ``vs.``, ``approx.``, ...) or a single capital letter (initials such as ``J.``,
+- the whitespace holds a blank line (two or more line breaks; CRLF counts as one line break; a paragraph separator
+  U+2029 counts as a blank line), or
+- the first token is ``.``, ``?``, ``!`` or ``…`` (possibly followed, without whitespace, by closing quotes or
+  brackets), and the next token starts with an uppercase letter, a digit, an opening bracket or quote, or is a
+  lowercase-initial word holding an uppercase letter or digit (``p53``, ``mRNA``, ``siRNA``, which often begin
+  sentences in abstracts); and the ``.`` does not end an abbreviation: one of :data:`ABBREVIATIONS` (``e.g.``,
+  ``i.e.``, ``et al.``, ``Fig.``, ``vs.``, ``approx.``, ...) or a single capital letter (initials such as ``J.``,
   genus abbreviations such as ``E. coli``, ``S. aureus``).
 
-Decimal points never end a sentence since they are inside number tokens. The splitter errs on
-the side of not splitting (``vitamin D. The`` stays one sentence): a missed boundary only makes
-a longer sentence, while a wrong one can cut an entity in two.
+Decimal points never end a sentence since they are inside number tokens. The splitter errs on the side of not
+splitting (``vitamin D. The`` stays one sentence): a missed boundary only makes a longer sentence, while a wrong one
+can cut an entity in two.
 
 Invariants (tested with property-based tests)
 ---------------------------------------------
@@ -56,15 +52,14 @@ For any string ``text``, ``tokens = tokenize_words(text)`` and ``sentences = seg
 1. ``text[t.start:t.end] == t.text`` for every token, and ``t.start < t.end``;
 2. tokens are in order and do not overlap (``a.end <= b.start``);
 3. no token contains a whitespace character (``str.isspace``);
-4. nothing is lost: ``"".join(t.text for t in tokens)`` equals ``text`` with its whitespace
-   characters removed, so every non-whitespace character belongs to exactly one token;
-5. sentences are non-empty, in order, do not overlap, and each spans from its first token's
-   start to its last token's end, so every token lies within its sentence;
+4. nothing is lost: ``"".join(t.text for t in tokens)`` equals ``text`` with its whitespace characters removed, so
+   every non-whitespace character belongs to exactly one token;
+5. sentences are non-empty, in order, do not overlap, and each spans from its first token's start to its last token's
+   end, so every token lies within its sentence;
 6. the sentences' tokens, concatenated, are exactly ``tokenize_words(text)``;
-7. ``tokenize_words(text[a:b], offset=a)`` equals the tokens of ``text`` within ``[a, b)``
-   whenever neither cut splits a whitespace-free chunk (``a`` is 0 or follows whitespace, ``b``
-   is ``len(text)`` or precedes whitespace); in particular for every sentence's span.
-"""
+7. ``tokenize_words(text[a:b], offset=a)`` equals the tokens of ``text`` within ``[a, b)`` whenever neither cut splits
+   a whitespace-free chunk (``a`` is 0 or follows whitespace, ``b`` is ``len(text)`` or precedes whitespace); in
+   particular for every sentence's span."""
 
 from __future__ import annotations
 
@@ -72,15 +67,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = [
-    "ABBREVIATIONS",
-    "Sentence",
-    "Token",
-    "segment",
-    "sentences_in",
-    "split_sentences",
-    "tokenize_words",
-]
+__all__ = ["ABBREVIATIONS", "Sentence", "Token", "segment", "sentences_in", "split_sentences", "tokenize_words"]
 
 
 @dataclass(frozen=True)
@@ -109,23 +96,13 @@ class Sentence:
 #: Lower-cased abbreviations (with their final period) after which a sentence never ends. Matched
 #: against the whole whitespace-delimited chunk ending in the period, without opening brackets or
 #: quotes, so ``(e.g.`` and ``al.`` (of ``et al.``) match.
-ABBREVIATIONS: frozenset[str] = frozenset(
-    {
-        # Latin and general
-        "e.g.", "i.e.", "al.", "cf.", "ca.", "vs.", "viz.", "approx.", "resp.", "incl.", "esp.",
-        "c.f.", "v.", "ibid.",
-        # references in running text
-        "fig.", "figs.", "tab.", "eq.", "eqs.", "ref.", "refs.", "no.", "nos.", "vol.", "p.",
-        "pp.", "ch.", "sect.", "suppl.", "ed.", "eds.",
-        # titles and names
-        "dr.", "drs.", "mr.", "mrs.", "ms.", "prof.", "st.", "jr.", "sr.", "inc.", "ltd.", "co.",
-        "corp.", "dept.", "univ.",
-        # journal-name parts (Proc. Natl. Acad. Sci. USA, J. Biol. Chem.)
-        "proc.", "natl.", "acad.", "sci.", "biol.", "chem.", "med.", "clin.", "res.", "int.",
-        # taxonomy
-        "sp.", "spp.", "subsp.", "ssp.", "var.", "cv.", "str.",
-    }
-)
+ABBREVIATIONS: frozenset[str] = frozenset((  # noqa: SIM905 (one string a group reads best)
+    "e.g. i.e. al. cf. ca. vs. viz. approx. resp. incl. esp. c.f. v. ibid. "  # Latin and general
+    "fig. figs. tab. eq. eqs. ref. refs. no. nos. vol. p. pp. ch. sect. suppl. ed. eds. "  # references in running text
+    "dr. drs. mr. mrs. ms. prof. st. jr. sr. inc. ltd. co. corp. dept. univ. "  # titles and names
+    "proc. natl. acad. sci. biol. chem. med. clin. res. int. "  # journal-name parts (Proc. Natl. Acad. Sci. USA)
+    "sp. spp. subsp. ssp. var. cv. str."  # taxonomy
+).split())
 
 _SPACE, _PUNCT, _EXTEND, _WORD = 0, 1, 2, 3
 _ZWJ = "\u200d"
@@ -136,19 +113,15 @@ _SENTENCE_OPENERS = frozenset("([{\"\u00ab\u201c")
 # Line breaks as str.splitlines() knows them; CRLF is one.
 _LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _CHUNK = re.compile(r"\S+")  # re's \s is exactly str.isspace()
-
-
-_CLASS_CACHE: dict[str, int] = {}  # char -> class, filled as characters are met (bounded: see _char_class)
+_MAY_END = _TERMINALS | _CLOSERS  # a chunk ending in another character (not an extender) ends no sentence
+_CLASS_CACHE: dict[str, int] = {}  # the class of each character met (at most 65,536 of them)
 
 
 def _char_class(char: str) -> int:
-    """The class of ``char`` (``_SPACE``, ``_PUNCT``, ``_EXTEND`` or ``_WORD``), cached."""
     known = _CLASS_CACHE.get(char)
-    if known is None:
-        known = _classify(char)
-        if len(_CLASS_CACHE) < 65_536:
-            _CLASS_CACHE[char] = known
-    return known
+    if known is None and len(_CLASS_CACHE) < 65_536:
+        known = _CLASS_CACHE[char] = _classify(char)
+    return _classify(char) if known is None else known
 
 
 def _classify(char: str) -> int:
@@ -175,19 +148,12 @@ def _joins_number(chunk: str, i: int) -> bool:
 
 
 def _token(text: str, start: int, end: int, _new=object.__new__) -> Token:
-    """``Token(text, start, end)``, made without the frozen dataclass's ``__init__`` (which sets
-    each field through ``object.__setattr__``, half the cost of tokenizing): an equal object."""
-    token = _new(Token)
-    fields = token.__dict__
-    fields["text"] = text
-    fields["start"] = start
-    fields["end"] = end
+    """An equal ``Token(text, start, end)`` without the frozen ``__init__`` (half the cost of tokenizing)."""
+    (token := _new(Token)).__dict__.update(text=text, start=start, end=end)
     return token
 
 
-#: The tokens of an ASCII chunk without control characters (so without extenders): runs of letters
-#: and digits, kept together across a number's ``.`` (5.6) or ``,`` (2,000), and every other
-#: character alone, exactly as the character loop of :func:`_split_chunk` cuts them.
+#: _split_chunk's rules on an ASCII chunk without control characters (no extenders): words (5.6, 2,000), other characters alone
 _ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:(?:(?<=[0-9])\.(?=[0-9])|(?<=[0-9]),(?=[0-9]{3}(?![0-9])))[A-Za-z0-9]+)*|[^A-Za-z0-9]")
 
 
@@ -206,9 +172,7 @@ def _split_chunk(chunk: str, base: int, tokens: list[Token]) -> None:
     kind: int | None = None  # class of the current token; None while it holds only extenders
     joined = False  # the previous character was a zero-width joiner
     for i, char in enumerate(chunk):
-        char_class = _CLASS_CACHE.get(char)
-        if char_class is None:
-            char_class = _char_class(char)
+        char_class = _char_class(char)
         if char_class == _EXTEND:
             joined = char == _ZWJ
             continue
@@ -228,9 +192,8 @@ def _split_chunk(chunk: str, base: int, tokens: list[Token]) -> None:
 def tokenize_words(text: str, offset: int = 0) -> list[Token]:
     """Split ``text`` into word tokens (see the module docstring for the rules).
 
-    ``offset`` is added to every token's start and end: pass the position of ``text`` in its
-    document (e.g. a passage's start) to get document offsets.
-    """
+    ``offset`` is added to every token's start and end: pass the position of ``text`` in its document (e.g. a
+    passage's start) to get document offsets."""
     tokens: list[Token] = []
     for match in _CHUNK.finditer(text):
         _split_chunk(match.group(), offset + match.start(), tokens)
@@ -292,40 +255,27 @@ def _is_boundary(text: str, tokens: list[Token], i: int) -> bool:
 def split_sentences(text: str) -> list[Sentence]:
     """Split ``text`` into sentences of word tokens (offsets into ``text``).
 
-    Whitespace-only or empty text has no sentences. Sentence boundaries always fall in
-    whitespace between tokens, so tokenizing a sentence's span on its own gives its tokens.
-    """
+    Whitespace-only or empty text has no sentences. Sentence boundaries always fall in whitespace between tokens,
+    so tokenizing a sentence's span on its own gives its tokens."""
     return sentences_in(text, 0, len(text))
 
 
-#: The last character of a chunk that may end a sentence there (a terminal, or a closing quote
-#: or bracket after one); a chunk ending in any other character that is not an extender cannot.
-_MAY_END = _TERMINALS | _CLOSERS
-
-
 def sentences_in(text: str, start: int, end: int) -> list[Sentence]:
-    """The sentences of ``text[start:end]`` with offsets into ``text``: the same as
-    ``split_sentences(text[start:end])`` with every offset moved by ``start``, without the copies.
-
-    A sentence can only end between two whitespace-delimited chunks, so only those places are
-    looked at, and most are settled at once: a gap of one whitespace character that is not a
-    paragraph separator holds no blank line, and a chunk whose last character is neither a
-    terminal (``. ? ! …``), nor a closer, nor an extender cannot end a sentence; the rest go
-    through the rules of :func:`_is_boundary`.
+    """``split_sentences(text[start:end])`` with offsets into ``text``, without copies. Sentences end
+    only between whitespace-delimited chunks; a one-character gap (not U+2029) after a chunk whose
+    last character is no terminal, closer or extender is settled at once, the rest by _is_boundary.
     """
     tokens: list[Token] = []
     chunk_ends: list[int] = []  # index of each chunk's last token
     for match in _CHUNK.finditer(text, start, end):
-        chunk = match.group()
-        base = match.start()
+        chunk, base = match.group(), match.start()
         if chunk.isalnum():  # one word (as in _split_chunk)
             tokens.append(_token(chunk, base, base + len(chunk)))
         else:
             _split_chunk(chunk, base, tokens)
         chunk_ends.append(len(tokens) - 1)
     sentences: list[Sentence] = []
-    first = 0
-    may_end = _MAY_END
+    first, may_end = 0, _MAY_END
     for i in chunk_ends[:-1]:
         left, right = tokens[i].end, tokens[i + 1].start
         last = text[left - 1]
@@ -345,7 +295,6 @@ def sentences_in(text: str, start: int, end: int) -> list[Sentence]:
 def segment(text: str) -> list[Sentence]:
     """Sentence splitting and word tokenization in one step: the sentences with their tokens.
 
-    The same as :func:`split_sentences` (which already fills every sentence's tokens); the name
-    reads better where the caller mainly wants the words.
-    """
+    The same as :func:`split_sentences` (which already fills every sentence's tokens); the name reads better where
+    the caller mainly wants the words."""
     return split_sentences(text)
