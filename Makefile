@@ -16,8 +16,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -r requirements-dev.txt
 	# the toolkit itself, editable: the gerbera-* commands and python -m gerbera.* from any folder; no
-	# dependencies (installed above: pip never swaps the torch build) and no download (setuptools is above)
-	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	# dependencies (installed above: pip never swaps the torch build) and no download (setuptools is above);
+	# -qq: setuptools' boxed "Editable installation" notice says nothing for this layout (errors still print)
+	$(PY) -m pip install -qq --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed

@@ -14,7 +14,10 @@ per word):
   sentence's tags (see :mod:`gerbera.tagging.entities`).
 - **Many documents** (:meth:`Tagger.tag_documents`): documents are gathered into chunks of about
   ``chunk_words`` words, tagged together, and yielded in input order with a progress callback;
-  on a GPU the next chunks are prepared on a worker thread while the model tags this one.
+  on a GPU the next chunks are prepared on a worker thread while the model tags this one. A
+  chunk holds about :data:`CHUNK_BATCHES` batches of sentences, so that sorting its windows by
+  length leaves little padding (about 4% at 64 batches of 32, against 23% at 7 batches: the
+  forward pass time grows with the padded cells).
 
 The documents and entities themselves are in :mod:`gerbera.tagging.documents`; the names they
 and the other tagging modules define are importable from here as before.
@@ -43,6 +46,9 @@ from gerbera.tagging.text_segmentation import Sentence
 from gerbera.tagging.word_tagger import WordTagger, choose_device
 
 logger = logging.getLogger(__name__)
+
+CHUNK_BATCHES = 64  # batches of sentences per chunk, at about WORDS_PER_SENTENCE words a sentence
+WORDS_PER_SENTENCE = 25
 
 __all__ = [
     "DEFAULT_ENTITY_TYPE", "Entity", "InputDocument", "TaggedDocument", "Tagger",
@@ -107,23 +113,27 @@ class Tagger(WordTagger):
     def tag_documents(
         self,
         documents: Iterable[InputDocument],
-        chunk_words: int = 5_000,
+        chunk_words: int | None = None,
         progress: Callable[[int, int], None] | None = None,
         prefetch: bool | None = None,
     ) -> Iterator[TaggedDocument]:
         """Tag documents lazily, in input order.
 
-        Documents are gathered until they hold ``chunk_words`` words; the chunk's sentences are
-        then tagged together (windows sorted by length across the chunk) and its documents
-        yielded. ``progress(documents, words)`` is called after each chunk. ``prefetch`` (default:
+        Documents are gathered until they hold ``chunk_words`` words (default
+        :meth:`default_chunk_words`); the chunk's sentences are then tagged together (windows
+        sorted by length across the chunk) and its documents yielded. ``progress(documents, words)`` is called after each chunk. ``prefetch`` (default:
         on a CUDA device): the next chunks are read, segmented and tokenized on a worker thread
         while the model tags this one (:mod:`gerbera.tagging.prefetch`); the results are the same.
         """
-        chunks = self._prepared_chunks(documents, chunk_words)
+        chunks = self._prepared_chunks(documents, chunk_words or self.default_chunk_words())
         if self.device.type == "cuda" if prefetch is None else prefetch:
             chunks = prefetched(chunks)
         for pending, words, prepared in chunks:
             yield from self._tag_chunk(pending, words, prepared, progress)
+
+    def default_chunk_words(self) -> int:
+        """Words a chunk gathers by default: :data:`CHUNK_BATCHES` batches of sentences (at least 5,000 words)."""
+        return max(5_000, CHUNK_BATCHES * self.batch_size * WORDS_PER_SENTENCE)
 
     def _prepared_chunks(self, documents: Iterable[InputDocument], chunk_words: int) -> Iterator[tuple]:
         """Chunks of documents with their sentences, and their windows ready for the model."""
