@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "demo_output"
 COMMON = ["--data_dir", "NERdata/", "--labels", "NERdata/demo-disease/labels.txt", "--max_seq_length", "128",
           "--per_device_train_batch_size", "16", "--per_device_eval_batch_size", "32", "--seed", "1",
-          "--warmup_steps", "0", "--overwrite_output_dir", "--disable_tqdm", "true"]
+          "--warmup_steps", "0", "--overwrite_output_dir", "--disable_tqdm", "true",
+          "--logging_steps", "20"]  # a loss line every 20 steps: a busy machine's demo still shows it is alive
 STEPS = [
     ("multi-task (demo-disease + demo-news)", "run_ner.py",
      ["--output_dir", str(OUT / "gerbera_model"), "--data_list", "demo-disease+demo-news", "--eval_data_list",

@@ -72,6 +72,14 @@ def test_labels_file_errors(tmp_path):
         TagSet.from_file(repeated)
     with pytest.raises(GerberaError, match="not found"):
         TagSet.from_file(tmp_path / "missing.txt")
+    typo = tmp_path / "typo.txt"
+    typo.write_text("B-Disease\nI-Disease\nB-Chemical\nI-Chemcial\nO\n")
+    with pytest.raises(CorpusFormatError, match=r"typo.txt:4: 'I-Chemcial' has no 'B-Chemcial' in this file "
+                                                r"\(its B tags: Chemical, Disease\)"):
+        TagSet.from_file(typo)
+    io_scheme = tmp_path / "io.txt"
+    io_scheme.write_text("I-Disease\nI-Chemical\nO\n")  # IO: no B tags at all, a scheme of its own
+    assert TagSet.from_file(io_scheme).scheme == "IO"
 
 
 def test_tag_set_from_training_tags():

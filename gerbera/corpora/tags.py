@@ -71,6 +71,23 @@ def _join(prefix: str, entity_type: str | None) -> str:
     return prefix if entity_type is None or prefix == OUTSIDE else f"{prefix}-{entity_type}"
 
 
+def _check_every_inside_has_a_begin(path, labels: list[str], line_of: dict[str, int]) -> None:
+    """In a B/I tag set, an ``I-X`` without ``B-X`` (usually a typo of the type) leaves every entity of
+    X unable to begin: the training data's ``B-X`` would be refused much later, at its first use."""
+    parsed = [(tag, parse_tag(tag)) for tag in labels]
+    begins = {entity_type for _, (prefix, entity_type) in parsed if prefix in ("B", "S")}
+    if not begins:
+        return  # an IO tag set: I tags only, none begins
+    for tag, (prefix, entity_type) in parsed:
+        if prefix == "I" and entity_type not in begins:
+            begin = "B" if entity_type is None else f"B-{entity_type}"
+            known = ", ".join(sorted(t for t in begins if t is not None)) or "(untyped) B"
+            raise CorpusFormatError(
+                path, line_of[tag],
+                f"'{tag}' has no '{begin}' in this file (its B tags: {known}): add '{begin}', or fix the type's spelling",
+            )
+
+
 @dataclass
 class TagSet:
     """The model's tags, in id order, with the scheme and typing they imply."""
@@ -132,6 +149,7 @@ class TagSet:
             labels.append(tag)
         if not labels:
             raise CorpusFormatError(path, None, "labels file is empty: write one tag a line (e.g. B, I, O)")
+        _check_every_inside_has_a_begin(path, labels, first_seen)
         return cls(labels, source=str(path))
 
     @classmethod
