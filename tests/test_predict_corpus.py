@@ -418,7 +418,8 @@ def test_a_signal_while_tagging_ends_in_one_line_and_leaves_no_partial_file(mode
     source.write_text(pubtator_text(range(3000)), encoding="utf-8")
     out.mkdir()
     command = [sys.executable, "run_predict.py", "--model_name_or_path", str(model), "--input", str(source),
-               "--output", str(out / "big.jsonl"), "--disable_tqdm", "--device", "cpu", "--num_threads", "1"]
+               "--output", str(out / "big.jsonl"), "--disable_tqdm", "--device", "cpu", "--num_threads", "1",
+               "--batch_size", "2"]  # chunks of 5,000 words: the signal comes with 15 of the 16 chunks still to tag
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "OMP_NUM_THREADS": "1"})
     deadline = time.monotonic() + 300
