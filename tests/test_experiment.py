@@ -52,6 +52,8 @@ def test_experiment_runs_reports_resumes_and_reproduces(tiny_bert, data_dir, tmp
     repository = str(Path(experiment.__file__).resolve().parents[2])
     assert repository not in text and sys.executable not in text and os.getcwd() not in text
     assert "What varies across seeds: each run's `--seed`" in text
+    precision = re.search(r"Training precision of the runs \(their `run_record.json`\): (\w+)\.", text)
+    assert precision and precision[1] in ("bf16", "fp32")  # what this machine's hardware defaults chose, for every run
 
     # resume: a second call starts nothing and writes the same numbers
     before = {p: p.stat().st_mtime_ns for p in work.rglob("all_results.json")}
@@ -68,6 +70,7 @@ def test_experiment_runs_reports_resumes_and_reproduces(tiny_bert, data_dir, tmp
     assert [(r["seed"], r["arm"]) for r in json.loads((work / "results.json").read_text())] == [
         (1, "single-task"), (1, "GERBERA"), (2, "single-task")]
     assert "| 50% | 1 |" in report.read_text()  # the summary pairs the one seed with both arms
+    assert "--report_only" not in report.read_text()  # the report shows the command that runs the experiment
     experiment.main(experiment_args(tiny_bert, data_dir, work, report))  # the missing run, run again
     assert "1 runs started" in capsys.readouterr().out
     assert json.loads(unfinished.read_text())["test_f1"] == next(r for r in rows if r["seed"] == 2 and r["arm"] == "GERBERA")["test_f1"]
@@ -319,3 +322,23 @@ def test_report_pages_and_commands_hold_only_this_reports_files_and_no_machine_p
     setup = "\n".join(experiment_report.setup_lines(plan, ["--bio", "bio"], rows, "", repository))
     assert "cd sub  # from the repository's root\npython -m gerbera.experiment --bio bio" in setup
     assert str(tmp_path) not in setup and sys.executable not in setup
+
+
+def test_the_report_says_in_which_precision_the_runs_trained(tmp_path):
+    """The toolkit chooses bf16 where the hardware computes it natively, and the precision changes a
+    run's F1: the report names it, from each run's record (the choice, or the flag given)."""
+    from gerbera.reporting.experiment_report import precision_line
+
+    def run(name, choices, *flags):
+        out = tmp_path / name
+        out.mkdir()
+        (out / "run_record.json").write_text(json.dumps({"hardware_choices": choices}))
+        return ["python", "run_ner.py", *flags, "--output_dir", str(out)]
+
+    assert experiment_runs.training_precision(run("chosen", {"bf16": True, "use_cpu": True})) == "bf16"
+    assert experiment_runs.training_precision(run("given", {}, "--bf16", "false", "--fp16", "true")) == "fp16"
+    assert experiment_runs.training_precision(run("plain", {"use_cpu": True})) == "fp32"
+    assert experiment_runs.training_precision(["python", "run_ner.py", "--output_dir", str(tmp_path / "none")]) is None
+    assert "of the runs (their `run_record.json`): bf16. Without" in precision_line([{"precision": "bf16"}] * 3)
+    mixed = precision_line([{"precision": "bf16"}, {"precision": "fp32"}, {"precision": "bf16"}])
+    assert "bf16 (2 runs), fp32 (1 runs)" in mixed

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gerbera.commands.experiment_checks import check_datasets, check_ranges, check_train_args
-from gerbera.commands.experiment_runs import execute, finished, listed_runs, optimizer_steps, output_dir
+from gerbera.commands.experiment_runs import execute, finished, listed_runs, optimizer_steps, output_dir, training_precision
 from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_write, write_json
@@ -172,7 +172,7 @@ def run_all(plan: Plan, on_row=None, start_runs: bool = True) -> tuple[list[dict
                     continue  # not finished (--report_only)
                 row = {"size": size, "seed": seed, "arm": arm, "test_f1": results[final]["test_f1"],
                        "test_precision": results[final]["test_precision"], "test_recall": results[final]["test_recall"],
-                       "train_sentences": results[final].get("train_sentences"),
+                       "train_sentences": results[final].get("train_sentences"), "precision": training_precision(commands[final]),
                        "train_seconds": round(sum(results[n]["train_runtime"] for n in {first, final})),
                        "predictions": str(output_dir(commands[final]) / "test_predictions.txt"),
                        "commands": [shlex.join(commands[n]) for n in dict.fromkeys([first, final, f"{arm} cross"]) if n in commands]}
@@ -275,7 +275,8 @@ def main(argv=None) -> None:
 
         def report_so_far(rows: list[dict]) -> None:  # after every seed: a stopped experiment leaves a report
             write_json(plan.work_dir / "results.json", rows)
-            write_report(plan, argv, rows, report, args.resamples, list(listed_runs(plan)), REPO)
+            shown = [arg for arg in argv if arg != "--report_only"]  # the command that runs it: the report's own
+            write_report(plan, shown, rows, report, args.resamples, list(listed_runs(plan)), REPO)
 
         rows, count = run_all(plan, on_row=report_so_far, start_runs=not args.report_only)
         report_so_far(rows)

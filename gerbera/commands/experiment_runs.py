@@ -93,3 +93,19 @@ def listed_runs(plan):
             if plan.equal_steps and SAME_STEPS not in commands:
                 yield (size, seed, f"{SAME_STEPS} ({PENDING_STEPS} = the optimizer steps of the two GERBERA runs, once finished)",
                        shlex.join(plan.same_steps(size, seed, PENDING_STEPS)), False)
+
+
+def training_precision(command: list[str]) -> str | None:
+    """How a finished run trained, from its ``run_record.json``: ``bf16`` or ``fp16`` (mixed
+    precision: chosen by the toolkit for the hardware, or given in the command) or ``fp32``; None
+    without a record."""
+    record = output_dir(command) / "run_record.json"
+    if not record.is_file():
+        return None
+    choices = read_json(record).get("hardware_choices") or {}
+    for name in ("bf16", "fp16"):
+        given = command[command.index(f"--{name}") + 1] if f"--{name}" in command[:-1] else None
+        value = choices.get(name, given)
+        if value is True or str(value).lower() in ("true", "1", "yes"):
+            return name
+    return "fp32"

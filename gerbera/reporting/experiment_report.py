@@ -14,6 +14,7 @@ import re
 import shlex
 import statistics
 import time
+from collections import Counter
 from pathlib import Path
 
 from gerbera.outputs import atomic_write
@@ -84,7 +85,19 @@ def setup_lines(plan, argv: list[str], rows: list[dict], threads: str, repositor
         f"- Environment of the runs: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset (torch picks the thread count)')}, "
         "HF_HUB_OFFLINE=1; the thread count can change the last digits of a run's F1. Each run's `run_record.json` holds "
         "the library versions and devices.",
+        precision_line(rows),
     ]
+
+
+def precision_line(rows: list[dict]) -> str:
+    """The runs' training precision: it changes a run's F1, and the toolkit chooses it by hardware
+    (bf16 where the CPU or GPU computes it natively), so another machine may train otherwise."""
+    counts = Counter(row.get("precision") or "not recorded" for row in rows)
+    said = ", ".join(f"{name} ({count} runs)" for name, count in sorted(counts.items())) if len(counts) > 1 else next(iter(counts), "-")
+    return (f"- Training precision of the runs (their `run_record.json`): {said}. Without `--bf16`/`--fp16` in "
+            "`--train_args` the toolkit chooses bf16 mixed precision where the hardware computes bf16 natively "
+            "(AVX512-BF16 or AMX CPUs, Ampere and later GPUs), else fp32 (fp16 on older GPUs); the precision changes "
+            "a run's F1, so a machine that chooses otherwise gives other figures.")
 
 
 def interval(ci: tuple[float, float] | None) -> str:
