@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -420,8 +421,11 @@ def test_a_signal_while_tagging_ends_in_one_line_and_leaves_no_partial_file(mode
     command = [sys.executable, "run_predict.py", "--model_name_or_path", str(model), "--input", str(source),
                "--output", str(out / "big.jsonl"), "--disable_tqdm", "--device", "cpu", "--num_threads", "1",
                "--batch_size", "2"]  # chunks of 5,000 words: the signal comes with 15 of the 16 chunks still to tag
+    # Ctrl-C as at a terminal: a process that inherits SIGINT ignored (a test worker's, or one started with
+    # nohup or in the background) rightly keeps ignoring it
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+                               env={**os.environ, "OMP_NUM_THREADS": "1"},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not any(out.iterdir()) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)  # the output's temporary file appears once tagging writes
@@ -431,3 +435,19 @@ def test_a_signal_while_tagging_ends_in_one_line_and_leaves_no_partial_file(mode
     assert process.returncode == code, stderr[-2000:]
     assert "Traceback" not in stderr and f"Stopped by {stop.name}: no partial output is left" in stderr
     assert list(out.iterdir()) == []
+
+
+def test_messages_go_to_the_stderr_of_each_call(model, tmp_path, monkeypatch):
+    """run_predict.main called twice in one process, stderr replaced in between (as a test or a notebook
+    does): the second call's messages reach the new stderr, not the first one's, now closed."""
+    import io
+
+    source = tmp_path / "in.pubtator"
+    source.write_text(pubtator_text(range(2)), encoding="utf-8")
+    for name in ("first", "second"):
+        stream = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", stream)
+        predict(model, "--input", source, "--output", f"{tmp_path / name}/")
+        said = stream.getvalue()
+        stream.close()
+        assert re.search(r"2 documents, \d+ entities", said) and "Logging error" not in said, said

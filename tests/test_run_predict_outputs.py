@@ -70,10 +70,10 @@ def test_folder_output_that_would_replace_an_input_is_refused(inside_model, tmp_
     assert (data / "a.pubtator").read_text(encoding="utf-8") == kept
 
 
-def test_empty_input_is_said(inside_model, tmp_path, caplog):
+def test_empty_input_is_said(inside_model, tmp_path, capsys):
     source = tmp_path / "empty.txt"
     source.write_text("", encoding="utf-8")
     summary = run_predict.main(["--model_name_or_path", str(inside_model), "--input", str(source),
                                 "--output", str(tmp_path / "out.jsonl"), "--disable_tqdm"])
     assert summary["documents"] == 0
-    assert "holds no documents" in caplog.text
+    assert "holds no documents" in capsys.readouterr().err  # run_predict's messages are on stderr

@@ -10,6 +10,7 @@ the summary; its flags are :mod:`gerbera.commands.predict_arguments`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -47,10 +48,23 @@ def make_parser() -> HfArgumentParser:
 
 def main(argv=None) -> dict:
     silence_known_noise()
-    with user_errors(), stopped_cleanly(KEPT_WHEN_STOPPED):
+    with _gerbera_logger_restored(), user_errors(), stopped_cleanly(KEPT_WHEN_STOPPED):
         argv = sys.argv[1:] if argv is None else list(argv)
         model_args, args = make_parser().parse_args_into_dataclasses(argv)
         return run(model_args, args)
+
+
+@contextlib.contextmanager
+def _gerbera_logger_restored():
+    """What a run sets on the ``gerbera`` logger (a handler on this call's stderr, the level, no
+    propagation) is undone when ``main`` returns: a program or a test that calls ``main`` again with
+    another stderr, or then trains in the same process, logs as it did before."""
+    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
+    try:
+        yield
+    finally:
+        logger.handlers[:] = handlers
+        logger.propagate, logger.level = propagate, level
 
 
 def _setup_logging() -> None:
