@@ -121,9 +121,10 @@ class Tagger(WordTagger):
 
         Documents are gathered until they hold ``chunk_words`` words (default
         :meth:`default_chunk_words`); the chunk's sentences are then tagged together (windows
-        sorted by length across the chunk) and its documents yielded. ``progress(documents, words)`` is called after each chunk. ``prefetch`` (default:
-        on a CUDA device): the next chunks are read, segmented and tokenized on a worker thread
-        while the model tags this one (:mod:`gerbera.tagging.prefetch`); the results are the same.
+        sorted by length across the chunk) and its documents yielded. ``progress(documents,
+        words)`` is called after each chunk. ``prefetch`` (default: on a CUDA device): the next
+        chunks are read, segmented and tokenized on a worker thread while the model tags this
+        one (:mod:`gerbera.tagging.prefetch`); the results are the same.
         """
         chunks = self._prepared_chunks(documents, chunk_words or self.default_chunk_words())
         if self.device.type == "cuda" if prefetch is None else prefetch:
