@@ -243,20 +243,12 @@ class WordEncoder:
         budget = self.window_budget
         for i, pieces in enumerate(self._cached_word_pieces(batch["words"])):
             lengths = list(map(len, pieces))
-            if pieces and 0 not in lengths and sum(lengths) <= budget:
-                # the usual sentence: one window of every word's pieces as they are (what windows() gives then)
-                positions = list(accumulate(lengths[:-1], initial=len(prefix)))
-                windows = [(0, pieces, positions, [*prefix, *chain.from_iterable(pieces), *suffix])]
-            else:
-                windows = [(offset, window, None, None) for offset, window in self.windows(pieces)]
-            for offset, window, positions, input_ids in windows:
-                if input_ids is None:
-                    input_ids = prefix.copy()
-                    positions = []
-                    for word in window:
-                        positions.append(len(input_ids))
-                        input_ids.extend(word)
-                    input_ids.extend(suffix)
+            # the usual sentence: one window of every word's pieces as they are (what windows() gives then)
+            one_window = pieces and 0 not in lengths and sum(lengths) <= budget
+            for offset, window in [(0, pieces)] if one_window else self.windows(pieces):
+                # each word's first sub-token: after the prefix and the pieces of the words before it
+                positions = list(accumulate(map(len, window), initial=len(prefix)))[: len(window)]
+                input_ids = [*prefix, *chain.from_iterable(window), *suffix]
                 out["input_ids"].append(input_ids)
                 out["attention_mask"].append([1] * len(input_ids))
                 if self.with_token_type_ids:
