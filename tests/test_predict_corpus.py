@@ -451,3 +451,38 @@ def test_messages_go_to_the_stderr_of_each_call(model, tmp_path, monkeypatch):
         said = stream.getvalue()
         stream.close()
         assert re.search(r"2 documents, \d+ entities", said) and "Logging error" not in said, said
+
+
+def test_tagging_collects_garbage_less_often_and_puts_the_collector_back(model, tmp_path, monkeypatch):
+    """While run_predict tags (into a file and into a folder), the objects loaded before are frozen
+    and young collections are fewer (gerbera.tagging.garbage_collection: 20% of the host arm's time
+    was full collections walking torch's and the model's objects); after, the collector is as the
+    caller left it, and objects the caller froze stay frozen."""
+    import gc
+
+    from gerbera.tagging.garbage_collection import YOUNG_THRESHOLD, fewer_collections
+    from gerbera.tagging.tagger import Tagger
+
+    seen = []
+    tag_documents = Tagger.tag_documents
+
+    def watched(self, *args, **kwargs):
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+        return tag_documents(self, *args, **kwargs)
+
+    monkeypatch.setattr(Tagger, "tag_documents", watched)
+    source = tmp_path / "in.pubtator"
+    source.write_text(pubtator_text(range(2)), encoding="utf-8")
+    settings = gc.get_threshold(), gc.get_freeze_count()
+    predict(model, "--input", source, "--output", tmp_path / "out.pubtator")
+    predict(model, "--input", source, "--output", f"{tmp_path / 'folder'}/")
+    assert len(seen) == 2 and all(frozen > 0 and young >= YOUNG_THRESHOLD for frozen, young in seen), seen
+    assert (gc.get_threshold(), gc.get_freeze_count()) == settings
+    gc.freeze()  # a caller's own freeze
+    try:
+        frozen = gc.get_freeze_count()
+        with fewer_collections():
+            pass
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()

@@ -29,6 +29,7 @@ from gerbera.errors import GerberaError
 from gerbera.tagging import unit_io
 from gerbera.tagging.corpus_inputs import expand_inputs, output_name
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
+from gerbera.tagging.garbage_collection import fewer_collections
 from gerbera.tagging.input_formats import INPUT_FORMATS
 from gerbera.tagging.manifest import MANIFEST, RunRecord, model_fingerprint
 from gerbera.tagging.output_formats import choose_output_format
@@ -166,7 +167,8 @@ def _run_file(model_args, args: PredictArguments) -> dict:
     progress = CorpusProgress(estimate, args.disable_tqdm)
     started = time.perf_counter()
     try:
-        with unit_io.open_tagged_writer(args.output, output_format, args.output_words, args.write_scores) as writer:
+        with fewer_collections(), unit_io.open_tagged_writer(args.output, output_format, args.output_words,
+                                                             args.write_scores) as writer:
             for tagged in tagger.tag_documents(documents, progress=progress.advance):
                 writer.write(tagged)
                 totals["documents"] += 1
@@ -228,7 +230,8 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     progress = CorpusProgress(None if args.disable_tqdm else documents_to_tag(job),
                               args.disable_tqdm, f" ({worker.rank + 1}/{worker.world})" if worker.world > 1 else "")
     try:
-        totals = tag_corpus(tagger, job, progress)
+        with fewer_collections():
+            totals = tag_corpus(tagger, job, progress)
     finally:
         progress.close()
     summary = _speed({"model": tagger.name, "input": args.input, "output": args.output,
