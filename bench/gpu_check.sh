@@ -2,14 +2,16 @@
 # The GPU checks of issue 14 in one call, for a session with one GPU for a few minutes (under 10):
 #   1. bench/gpu_throughput.py for the RoBERTa-large-PM-M3 shape and for MiniLM: eager, the toolkit's
 #      the fast path (--fast_path true) and static padding, one JSON line each (about 4 minutes on an H200);
-#   2. the test suite without the slow real-data tests (`pytest -m "not slow"`), with what time is left.
+#   2. bench/predict_gpu.py (issue 22): run_predict's documents/s on the GPU in fp32 and bf16 against the bare
+#      forward pass, and with the host beside the model against without (BERT-base shape, about a minute);
+#   3. the test suite without the slow real-data tests (`pytest -m "not slow"`), with what time is left.
 #
 # From the project root, with the offline bundle made beforehand on a machine with PyPI
 # (`../shared/gpu-offline/prepare.sh .gpu`, see ../shared/gpu-offline/README.md):
 #     bash bench/gpu_check.sh
-# Everything goes to $OUT (the device tool's folder; else ./gpu_check_out), 7 files: gpu.txt (set-up and
+# Everything goes to $OUT (the device tool's folder; else ./gpu_check_out), 9 files: gpu.txt (set-up and
 # the machine), throughput_roberta_large.json / .log (the .log ends with a torch.profiler table of 10
-# steps of the fast arm), throughput_minilm.json / .log, pytest.log, summary.txt.
+# steps of the fast arm), throughput_minilm.json / .log, predict_gpu.json / .log, pytest.log, summary.txt.
 # The exit status is 0 when every part finished and passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +49,10 @@ tail -c 2000 "$OUT/throughput_roberta_large.json"
 run throughput_minilm 90 \
   python3 bench/gpu_throughput.py --model minilm > "$OUT/throughput_minilm.json" 2> "$OUT/throughput_minilm.log"
 tail -c 2000 "$OUT/throughput_minilm.json"
+
+run predict_gpu 150 \
+  python3 bench/predict_gpu.py > "$OUT/predict_gpu.json" 2> "$OUT/predict_gpu.log"
+tail -c 2000 "$OUT/predict_gpu.json"
 
 remaining=$(($(left) - 10))
 if [ "$remaining" -gt 60 ]; then

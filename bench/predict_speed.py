@@ -77,13 +77,13 @@ def model_with_head(encoder: Path, out: Path) -> Path:
     return out
 
 
-def run_predict_arm(model: Path, source: Path, scratch: Path, batch_size: int) -> float:
+def run_predict_arm(model: Path, source: Path, scratch: Path, batch_size: int, flags=("--device", "cpu")) -> float:
     import run_predict
 
     out = Path(tempfile.mkdtemp(dir=scratch))
     with contextlib.redirect_stderr(io.StringIO()):
         summary = run_predict.main(["--model_name_or_path", str(model), "--input", str(source), "--output", f"{out}/",
-                                    "--disable_tqdm", "--device", "cpu", "--batch_size", str(batch_size)])
+                                    "--disable_tqdm", "--batch_size", str(batch_size), *flags])
     return summary["seconds"]  # reading, tagging and writing; the model's loading left out, as in the other arms
 
 

