@@ -51,7 +51,7 @@ run throughput_minilm 90 \
 tail -c 2000 "$OUT/throughput_minilm.json"
 
 run predict_gpu 150 \
-  python3 bench/predict_gpu.py > "$OUT/predict_gpu.json" 2> "$OUT/predict_gpu.log"
+  python3 bench/predict_gpu.py --documents 1000 > "$OUT/predict_gpu.json" 2> "$OUT/predict_gpu.log"
 tail -c 2000 "$OUT/predict_gpu.json"
 
 remaining=$(($(left) - 10))

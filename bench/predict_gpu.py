@@ -8,11 +8,14 @@ biomedical model; abstract-sized PubTator documents cut from NCBI-disease's sent
 
 - ``run_predict_fp32``, ``run_predict_bf16`` (``--scoring_precision bf16``): ``run_predict.main``
   in-process, a PubTator file into a folder: reading, tagging and writing by the run's own clock;
-- ``forward_fp32``, ``forward_bf16``: the model's forward pass alone over the same windows, sorted
-  and batched as run_predict batches them, already on the device: the ceiling;
-- ``overlap_fp32``, ``no_overlap_fp32``: ``Tagger.tag_documents`` over the same documents (no
-  reading or writing) with the host beside the model (``prefetch=True``, a GPU's default) and
-  without it, to show what the overlap gives.
+- ``forward_fp32``, ``forward_bf16``: the model's forward pass alone over the same windows, already
+  on the device, sorted by length across all the documents (run_predict sorts within chunks of
+  about 64 batches, so it pads a little more): the ceiling;
+- ``prefetch_fp32``, ``no_prefetch_fp32``: ``Tagger.tag_documents`` over the same documents (no
+  reading or writing) with the next chunks prepared on a worker thread (``prefetch=True``, a GPU's
+  default) and without, to show what that overlap gives;
+- ``--processes N`` (default 2): N ``run_predict.py --shard`` processes on the one GPU against one
+  process, by their own tagging clocks: several host sides feeding one GPU.
 
 On the GPU machine: ``source .gpu/setup.sh && python bench/predict_gpu.py`` (about a minute on an
 H200; ``bench/gpu_check.sh`` runs it). On a CPU, to try the script: ``--device cpu --layers 2
@@ -30,9 +33,9 @@ import time
 from pathlib import Path
 
 from _offline import REPO
-from predict_speed import abstracts, run_predict_arm, write_pubtator
+from predict_speed import abstracts, run_predict_arm, scaling, write_pubtator
 
-ARMS = ("run_predict_fp32", "run_predict_bf16", "forward_fp32", "forward_bf16", "overlap_fp32", "no_overlap_fp32")
+ARMS = ("run_predict_fp32", "run_predict_bf16", "forward_fp32", "forward_bf16", "prefetch_fp32", "no_prefetch_fp32")
 
 
 def random_model(tokenizer_path: str, out: Path, layers: int, hidden: int) -> Path:
@@ -81,9 +84,9 @@ def forward_arm(tagger, documents, precision: str) -> float:
     return time.perf_counter() - started
 
 
-def tagging_arm(tagger, documents, overlap: bool) -> float:
+def tagging_arm(tagger, documents, prefetch: bool) -> float:
     started = time.perf_counter()
-    for _ in tagger.tag_documents(input_documents(documents), prefetch=overlap):
+    for _ in tagger.tag_documents(input_documents(documents), prefetch=prefetch):
         pass
     return time.perf_counter() - started
 
@@ -97,6 +100,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--layers", type=int, default=12)
     parser.add_argument("--hidden", type=int, default=768)
+    parser.add_argument("--processes", type=int, default=2, help="N run_predict.py processes on the one device (0: none)")
     args = parser.parse_args(argv)
     import torch
 
@@ -112,22 +116,20 @@ def main(argv=None) -> dict:
     source = scratch / "docs.pubtator"
     write_pubtator(source, documents)
     model = random_model(tokenizer_path, scratch / "model", args.layers, args.hidden)
-    taggers = {precision: Tagger.load(str(model), batch_size=args.batch_size, device=args.device)
-               for precision in ("fp32", "bf16")}
-    taggers["bf16"].precision = "bf16"
-    device = taggers["fp32"].device
+    tagger = Tagger.load(str(model), batch_size=args.batch_size, device=args.device)  # fp32; forward_arm sets bf16
+    device = tagger.device
     extra = ["--device", args.device]
     arms = {
         "run_predict_fp32": lambda: run_predict_arm(model, source, scratch, args.batch_size, extra),
         "run_predict_bf16": lambda: run_predict_arm(model, source, scratch, args.batch_size,
                                                     extra + ["--scoring_precision", "bf16"]),
-        "forward_fp32": lambda: forward_arm(taggers["fp32"], documents, "fp32"),
-        "forward_bf16": lambda: forward_arm(taggers["bf16"], documents, "bf16"),
-        "overlap_fp32": lambda: tagging_arm(taggers["fp32"], documents, True),
-        "no_overlap_fp32": lambda: tagging_arm(taggers["fp32"], documents, False),
+        "forward_fp32": lambda: forward_arm(tagger, documents, "fp32"),
+        "forward_bf16": lambda: forward_arm(tagger, documents, "bf16"),
+        "prefetch_fp32": lambda: tagging_arm(tagger, documents, True),
+        "no_prefetch_fp32": lambda: tagging_arm(tagger, documents, False),
     }
-    tagging_arm(taggers["fp32"], documents[:100], True)  # warm-up: kernels, allocator, tokenizer cache
-    forward_arm(taggers["bf16"], documents[:100], "bf16")
+    tagging_arm(tagger, documents[:100], True)  # warm-up: kernels, allocator, tokenizer cache
+    forward_arm(tagger, documents[:100], "bf16")
     seconds = {name: [] for name in ARMS}
     for _ in range(args.rounds):
         for name in ARMS:
@@ -141,8 +143,10 @@ def main(argv=None) -> dict:
         "run_predict_vs_forward_fp32": round(per_second["run_predict_fp32"] / per_second["forward_fp32"], 3),
         "run_predict_vs_forward_bf16": round(per_second["run_predict_bf16"] / per_second["forward_bf16"], 3),
         "bf16_vs_fp32": round(per_second["run_predict_bf16"] / per_second["run_predict_fp32"], 3),
-        "overlap_vs_none": round(per_second["overlap_fp32"] / per_second["no_overlap_fp32"], 3),
+        "prefetch_vs_none": round(per_second["prefetch_fp32"] / per_second["no_prefetch_fp32"], 3),
     }
+    if args.processes > 1:
+        summary["processes_on_one_device"] = scaling(model, documents, scratch, args.processes, ("--device", args.device))
     print(json.dumps(summary))
     return summary
 

@@ -134,8 +134,10 @@ def peak_memory_mb(model: Path, source: Path, scratch: Path) -> float:
     return int(result.stdout.strip().splitlines()[-1]) / 1024
 
 
-def scaling(model: Path, documents, scratch: Path, processes: int) -> dict:
-    """Documents/s of ``processes`` run_predict.py processes (--shard, one thread each) against one.
+def scaling(model: Path, documents, scratch: Path, processes: int,
+            flags=("--device", "cpu", "--num_threads", "1")) -> dict:
+    """Documents/s of ``processes`` run_predict.py processes (--shard; by default on the CPU, one thread
+    each) against one.
 
     Two clocks: the wall clock of the whole command, each process's start-up (importing torch,
     loading the model) included, and the processes' own tagging clocks (the ``seconds`` of their
@@ -146,7 +148,7 @@ def scaling(model: Path, documents, scratch: Path, processes: int) -> dict:
     for index in range(2 * processes):
         write_pubtator(folder / f"part{index}.pubtator", documents[index * share : (index + 1) * share])
     base = [sys.executable, str(REPO / "run_predict.py"), "--model_name_or_path", str(model), "--input", str(folder),
-            "--disable_tqdm", "--device", "cpu", "--num_threads", "1"]
+            "--disable_tqdm", *flags]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     wall, tagging = {}, {}
     for count in (1, processes):

@@ -14,8 +14,7 @@ per word):
   sentence's tags (see :mod:`gerbera.tagging.entities`).
 - **Many documents** (:meth:`Tagger.tag_documents`): documents are gathered into chunks of about
   ``chunk_words`` words, tagged together, and yielded in input order with a progress callback;
-  on a GPU the host works beside the model: the next chunks are prepared on a worker thread, and
-  a chunk is decoded while the GPU runs the next one's queued forward pass. A
+  on a GPU the next chunks are prepared on a worker thread while the model tags this one. A
   chunk holds about :data:`CHUNK_BATCHES` batches of sentences, so that sorting its windows by
   length leaves little padding (about 4% at 64 batches of 32, against 23% at 7 batches: the
   forward pass time grows with the padded cells).
@@ -28,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import torch
@@ -124,33 +122,15 @@ class Tagger(WordTagger):
         Documents are gathered until they hold ``chunk_words`` words (default
         :meth:`default_chunk_words`); the chunk's sentences are then tagged together (windows
         sorted by length across the chunk) and its documents yielded. ``progress(documents,
-        words)`` is called after each chunk. ``prefetch`` (default: on a CUDA device) lets the
-        host work beside the model, with the same results: the next chunks are read, segmented and
-        tokenized on a worker thread (:mod:`gerbera.tagging.prefetch`), and a chunk's entities
-        are decoded (and its documents written by the caller) after the next chunk's forward pass
-        has been queued, while the GPU runs it.
+        words)`` is called after each chunk. ``prefetch`` (default: on a CUDA device): the next
+        chunks are read, segmented and tokenized on a worker thread while the model tags this
+        one (:mod:`gerbera.tagging.prefetch`); the results are the same.
         """
-        overlap = self.device.type == "cuda" if prefetch is None else prefetch
         chunks = self._prepared_chunks(documents, chunk_words or self.default_chunk_words())
-        if overlap:
+        if self.device.type == "cuda" if prefetch is None else prefetch:
             chunks = prefetched(chunks)
-        for pending, words, launched in self._launched(chunks, ahead=1 if overlap else 0):
-            yield from self._tag_chunk(pending, words, launched, progress)
-
-    def _launched(self, chunks: Iterable[tuple], ahead: int) -> Iterator[tuple]:
-        """Each chunk with its forward pass queued (:meth:`launch`), handed on once ``ahead`` more
-        chunks are queued behind it; when the input ends, or fails, the chunks queued so far first."""
-        queued: deque = deque()
-        try:
-            for pending, words, prepared in chunks:
-                queued.append((pending, words, self.launch(prepared)))
-                if len(queued) > ahead:
-                    yield queued.popleft()
-        except Exception:
-            while queued:  # the documents before a malformed one come through before its error
-                yield queued.popleft()
-            raise
-        yield from queued
+        for pending, words, prepared in chunks:
+            yield from self._tag_chunk(pending, words, prepared, progress)
 
     def default_chunk_words(self) -> int:
         """Words a chunk gathers by default: :data:`CHUNK_BATCHES` batches of sentences (at least 5,000 words)."""
@@ -177,10 +157,10 @@ class Tagger(WordTagger):
             warn_if_words_unknown(self.encoder, words, "the input")
         return self.prepare(words)
 
-    def _tag_chunk(self, pending, words: int, launched: dict, progress) -> Iterator[TaggedDocument]:
+    def _tag_chunk(self, pending, words: int, prepared: dict, progress) -> Iterator[TaggedDocument]:
         started = time.perf_counter()
-        ids, probs = self.collect(launched)
-        logger.debug("%d words: their forward pass waited for %.2fs", words, time.perf_counter() - started)
+        ids, probs = self.run(prepared)
+        logger.debug("tagged %d words in %.2fs", words, time.perf_counter() - started)
         decoder = self._span_decoder()
         untyped = None if self.tagset.typed else self.entity_type
         labels = decoder.labels

@@ -129,10 +129,9 @@ class WordTagger:
         input_ids[mask] = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
         return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(mask.astype(np.int64))}
 
-    def _forward(self, padded: dict, with_token_type_ids: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        """Arg-max tag ids and their softmax probabilities for a padded batch, (rows, longest), left on
-        the model's device: on a GPU the batch is queued, not waited for (see :meth:`launch`)."""
-        inputs = {name: padded[name].to(self.device, non_blocking=True) for name in ("input_ids", "attention_mask")}
+    def _forward(self, padded: dict, with_token_type_ids: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Arg-max tag ids and their softmax probabilities for a padded batch, (rows, longest)."""
+        inputs = {"input_ids": padded["input_ids"].to(self.device), "attention_mask": padded["attention_mask"].to(self.device)}
         if with_token_type_ids:
             inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
         with scoring_precision(self.model, self.precision, self.device):
@@ -141,14 +140,13 @@ class WordTagger:
         logits = logits.float()
         ids = logits.argmax(dim=-1)  # on the logits, as run_eval.py does
         probabilities = torch.softmax(logits, dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
-        return ids, probabilities
+        return ids.cpu().numpy(), probabilities.cpu().numpy()
 
     def prepare(self, sentences: Sequence[Sequence[str]]) -> dict:
         """The host side before the forward pass: the sentences' windows, sorted and padded into batches.
 
         Needs no model: :class:`~gerbera.tagging.tagger.Tagger` runs it on a worker thread while
-        the model works on the batches before. For a GPU the batches are put in pinned memory, from
-        which they are copied without waiting for the GPU's queue.
+        the model works on the batches before.
         """
         sentences = [list(words) for words in sentences]
         lengths = [len(words) for words in sentences]
@@ -162,41 +160,27 @@ class WordTagger:
         order = sorted(range(len(rows)), key=lambda r: -len(rows[r]))  # longest first, as run_eval.py
         prepared.update(features=features, longest=max(len(row) for row in rows),
                         with_token_type_ids="token_type_ids" in features)
-        pinned = self.device.type == "cuda"
         for start in range(0, len(order), self.batch_size):
             chosen = order[start : start + self.batch_size]
-            padded = self._pad([rows[r] for r in chosen])
-            if pinned:
-                padded = {name: padded[name].pin_memory() for name in ("input_ids", "attention_mask")}
-            prepared["batches"].append((chosen, padded))
+            prepared["batches"].append((chosen, self._pad([rows[r] for r in chosen])))
         return prepared
 
-    def launch(self, prepared: dict) -> dict:
-        """Queue the forward pass of every batch of :meth:`prepare`'s; :meth:`collect` gives the tags.
-
-        On a GPU nothing here waits for the device (inputs copied from pinned memory, outputs left
-        on the device), so the host can decode the batches before while the GPU runs these; on the
-        CPU the forward pass runs here.
-        """
-        with torch.inference_mode():
-            outputs = [self._forward(padded, prepared["with_token_type_ids"]) for _, padded in prepared["batches"]]
-        return {**prepared, "outputs": outputs}
-
-    def collect(self, launched: dict) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Tag ids and their probabilities, one per word of every sentence, from :meth:`launch`'s batches
-        (waiting for the device where it has not finished)."""
-        lengths, keep = launched["lengths"], launched["keep"]
+    def run(self, prepared: dict) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Tag ids and their probabilities, one per word of every sentence, from :meth:`prepare`'s batches."""
+        lengths, keep = prepared["lengths"], prepared["keep"]
         ids_out = [np.zeros(0, dtype=np.int64) for _ in lengths]
         probs_out = [np.zeros(0, dtype=np.float32) for _ in lengths]
         if not keep:
             return ids_out, probs_out
-        features = launched["features"]
-        ids = np.zeros((len(features["input_ids"]), launched["longest"]), dtype=np.int64)
+        features = prepared["features"]
+        ids = np.zeros((len(features["input_ids"]), prepared["longest"]), dtype=np.int64)
         probs = np.zeros(ids.shape, dtype=np.float32)
-        for (chosen, _), (batch_ids, batch_probs) in zip(launched["batches"], launched["outputs"]):
-            width = batch_ids.shape[1]
-            ids[chosen, :width] = batch_ids.cpu().numpy()
-            probs[chosen, :width] = batch_probs.cpu().numpy()
+        with torch.inference_mode():
+            for chosen, padded in prepared["batches"]:
+                batch_ids, batch_probs = self._forward(padded, prepared["with_token_type_ids"])
+                width = batch_ids.shape[1]
+                ids[chosen, :width] = batch_ids
+                probs[chosen, :width] = batch_probs
         # word_level_ids puts every window's word predictions back in sentence order; it is given
         # flat indices into the (rows, tokens) arrays, so ids and probabilities follow one gather.
         flat = np.arange(ids.size, dtype=np.int64).reshape(ids.shape)
@@ -205,10 +189,6 @@ class WordTagger:
             ids_out[i] = ids.reshape(-1)[index]
             probs_out[i] = probs.reshape(-1)[index]
         return ids_out, probs_out
-
-    def run(self, prepared: dict) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Tag ids and their probabilities, one per word of every sentence, from :meth:`prepare`'s batches."""
-        return self.collect(self.launch(prepared))
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Tag ids and their probabilities, one per word of every sentence (empty sentences allowed)."""
