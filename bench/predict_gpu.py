@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from _offline import REPO
-from predict_speed import abstracts, run_predict_arm, scaling, write_pubtator
+from predict_speed import abstracts, forward_arm, input_documents, run_predict_arm, scaling, write_pubtator
 
 ARMS = ("run_predict_fp32", "run_predict_bf16", "forward_fp32", "forward_bf16", "prefetch_fp32", "no_prefetch_fp32")
 
@@ -50,38 +50,6 @@ def random_model(tokenizer_path: str, out: Path, layers: int, hidden: int) -> Pa
     BertForTokenClassification(config).save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
-
-
-def input_documents(documents):
-    from gerbera.tagging.documents import InputDocument
-
-    return [InputDocument(str(n + 1), f"{title} {body}", passages=[(0, len(title)), (len(title) + 1, len(title) + 1 + len(body))])
-            for n, (title, body) in enumerate(documents)]
-
-
-def synchronize(device) -> None:
-    import torch
-
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def forward_arm(tagger, documents, precision: str) -> float:
-    """The forward pass alone over run_predict's windows (sorted across all documents), inputs on the device."""
-    import torch
-
-    from gerbera.hardware import scoring_precision
-
-    sentences = [[t.text for t in s.tokens] for d in input_documents(documents) for s in d.sentences_to_tag()]
-    prepared = tagger.prepare(sentences)
-    batches = [{k: padded[k].to(tagger.device) for k in ("input_ids", "attention_mask")} for _, padded in prepared["batches"]]
-    synchronize(tagger.device)
-    started = time.perf_counter()
-    with torch.inference_mode(), scoring_precision(tagger.model, precision, tagger.device):
-        for batch in batches:
-            tagger.model(**batch, token_type_ids=torch.zeros_like(batch["input_ids"]))
-    synchronize(tagger.device)
-    return time.perf_counter() - started
 
 
 def tagging_arm(tagger, documents, prefetch: bool) -> float:

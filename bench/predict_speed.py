@@ -87,30 +87,31 @@ def run_predict_arm(model: Path, source: Path, scratch: Path, batch_size: int, f
     return summary["seconds"]  # reading, tagging and writing; the model's loading left out, as in the other arms
 
 
-def forward_arm(tagger, documents) -> float:
-    """The forward pass alone over the windows run_predict feeds, batched and sorted the same way."""
+def input_documents(documents):
+    """The documents as run_predict reads them from PubTator: title and abstract, each a passage."""
+    from gerbera.tagging.documents import InputDocument
+
+    return [InputDocument(str(n + 1), f"{title} {body}", passages=[(0, len(title)), (len(title) + 1, len(title) + 1 + len(body))])
+            for n, (title, body) in enumerate(documents)]
+
+
+def forward_arm(tagger, documents, precision: str = "fp32") -> float:
+    """The forward pass alone over the windows run_predict feeds (sorted by length across all the
+    documents, padded as run_predict pads), in ``precision``, inputs already on the tagger's device."""
     import torch
 
-    from gerbera.tagging.documents import segment_passages
+    from gerbera.hardware import scoring_precision
 
-    sentences = []
-    for title, body in documents:
-        text = f"{title} {body}"
-        sentences += [[t.text for t in s.tokens] for s in segment_passages(text, [(0, len(title)), (len(title) + 1, len(text))])]
-    features = tagger.encoder.encode({"words": sentences, "sentence_id": list(range(len(sentences))),
-                                      "dataset": [""] * len(sentences)})
-    rows = sorted(features["input_ids"], key=len, reverse=True)
-    batches = []
-    for start in range(0, len(rows), tagger.batch_size):
-        chosen = rows[start : start + tagger.batch_size]
-        width = len(chosen[0])
-        ids = torch.tensor([row + [0] * (width - len(row)) for row in chosen])
-        mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in chosen])
-        batches.append((ids, mask))
+    sentences = [[t.text for t in s.tokens] for d in input_documents(documents) for s in d.sentences_to_tag()]
+    batches = [{k: padded[k].to(tagger.device) for k in ("input_ids", "attention_mask")}
+               for _, padded in tagger.prepare(sentences)["batches"]]
+    synchronize = torch.cuda.synchronize if tagger.device.type == "cuda" else (lambda: None)
+    synchronize()
     started = time.perf_counter()
-    with torch.inference_mode():
-        for ids, mask in batches:
-            tagger.model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids))
+    with torch.inference_mode(), scoring_precision(tagger.model, precision, tagger.device):
+        for batch in batches:
+            tagger.model(**batch, token_type_ids=torch.zeros_like(batch["input_ids"]))
+    synchronize()
     return time.perf_counter() - started
 
 
