@@ -478,6 +478,10 @@ def test_tagging_collects_garbage_less_often_and_puts_the_collector_back(model, 
     predict(model, "--input", source, "--output", f"{tmp_path / 'folder'}/")
     assert len(seen) == 2 and all(frozen > 0 and young >= YOUNG_THRESHOLD for frozen, young in seen), seen
     assert (gc.get_threshold(), gc.get_freeze_count()) == settings
+    (tmp_path / "bad.pubtator").write_text("1|t|A title\n1|x|not a passage\n", encoding="utf-8")
+    with pytest.raises(SystemExit):  # a malformed document stops the run half-way: the collector is put back all the same
+        predict(model, "--input", tmp_path / "bad.pubtator", "--output", f"{tmp_path / 'failed'}/")
+    assert len(seen) == 3 and (gc.get_threshold(), gc.get_freeze_count()) == settings
     gc.freeze()  # a caller's own freeze: kept, and nothing more is frozen
     try:
         frozen = gc.get_freeze_count()  # less a few as frozen objects die
