@@ -9,7 +9,8 @@ The packages, from the data up (each package's docstring lists its modules):
 ``scoring`` (seqeval metrics, comparing two systems), ``tagging`` (new text, PubTator),
 ``reporting`` (run records, model cards, experiment reports) and, on top, ``commands``
 (run_ner.py, run_eval.py, run_predict.py and the others). ``errors``, ``outputs`` (atomic result
-files) and ``hardware`` (choices for the machine) serve them all.
+files), ``fingerprints`` (one identity for an input file: its content) and ``hardware`` (choices
+for the machine) serve them all.
 """
 
 __version__ = "0.1.0"

@@ -25,6 +25,7 @@ from gerbera.corpora.split_sources import load_split
 from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
 from gerbera.features.word_pieces import WordEncoder
+from gerbera.fingerprints import fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +59,15 @@ def features_cache_dir(data_args) -> str:
 
 
 def file_digest(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file's bytes; of a folder (a ``datasets`` save_to_disk split), the digest
-    of its files' relative names and contents, in name order."""
+    """The SHA-256 of a file's bytes (:func:`gerbera.fingerprints.fingerprint`: once per file per run);
+    of a folder (a ``datasets`` save_to_disk split), the digest of its files' relative names and
+    contents, in name order."""
     hasher = hashlib.sha256()
     if Path(path).is_dir():
         for member in sorted(p for p in Path(path).rglob("*") if p.is_file()):
             hasher.update(f"{member.relative_to(path).as_posix()}\0{file_digest(member)}\0".encode())
         return hasher.hexdigest()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(block)
-    return hasher.hexdigest()
+    return fingerprint(path).sha256  # the same hash corpus resume keys on, once per file per run
 
 
 def tokenizer_fingerprint(tokenizer) -> str:
