@@ -132,7 +132,7 @@ def test_other_model_or_options_are_refused(model, corpus, tmp_path, tiny_bert, 
     other = make_head(tiny_bert, tmp_path / "other", UNTYPED, seed=9)
     with pytest.raises(SystemExit):
         predict(other, "--input", corpus, "--output", out)
-    assert "holds output tagged with other settings (model sha256:" in capsys.readouterr().err
+    assert f"holds output tagged with other settings (model {model} then, model {other} now" in capsys.readouterr().err
 
 
 def torchrun(*args, processes=2):

@@ -31,7 +31,8 @@ from gerbera.tagging.corpus_inputs import expand_inputs, output_name
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
 from gerbera.tagging.garbage_collection import fewer_collections
 from gerbera.tagging.input_formats import INPUT_FORMATS
-from gerbera.tagging.manifest import MANIFEST, RunRecord, model_fingerprint
+from gerbera.tagging.manifest import MANIFEST, RunRecord
+from gerbera.tagging.model_identity import model_identity
 from gerbera.tagging.output_formats import choose_output_format
 from gerbera.tagging.progress import CorpusProgress, estimate_documents
 from gerbera.tagging.sharding import Worker
@@ -190,7 +191,7 @@ def _run_file(model_args, args: PredictArguments) -> dict:
 def _settings(tagger: Tagger, model_args, args: PredictArguments) -> dict:
     """What shapes the outputs of a folder: a rerun with other values is refused."""
     return {
-        "model": model_fingerprint(tagger.name), "max_seq_length": args.max_seq_length,
+        **model_identity(tagger.name), "max_seq_length": args.max_seq_length,
         "entity_type": args.entity_type, "scoring_precision": tagger.precision,
         "word_tokenization": model_args.word_tokenization, "input_format": args.input_format,
         "output_format": args.output_format, "part_documents": args.part_documents,
@@ -241,6 +242,8 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
                 "(%.1f documents/s)%s; %d units in %s", worker.label.capitalize(), totals["units_done"],
                 totals["units_skipped"], totals["documents"], totals["entities"], summary["seconds"],
                 summary["documents_per_second"] or 0,
-                f"; {totals['bad_documents_skipped']} malformed documents skipped" if totals["bad_documents_skipped"] else "",
+                f"; {totals['bad_documents_skipped']} malformed documents skipped" if totals["bad_documents_skipped"] else ""
+                + (f"; changed since tagged, so tagged again: {', '.join(totals['inputs_changed'])} "
+                   f"({totals['stale_units_removed']} stale units removed)" if totals["inputs_changed"] else ""),
                 totals["units_in_manifest"], Path(args.output) / MANIFEST)
     return summary

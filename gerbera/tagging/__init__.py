@@ -11,8 +11,10 @@
   ``run_predict.py`` reads and writes, over the formats of :mod:`gerbera.documents`.
 - A corpus into a folder: :mod:`gerbera.tagging.corpus_run` (units of work, resume),
   :mod:`gerbera.tagging.corpus_inputs` (files, folders, globs and output names),
-  :mod:`gerbera.tagging.manifest` (what is finished, with which model), :mod:`gerbera.tagging.sharding`
-  (which process does which unit), :mod:`gerbera.tagging.progress` (bar and log lines),
+  :mod:`gerbera.tagging.manifest` (what is finished, from which input content),
+  :mod:`gerbera.tagging.model_identity` (which model: the files that make the tags),
+  :mod:`gerbera.tagging.sharding` (which process does which unit), :mod:`gerbera.tagging.rank_lock`
+  (one live process per rank, and what a dead one left removed), :mod:`gerbera.tagging.progress` (bar and log lines),
   :mod:`gerbera.tagging.unit_io` (one unit's reading and writing),
   :mod:`gerbera.tagging.prefetch` (the host side ahead of the model on a worker thread) and
   :mod:`gerbera.tagging.garbage_collection` (Python's collector tuned while a run tags).

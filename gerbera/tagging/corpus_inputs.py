@@ -10,7 +10,9 @@
   name are refused before any work.
 - **Output names** (:func:`output_name`): the name without ``.gz`` and without its format's
   extension, plus the output format's extension; a file split into several parts gives one
-  output per part, ``name.part0001.ext``, ``name.part0002.ext``, ...
+  output per part, ``name.part0001.ext``, ``name.part0002.ext``, ... The run's own names are
+  kept free: an input at the top of the folder named ``manifest.*`` keeps its extension
+  (``manifest.txt`` gives ``manifest.txt.jsonl``), since ``manifest.jsonl`` is the run's manifest.
 
 The files are sorted by name, so every process of a run sees the same list in the same order.
 """
@@ -31,6 +33,7 @@ _INPUT_EXTENSIONS = {
     ".pubtator", ".txt", ".xml", ".json", ".jsonl", ".bioc", ".conll", ".iob", ".iob2", ".bio", ".medline", ".text",
 }
 _GLOB_CHARACTERS = set("*?[")
+_RESERVED_STEMS = {"manifest"}  # manifest.jsonl (gerbera.tagging.manifest.MANIFEST) is the run's
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,12 @@ def _checked(files: list[InputFile]) -> list[InputFile]:
 
 
 def _stem(name: str) -> str:
-    """The name without ``.gz`` and a known input extension."""
+    """The name without ``.gz`` and a known input extension (kept where the stem is one of the run's own names)."""
     if name.lower().endswith(".gz"):
         name = name[:-3]
     root, extension = os.path.splitext(name)
+    if root.lower() in _RESERVED_STEMS:
+        return name if extension else f"{name}.input"
     return root if extension.lower() in _INPUT_EXTENSIONS and root else name
 
 

@@ -2,14 +2,18 @@
 
 The output folder holds the outputs, ``manifest.jsonl`` and a ``.gerbera-predict`` folder:
 
-- ``.gerbera-predict/settings.json``: the model (its name and a fingerprint of its files) and
-  every option that shapes the output. A later run into the same folder with another model or
-  other such options is refused, naming each difference, so that one folder never mixes the
-  outputs of two models.
+- ``.gerbera-predict/settings.json``: the model (:mod:`gerbera.tagging.model_identity`: the
+  hash of the files that make the tags, its path and each file's hash) and every option that
+  shapes the output. A later run into the same folder with another model or other such options
+  is refused, naming each difference (a model by its folder, and which of its files differ), so
+  that one folder never mixes the outputs of two models.
 - ``.gerbera-predict/units/*.json``: one record per finished unit, written (atomically) after
   its output file was renamed into place. A unit is finished when its record exists, its
-  output file has the recorded size and its input the recorded size; anything else is redone.
-  Each process writes only its own units' records, so processes never write the same file.
+  output file has the recorded size and its input the recorded content (size and hash, see
+  :mod:`gerbera.fingerprints`); anything else is redone. The units of an input whose content
+  changed are stale: each process removes the stale units it owns, output files first
+  (:meth:`RunRecord.remove`). Each process writes only its own units' records, so processes
+  never write the same file.
 - ``manifest.jsonl``: every finished unit, one JSON object a line (input, part, documents,
   entities, words, seconds, model, output, the documents skipped as malformed), in input
   order. Each process rewrites it from the records when it stops (under a file lock, so the
@@ -25,32 +29,21 @@ import os
 from pathlib import Path
 
 from gerbera.errors import GerberaError
+from gerbera.fingerprints import Fingerprint
 from gerbera.outputs import atomic_write, read_json, write_json
+from gerbera.tagging.model_identity import model_difference
 
-__all__ = ["MANIFEST", "RunRecord", "model_fingerprint"]
+__all__ = ["MANIFEST", "RunRecord", "STATE"]
 
 MANIFEST = "manifest.jsonl"
 STATE = ".gerbera-predict"
-_MODEL_FILES = (".json", ".safetensors", ".bin", ".txt", ".model", ".pt")
+_SAID_BY_MODEL = ("model_path", "model_files")  # kept to name the model in a refusal; "model" decides
 
 
-def model_fingerprint(name: str) -> str:
-    """A hash of a model folder's files (weights, config, tokenizer); a hub name stands for itself."""
-    folder = Path(name)
-    if not folder.is_dir():
-        return f"name:{name}"
-    digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix in _MODEL_FILES:
-            digest.update(path.name.encode("utf-8") + b"\0")
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-    return "sha256:" + digest.hexdigest()[:16]
-
-
-def _describe(key: str, value) -> str:
-    return f"--{key} {value}" if key != "model" else f"model {value}"
+def _difference(key: str, earlier: dict, settings: dict) -> str:
+    if key == "model":
+        return model_difference(earlier, settings)
+    return f"--{key} {earlier.get(key)} then, --{key} {settings.get(key)} now"
 
 
 class RunRecord:
@@ -66,10 +59,8 @@ class RunRecord:
         path = self.state / "settings.json"
         if path.exists():
             earlier = read_json(path)
-            differences = [
-                f"{_describe(key, earlier.get(key))} then, {_describe(key, settings.get(key))} now"
-                for key in sorted(set(earlier) | set(settings)) if earlier.get(key) != settings.get(key)
-            ]
+            differences = [_difference(key, earlier, settings) for key in sorted(set(earlier) | set(settings))
+                           if key not in _SAID_BY_MODEL and earlier.get(key) != settings.get(key)]
             if differences:
                 raise GerberaError(
                     f"--output {self.folder} holds output tagged with other settings ({'; '.join(differences)}): "
@@ -79,18 +70,22 @@ class RunRecord:
         self.units.mkdir(parents=True, exist_ok=True)
         write_json(path, settings)  # every process writes the same content: the last rename wins harmlessly
 
-    def _record_path(self, input_name: str, part: int) -> Path:
-        key = hashlib.sha1(input_name.encode("utf-8")).hexdigest()[:16]
-        return self.units / f"{key}.{part:04d}.json"
+    @staticmethod
+    def _key(input_name: str) -> str:
+        return hashlib.sha1(input_name.encode("utf-8")).hexdigest()[:16]
 
-    def finished(self, input_name: str, part: int, input_bytes: int) -> dict | None:
-        """The record of a finished unit (``part`` 1-based), or None when it must be (re)done."""
+    def _record_path(self, input_name: str, part: int) -> Path:
+        return self.units / f"{self._key(input_name)}.{part:04d}.json"
+
+    def finished(self, input_name: str, part: int, content: Fingerprint) -> dict | None:
+        """The record of a finished unit (``part`` 1-based) of the input as it is now (``content``),
+        or None when it must be (re)done."""
         try:
             record = read_json(self._record_path(input_name, part))
         except (OSError, ValueError):
             return None
         output = self.folder / record.get("output", "")
-        if record.get("input_name") != input_name or record.get("input_bytes") != input_bytes:
+        if record.get("input_name") != input_name or not content.same_content(recorded_content(record)):
             return None
         if not output.is_file() or output.stat().st_size != record.get("output_bytes"):
             return None
@@ -100,6 +95,26 @@ class RunRecord:
         """Record a unit as finished (after its output is in place)."""
         record["output_bytes"] = (self.folder / record["output"]).stat().st_size
         write_json(self._record_path(record["input_name"], record["part"]), record)
+
+    def units_of(self, input_name: str) -> list[dict]:
+        """The records of an input's units, finished or stale, by part."""
+        found = []
+        for path in self.units.glob(f"{self._key(input_name)}.*.json"):
+            with contextlib.suppress(OSError, ValueError):
+                record = read_json(path)
+                if record.get("input_name") == input_name:
+                    found.append(record)
+        return sorted(found, key=lambda record: record.get("part", 0))
+
+    def remove(self, record: dict) -> str | None:
+        """Remove a stale unit: its output file first (the name, if one was there), then its record."""
+        output, removed = self.folder / record.get("output", ""), None
+        inside = self.folder.resolve() in output.resolve().parents
+        if inside and output.name != MANIFEST and STATE not in output.relative_to(self.folder).parts and output.is_file():
+            output.unlink()
+            removed = record["output"]
+        self._record_path(record["input_name"], record["part"]).unlink(missing_ok=True)
+        return removed
 
     def records(self) -> list[dict]:
         """Every finished unit's record, in input order."""
@@ -120,3 +135,8 @@ class RunRecord:
             records = self.records()
             atomic_write(self.folder / MANIFEST, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         return len(records)
+
+
+def recorded_content(record: dict) -> Fingerprint | None:
+    """The content of the input a unit was tagged from (None in a record of an earlier version: redone)."""
+    return Fingerprint.from_record(record.get("input_fingerprint"))
