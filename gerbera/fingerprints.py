@@ -17,8 +17,10 @@ the times only save work:
 
 The features cache (:mod:`gerbera.features.split_groups`) keys on the hash alone, and corpus
 resume (:mod:`gerbera.tagging.manifest`) keeps a unit only while its input has the same content.
-Hashing reads the file once: about 2 s per GB on one core of the development machine (measured on a
-1 GB file, page cache warm); reading it from disk the first time adds the disk's own time.
+Hashing reads the file once: about 0.7 s of one core per GB (SHA-256 on a CPU with SHA
+instructions, measured on a 1 GB file already in the page cache), plus the time to read a file
+not yet in memory (1 GB read and hashed cold: 2.7 s of CPU, 5 s on a busy 2-core machine). A rerun
+with nothing changed hashes nothing: a recorded fingerprint is checked in about 0.02 ms.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ import pytest
 from test_predict import UNTYPED, make_head
 from test_predict_corpus import manifest, outputs, predict, pubtator_text
 
+from gerbera.tagging.corpus_inputs import expand_inputs
+from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag
+
 
 @pytest.fixture(scope="module")
 def model(tiny_bert, tmp_path_factory):
@@ -67,6 +70,8 @@ def test_a_shorter_input_leaves_no_stale_units_even_when_shared_by_shards(model,
     assert len(manifest(out)) == 5
     kept = (out / "b.pubtator").stat().st_mtime_ns
     (corpus / "a.pubtator").write_text(pubtator_text(range(4)), encoding="utf-8")
+    job = CorpusJob(expand_inputs([str(corpus)], str(out)), str(out), part_documents=2)
+    assert documents_to_tag(job) == 4  # the progress bar's total: the changed input's documents, not the other's
     shards = [predict(model, "--input", corpus, "--output", out, "--part_documents", 2, "--shard", f"{k}/2")
               for k in range(2)]
     assert sorted(outputs(out)) == ["a.part0001.pubtator", "a.part0002.pubtator", "b.pubtator"]
@@ -239,3 +244,20 @@ def test_another_ranks_file_in_progress_is_left_while_that_rank_is_held(model, t
         other.release()
     predict(model, "--input", corpus, "--output", out, "--shard", "0/2")
     assert not leftover.exists()
+
+
+def test_a_process_of_the_same_rank_waits_for_one_that_is_stopping(model, tmp_path, capsys):
+    """A requeued job that starts while the old one is still stopping: it waits, then goes on."""
+    import threading
+
+    from gerbera.tagging.rank_lock import RankLock
+
+    corpus, out = tmp_path / "corpus", tmp_path / "tagged"
+    corpus.mkdir()
+    (corpus / "a.pubtator").write_text(pubtator_text(range(2)), encoding="utf-8")
+    predict(model, "--input", corpus, "--output", out)
+    old = RankLock(out / ".gerbera-predict", 0)
+    assert old.try_acquire()
+    threading.Timer(1.5, old.release).start()  # the old process stops
+    again = predict(model, "--input", corpus, "--output", out)
+    assert again["units_skipped"] == 1 and "waiting for the other process of rank 0" in capsys.readouterr().err
