@@ -177,12 +177,15 @@ def wait_for_a_unit(process) -> None:
 
 def test_a_second_process_of_the_same_rank_is_refused_and_the_first_goes_on(model, tmp_path, capsys, monkeypatch):
     """Issue 30 item 16: the same --shard started twice on one folder: the second waits for the first
-    (here a second), then is refused with one line; the first is not disturbed and finishes."""
+    (here a second), then is refused with one line; the first is not disturbed: its unit in progress
+    is finished and renamed into place (before the fix the second removed it: FileNotFoundError)."""
+    import signal
+
     from gerbera.tagging import rank_lock
 
     corpus, out = tmp_path / "corpus", tmp_path / "tagged"
     corpus.mkdir()
-    (corpus / "a.pubtator").write_text(pubtator_text(range(240)), encoding="utf-8")
+    (corpus / "a.pubtator").write_text(pubtator_text(range(600)), encoding="utf-8")
     first = start(model, corpus, out, "--shard", "0/1")
     try:
         wait_for_a_unit(first)
@@ -192,11 +195,14 @@ def test_a_second_process_of_the_same_rank_is_refused_and_the_first_goes_on(mode
         error = capsys.readouterr().err.strip().splitlines()[-1]
         assert "is already tagging into it (pid" in error and f"pid {first.pid} on " in error, error
         assert first.poll() is None, "the first process had ended: nothing was checked"
-        stderr = first.communicate(timeout=600)[1]
+        wait_for_a_unit(first)  # the unit it was writing while the second one started
+        first.send_signal(signal.SIGTERM)
+        stderr = first.communicate(timeout=300)[1]
     finally:
         first.kill()
-    assert first.returncode == 0 and "Traceback" not in stderr, stderr[-2000:]
-    assert len(manifest(out)) == 6 and tagged_ids(out) == [str(1000 + n) for n in range(240)]
+    assert first.returncode == 143 and "Traceback" not in stderr, stderr[-2000:]
+    done = manifest(out)
+    assert len(done) >= 2 and tagged_ids(out) == [str(1000 + n) for n in range(40 * len(done))]
 
 
 def test_what_a_killed_process_left_is_removed_by_the_next_one(model, tmp_path):
