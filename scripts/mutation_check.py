@@ -575,7 +575,7 @@ MUTANTS: list[Mutant] = [
            "    lock.acquire(job.output_folder)  #", "    lock.try_acquire()  #",
            (f"{CHANGES}::test_a_second_process_of_the_same_rank_is_refused_and_the_first_goes_on",)),
     Mutant("leftovers-of-the-living-removed", "corpus resume", "gerbera/tagging/rank_lock.py",
-           "        if other is own or other.try_acquire():", "        if True:",
+           "        if other is own or other.try_acquire(claim=False):", "        if True:",
            (f"{CHANGES}::test_another_ranks_file_in_progress_is_left_while_that_rank_is_held",)),
     Mutant("leftovers-never-removed", "corpus resume", "gerbera/tagging/rank_lock.py",
            "                    path.unlink(missing_ok=True)", "                    pass",

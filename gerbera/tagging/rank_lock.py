@@ -74,8 +74,8 @@ class RankLock:
             return host, int(pid), since.strip()
         return None, None, "?"
 
-    def try_acquire(self) -> bool:
-        """Take the lock if no live process holds it."""
+    def try_acquire(self, claim: bool = True) -> bool:
+        """Take the lock if no live process holds it (``claim``: and name this process as its holder)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (held until release)
         try:
@@ -87,10 +87,11 @@ class RankLock:
             if _alive(*self._owner()[:2]):
                 handle.close()
                 return False
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{_host()} {os.getpid()} {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-        handle.flush()
+        if claim:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{_host()} {os.getpid()} {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+            handle.flush()
         self._handle = handle
         return True
 
@@ -127,7 +128,7 @@ def remove_leftovers(writing: Path, state: Path, own: RankLock) -> None:
             by_rank.setdefault(int(match.group(1)), []).append(path)
     for rank, paths in sorted(by_rank.items()):
         other = own if rank == own.rank else RankLock(state, rank)
-        if other is own or other.try_acquire():
+        if other is own or other.try_acquire(claim=False):  # held for a moment: its owner line is left as it is
             try:
                 for path in paths:
                     path.unlink(missing_ok=True)
