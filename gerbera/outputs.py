@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import tempfile
@@ -12,18 +14,26 @@ from typing import TextIO
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike) -> Iterator[TextIO]:
+def atomic_open(path: str | os.PathLike, compress: bool = False) -> Iterator[TextIO]:
     """A text file to write: a temporary file beside ``path``, renamed into place when the block
-    ends without an error, removed when it fails."""
+    ends without an error, removed when it fails. ``compress``: gzip (the same bytes on every run)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it owner-only; results are shared as any file
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
+        if compress:
+            with os.fdopen(handle, "wb") as raw:
+                with (gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped,
+                      io.TextIOWrapper(zipped, encoding="utf-8", newline="\n") as out):
+                    yield out
+                raw.flush()
+                os.fsync(raw.fileno())
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+                yield out
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

@@ -222,7 +222,8 @@ def test_help_explains_gerbera_flags():
     result = run_script("run_ner.py", "--help")
     assert result.returncode == 0
     for flag in ("--data_list", "--eval_data_list", "--labels", "--evaluate_during_training", "--overwrite_output_dir",
-                 "--eval_data_type", "--max_seq_length", "--pad_to_max_length", "--learning_rate", "--eval_strategy"):
+                 "--eval_data_type", "--max_seq_length", "--pad_to_max_length", "--learning_rate", "--eval_strategy",
+                 "--entity_type"):
         assert flag in result.stdout
 
 

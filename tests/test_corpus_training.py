@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import shutil
 
+import bioc.pubtator
 import pytest
 import torch
 from conftest import BIO_SENTENCES, SHARED_DATA
@@ -57,6 +58,9 @@ def test_pubtator_dataset_trains_mixes_with_column_files_and_is_scored_at_offset
     assert len(written) == 4 and all(a.type == "Entity" for d in written for a in d.annotations)
     predicted = sum(len(d.annotations) for d in written)
     assert results["test_bio_pubtator_offset_predicted_mentions"] == predicted
+    # the bioc package (as BioCreative tools) reads every predicted mention: six columns (issue 33, item 4)
+    text = (out / "test_predictions_bio_pubtator.pubtator").read_text(encoding="utf-8")
+    assert sum(len(d.annotations) for d in bioc.pubtator.loads(text)) == predicted
     assert "mention-level F1 at document offsets" in caplog.text and "spans only are compared" in caplog.text
 
     evaluated = run_eval.main(["--model_name_or_path", str(out), "--data_dir", str(data_dir), "--eval_data_list", "bio_pubtator",

@@ -11,7 +11,7 @@ from bioc import biocxml
 from test_documents import MEDLINE, bioc_collection, pubtator_text, write
 
 from gerbera.documents.formats import iter_documents, open_writer
-from gerbera.documents.plain_text import PlainDocument
+from gerbera.documents.model import Document
 from gerbera.documents.pubtator import read_pubtator
 
 EXTENSIONS = {"pubtator": ".pubtator", "bioc-xml": ".bioc.xml", "bioc-json": ".bioc.json", "jsonl": ".jsonl"}
@@ -108,7 +108,7 @@ def test_bioc_out_is_the_bioc_in_with_entities_added(inputs, tmp_path):
 
 
 def test_plain_documents_get_an_empty_pubtator_title_and_one_bioc_passage(tmp_path):
-    document = PlainDocument("7", "Aspirin\tcures\nheadache.")
+    document = Document.of_text("7", "Aspirin\tcures\nheadache.")
     entity = Found(14, 22, "headache", "Disease", 0.5)
     with open_writer(str(tmp_path / "p.pubtator"), "pubtator") as writer:
         writer.write(document, [entity])

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import bioc.pubtator
 import pytest
 from conftest import REPO
 from test_predict import UNTYPED, make_head
@@ -86,9 +87,13 @@ def test_folder_in_folder_out_in_parts_with_a_manifest(model, corpus, tmp_path):
     # the parts together are the file tagged whole, and the entities are the single-file run's
     whole = tmp_path / "a.pubtator"
     single = predict(model, "--input", corpus / "a.pubtator", "--output", whole)
-    parts = b"\n".join(outputs(out)[f"a.part000{k}.pubtator"] for k in (1, 2, 3))
+    parts = b"".join(outputs(out)[f"a.part000{k}.pubtator"] for k in (1, 2, 3))  # cat a.part*: each ends with a blank line
     assert parts == whole.read_bytes()
     assert sum(u["entities"] for u in units[:3]) == single["entities"] > 0
+    # the bioc package's PubTator reader (as BioCreative tools) reads every document and entity of the parts together
+    read = bioc.pubtator.loads(parts.decode("utf-8"))
+    assert (len(read), sum(len(d.annotations) for d in read)) == (7, single["entities"])
+    assert not any(d.relations for d in read)
 
 
 def test_globs_files_and_folders_mix_and_names_must_not_clash(corpus, tmp_path):

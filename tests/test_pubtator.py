@@ -145,7 +145,8 @@ def test_write_format(tmp_path: Path) -> None:
         Document("1", "IL-2 rises.", "NF-κB falls.", [Annotation(0, 4, "IL-2", "Gene", score=0.9), Annotation(12, 17, "NF-κB", "Gene", "G1")]),
         Document("2", "T", "A"),
     ]
-    expected = "1|t|IL-2 rises.\n1|a|NF-κB falls.\n1\t0\t4\tIL-2\tGene\n1\t12\t17\tNF-κB\tGene\tG1\n\n2|t|T\n2|a|A\n"
+    # six columns ("-": no concept id), each document ending with a blank line (issue 33, items 4 and 5)
+    expected = "1|t|IL-2 rises.\n1|a|NF-κB falls.\n1\t0\t4\tIL-2\tGene\t-\n1\t12\t17\tNF-κB\tGene\tG1\n\n2|t|T\n2|a|A\n\n"
     path = tmp_path / "out" / "predictions.PubTator"
     write_pubtator(documents, path)
     assert path.read_text(encoding="utf-8") == expected
@@ -157,7 +158,7 @@ def test_write_format(tmp_path: Path) -> None:
 def test_write_scores_round_trip(tmp_path: Path) -> None:
     document = Document("1", "IL-2 rises.", "", [Annotation(0, 4, "IL-2", "Gene", score=0.125), Annotation(5, 10, "rises", "X", "ID", 1.0)])
     text = format_pubtator([document], write_scores=True)
-    assert "1\t0\t4\tIL-2\tGene\t\t0.125\n" in text
+    assert "1\t0\t4\tIL-2\tGene\t-\t0.125\n" in text
     assert parse_pubtator(text) == [document]
     # without write_scores the score is dropped
     assert parse_pubtator(format_pubtator([document]))[0].annotations[0].score is None
@@ -168,7 +169,9 @@ def test_round_trip_of_sample(tmp_path: Path) -> None:
     out = tmp_path / "again.txt"
     write_pubtator(documents, out)
     assert read_pubtator(out) == documents
-    assert out.read_text(encoding="utf-8") == SAMPLE.rstrip("\n") + "\n"
+    written = out.read_text(encoding="utf-8")
+    assert written.endswith("\n\n") and "\tDisease\t-\n" in written
+    assert written.replace("\tDisease\t-\n", "\tDisease\n") == SAMPLE.rstrip("\n") + "\n\n"
 
 
 @pytest.mark.parametrize(

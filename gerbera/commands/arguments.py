@@ -66,6 +66,12 @@ class DataArguments:
     eval_data_type: str | None = field(
         default=None, metadata={"help": "A name for the evaluated data (e.g. linnaeus), recorded in the results."}
     )
+    entity_type: str | None = field(
+        default=None,
+        metadata={"help": "For datasets read from PubTator or BioC, scored with untyped tags (B, I, O): the type "
+                  "named in {eval,test}_predictions.pubtator/.bioc.* (e.g. Disease). Default: the dataset's own "
+                  "type when its mentions have one (or --entity_types names one), else Entity."},
+    )
     max_seq_length: int = field(
         default=128,
         metadata={"help": "Most sub-tokens per model input, special tokens included. Longer sentences are cut "

@@ -23,7 +23,7 @@ UNFINISHED = ("running", "interrupted", "failed")  # run_record.json statuses of
 NOT_SHAPING = frozenset({
     "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "resume_with_other_arguments", "overwrite_cache",
     "cache_dir", "features_cache_dir", "do_eval", "do_predict", "eval_data_list", "eval_data_type",
-    "per_device_eval_batch_size", "eval_accumulation_steps", "eval_do_concat_batches", "eval_use_gather_object",
+    "entity_type", "per_device_eval_batch_size", "eval_accumulation_steps", "eval_do_concat_batches", "eval_use_gather_object",
     "include_for_metrics", "scoring_precision", "logging_first_step", "logging_steps", "logging_strategy",
     "logging_nan_inf_filter", "log_level", "log_level_replica", "log_on_each_node", "report_to", "run_name", "project",
     "trackio_space_id", "trackio_bucket_id", "trackio_static_space_id", "disable_tqdm", "save_steps", "save_strategy",

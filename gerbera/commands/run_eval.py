@@ -82,7 +82,8 @@ def score(model_args, data_args, training_args, model_side, tagset, groups, reco
     trainer = make_trainer(model, training_args, data_args, model_side.tokenizer, scoring_precision=model_args.scoring_precision)
     results: dict = {"model": model_side.name}
     for prefix, group in groups.items():
-        metrics = evaluate_group(trainer, group, prefix, training_args.output_dir, data_args.eval_data_type)
+        metrics = evaluate_group(trainer, group, prefix, training_args.output_dir, data_args.eval_data_type,
+                                 data_args.entity_type)
         results.update(metrics)
         trainer.log_metrics(prefix, {k: v for k, v in metrics.items() if isinstance(v, (int, float))})
     if trainer.is_world_process_zero():

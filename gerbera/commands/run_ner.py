@@ -138,12 +138,14 @@ def train_and_score(model_args, data_args, training_args, model_side, tagset, gr
             if training_args.do_eval or training_args.do_predict:
                 stop_if_preempted(trainer, record, preemption)
         if training_args.do_eval:
-            results.update(evaluate_group(trainer, devel_group, "eval", training_args.output_dir, data_args.eval_data_type))
+            results.update(evaluate_group(trainer, devel_group, "eval", training_args.output_dir, data_args.eval_data_type,
+                                          data_args.entity_type))
             trainer.log_metrics("eval", _scores_only(results, "eval"))
             if training_args.do_predict:
                 stop_if_preempted(trainer, record, preemption)
         if training_args.do_predict:
-            results.update(evaluate_group(trainer, test_group, "test", training_args.output_dir, data_args.eval_data_type))
+            results.update(evaluate_group(trainer, test_group, "test", training_args.output_dir, data_args.eval_data_type,
+                                          data_args.entity_type))
             trainer.log_metrics("test", _scores_only(results, "test"))
         if trainer.is_world_process_zero():  # everything is computed: a signal now waits for the files
             output_dir = training_args.output_dir

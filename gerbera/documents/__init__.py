@@ -3,9 +3,10 @@
 - :mod:`gerbera.documents.formats`: the entry point: :func:`~gerbera.documents.formats.detect_format`,
   :func:`~gerbera.documents.formats.iter_documents` (streaming, every format) and
   :func:`~gerbera.documents.formats.open_writer` (streaming, atomic).
-- :mod:`gerbera.documents.model`: :class:`~gerbera.documents.model.Document` (PubTator's title
-  and abstract) and :class:`~gerbera.documents.model.Annotation`, the protocol every reader's
-  documents follow (``id``, ``text``, ``passages``, ``annotations``, ``source_line``).
+- :mod:`gerbera.documents.model`: :class:`~gerbera.documents.model.Document`, the one document type
+  every reader returns and every writer takes (``id``, ``text``, ``passages``, ``annotations``,
+  ``infons``, the collection's :class:`~gerbera.documents.model.Header`, ``source_line``), its
+  :class:`~gerbera.documents.model.Annotation`, and :func:`~gerbera.documents.model.checked`.
 - :mod:`gerbera.documents.opening`: ``.gz`` read transparently; compressed or non-UTF-8 bytes a
   clear error.
 - :mod:`gerbera.documents.detection`: a file's format from its name and first bytes.

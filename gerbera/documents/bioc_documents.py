@@ -14,33 +14,21 @@ from ``identifier`` (or ``MESH``), ``score`` from ``score`` when it is a number,
 annotation's text; one with several locations
 (a discontinuous mention) keeps them in ``locations``, its ``start``/``end`` covering them all.
 With ``check_mentions``, a contiguous annotation's text must equal the document text at its
-location. The original ``bioc.BioCDocument`` is kept (``.bioc``) for writing back.
+location. The result is a :class:`~gerbera.documents.model.Document` (its id a string, its infons
+the BioC document's, its header the collection's); the original ``bioc.BioCDocument`` is kept
+(``.bioc``, its ids made strings) for writing back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 
-from bioc import BioCAnnotation, BioCCollection, BioCDocument
+from bioc import BioCAnnotation, BioCDocument
 
-from gerbera.documents.model import Annotation
+from gerbera.documents.model import Annotation, Document, Header
 from gerbera.documents.opening import DocumentFormatError, display_name
 
-__all__ = ["BioCTextDocument", "all_annotations", "bioc_text_document"]
-
-
-@dataclass
-class BioCTextDocument:
-    """A BioC document read to be tagged or read as a corpus (see the module docstring)."""
-
-    id: str
-    text: str
-    passages: list[tuple[int, int]]
-    annotations: list[Annotation]
-    bioc: BioCDocument
-    source_line: int | None = None
-    collection: BioCCollection | None = field(default=None, repr=False)
+__all__ = ["all_annotations", "bioc_text_document", "string_ids"]
 
 
 def _pieces(document: BioCDocument) -> Iterator[tuple[int, str]]:
@@ -68,15 +56,16 @@ def bioc_text_document(
     path: str,
     line: int | None,
     check_mentions: bool = True,
-    collection: BioCCollection | None = None,
-) -> BioCTextDocument:
+    header: Header | None = None,
+) -> Document:
     """``document`` as text with passages and annotations at BioC document offsets.
 
     Raises :class:`DocumentFormatError` naming ``path``, ``line`` and the document id for
     passages that overlap, offsets that are negative or past the text, or (``check_mentions``)
     an annotation whose text differs from the document's at its location.
     """
-    document_id = document.id or ""
+    string_ids(document)
+    document_id = document.id
 
     def fail(problem: str) -> DocumentFormatError:
         return DocumentFormatError(path, line, f"document {document_id!r}: {problem}", document_id or None)
@@ -96,7 +85,24 @@ def bioc_text_document(
     text = "".join(parts)
     annotations = [_annotation(a, text, check_mentions, fail) for a in all_annotations(document)]
     annotations.sort(key=lambda a: (a.start, a.end, a.type))
-    return BioCTextDocument(document_id, text, spans, annotations, document, line, collection)
+    return Document.of_text(document_id, text, spans, annotations=annotations, source_line=line,
+                            infons=dict(document.infons), header=header, bioc=document)
+
+
+def string_ids(document: BioCDocument) -> None:
+    """The ids of ``document`` and of its annotations, relations and nodes as strings ("" for none):
+    BioC JSON may give numbers."""
+    document.id = "" if document.id is None else str(document.id)
+    relations = list(document.relations)
+    for passage in document.passages:
+        relations += passage.relations
+        for sentence in passage.sentences:
+            relations += sentence.relations
+    for item in (*all_annotations(document), *relations):
+        item.id = "" if item.id is None else str(item.id)
+    for relation in relations:
+        for node in relation.nodes:
+            node.refid = "" if node.refid is None else str(node.refid)
 
 
 def _annotation(annotation: BioCAnnotation, text: str, check_mentions: bool, fail) -> Annotation:
@@ -115,9 +121,10 @@ def _annotation(annotation: BioCAnnotation, text: str, check_mentions: bool, fai
         raise fail(f"{name}: its text {mention!r} differs from the document text at {spans[0][0]}-{spans[0][1]}, "
                    f"{text[spans[0][0]:spans[0][1]]!r}")
     infons = annotation.infons
+    identifier = infons.get("identifier") or infons.get("MESH")
     return Annotation(
-        spans[0][0], max(stop for _, stop in spans), mention, infons.get("type") or "",
-        infons.get("identifier") or infons.get("MESH") or None, _score(infons.get("score")),
+        spans[0][0], max(stop for _, stop in spans), mention, str(infons.get("type") or ""),
+        str(identifier) if identifier else None, _score(infons.get("score")),
         tuple(spans) if len(spans) > 1 else None,
     )
 
@@ -126,21 +133,21 @@ def _score(value: str | None) -> float | None:
     """The ``score`` infon (a model's confidence, as GERBERA writes it) as a number, if it is one."""
     try:
         return float(value) if value is not None else None
-    except ValueError:
+    except (TypeError, ValueError):
         return None
 
 
 def bioc_text_documents(
-    raw: Iterable[tuple[BioCDocument, int | None, BioCCollection]],
+    raw: Iterable[tuple[BioCDocument, int | None, Header]],
     path: str,
     check_mentions: bool,
     on_bad_document: Callable[[DocumentFormatError], None] | None,
-) -> Iterator[BioCTextDocument]:
+) -> Iterator[Document]:
     """Each read BioC document (with its line and collection) as text to tag; a malformed one raises,
     or goes to ``on_bad_document`` and is skipped. Shared by the XML and JSON readers."""
-    for document, line, collection in raw:
+    for document, line, header in raw:
         try:
-            yield bioc_text_document(document, display_name(path), line, check_mentions, collection)
+            yield bioc_text_document(document, display_name(path), line, check_mentions, header)
         except DocumentFormatError as error:
             if on_bad_document is None:
                 raise

@@ -4,7 +4,10 @@ The ``bioc`` package reads a BioC JSON collection whole (``biocjson.load``: the 
 in memory) or JSON Lines of ``bioctype`` objects (``biocjson.iterreader``); neither streams a
 collection file. This reader walks the collection's top level itself with the standard
 library's ``json.JSONDecoder.raw_decode``: the small fields (``source``, ``date``, ``key``,
-``infons``) are read as they come, and the ``documents`` array (or PubTator3's ``PubTator3``
+``infons``) are read as they come, into the collection's
+:class:`~gerbera.documents.model.Header`, before the documents after them (fields written after
+the ``documents`` array are read first, by a pass over the file that decodes and drops each
+document), and the ``documents`` array (or PubTator3's ``PubTator3``
 array) one document at a time, each turned into a ``bioc.BioCDocument`` by the package's own
 ``biocjson.fromJSON``. Memory holds one document and a read buffer (1 MB), not the file.
 
@@ -18,15 +21,19 @@ where the document starts and its id; JSON that does not parse names the line it
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 
-from bioc import BioCCollection, BioCDocument
+from bioc import BioCDocument
 from bioc.biocjson import fromJSON
 
-from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_documents
+from gerbera.documents.bioc_documents import bioc_text_documents
+from gerbera.documents.model import Document, Header
 from gerbera.documents.opening import DocumentFormatError, display_name, iter_text_chunks
 
 __all__ = ["iter_bioc_json", "iter_bioc_json_documents"]
+
+logger = logging.getLogger("gerbera")
 
 _DOCUMENT_ARRAYS = ("documents", "PubTator3")
 _WHITESPACE = " \t\n\r"
@@ -103,10 +110,24 @@ class _Scanner:
         return DocumentFormatError(self.path, self.line(), f"not BioC JSON: {problem}")
 
 
-def _objects(scanner: _Scanner, collection: BioCCollection) -> Iterator[tuple[object, int]]:
-    """Every document object of the file with the line where it starts; collection fields into ``collection``."""
+_HEADER_FIELDS = ("source", "date", "key", "infons")
+
+
+def _set_header(header: Header, key: str, value) -> None:
+    if key == "infons":
+        header.infons = {str(k): str(v) for k, v in dict(value or {}).items()}
+    else:
+        setattr(header, key, str(value or ""))
+
+
+def _objects(scanner: _Scanner, header: Header, path: str) -> Iterator[tuple[object, int]]:
+    """Every document object of the file with the line where it starts; the collection's fields
+    into ``header`` as they are read, before any document after them. A collection whose
+    ``documents`` come before some of its fields has those read first, by a pass over the file."""
+    values = -1
     while scanner.peek():
         opening = scanner.take("{[")
+        values += 1
         if opening == "[":
             yield from _array(scanner)
             continue
@@ -118,18 +139,44 @@ def _objects(scanner: _Scanner, collection: BioCCollection) -> Iterator[tuple[ob
             key = scanner.value()
             scanner.take(":")
             if key in _DOCUMENT_ARRAYS and scanner.peek() == "[":
+                if not all(name in fields for name in _HEADER_FIELDS):
+                    _header_after_documents(path, values, header)
                 scanner.take("[")
                 yield from _array(scanner)
             else:
                 fields[key] = scanner.value()
+                if key in _HEADER_FIELDS:
+                    _set_header(header, key, fields[key])
             if scanner.take(",}") == "}":
                 break
         if "passages" in fields:
             yield fields, line
+
+
+def _header_after_documents(path: str, values: int, header: Header) -> None:
+    """The fields of the file's top-level object after its first ``values`` top-level values, read
+    by a pass over it that decodes and drops each document (stdin cannot be read twice: logged)."""
+    if path == "-":
+        logger.warning("<stdin>: the BioC JSON collection's documents come before its source, date, key or "
+                       "infons; output written before they are read has them empty (give the file, not stdin)")
+        return
+    scanner = _Scanner(path)
+    for _ in range(values):
+        scanner.value()
+    scanner.take("{")
+    while scanner.peek() not in ("}", ""):
+        key = scanner.value()
+        scanner.take(":")
+        if key in _DOCUMENT_ARRAYS and scanner.peek() == "[":
+            scanner.take("[")
+            for _ in _array(scanner):
+                pass
         else:
-            for name in ("source", "date", "key"):
-                setattr(collection, name, str(fields.get(name) or ""))
-            collection.infons = dict(fields.get("infons") or {})
+            value = scanner.value()
+            if key in _HEADER_FIELDS:
+                _set_header(header, key, value)
+        if scanner.take(",}") == "}":
+            return
 
 
 def _array(scanner: _Scanner) -> Iterator[tuple[object, int]]:
@@ -194,12 +241,11 @@ def _whole_number(value: object, what: str) -> None:
 
 def iter_bioc_json_documents(
     path: str, on_bad_document: Callable[[DocumentFormatError], None] | None = None
-) -> Iterator[tuple[BioCDocument, int, BioCCollection]]:
+) -> Iterator[tuple[BioCDocument, int, Header]]:
     """Every ``bioc.BioCDocument`` of a BioC JSON file (``.gz`` too), with the line where it
-    starts and the collection's information."""
-    collection = BioCCollection()
-    collection.date = ""
-    for value, line in _objects(_Scanner(path), collection):
+    starts and the collection's header."""
+    collection = Header()
+    for value, line in _objects(_Scanner(path), collection, path):
         try:
             document = _checked_document(value)
         except ValueError as problem:
@@ -217,6 +263,6 @@ def iter_bioc_json(
     path: str,
     check_mentions: bool = True,
     on_bad_document: Callable[[DocumentFormatError], None] | None = None,
-) -> Iterator[BioCTextDocument]:
+) -> Iterator[Document]:
     """The documents of a BioC JSON file as text to tag (see :mod:`gerbera.documents.bioc_documents`)."""
     yield from bioc_text_documents(iter_bioc_json_documents(path, on_bad_document), path, check_mentions, on_bad_document)

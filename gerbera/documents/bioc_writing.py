@@ -22,27 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from bioc import BioCAnnotation, BioCCollection, BioCDocument, BioCLocation, BioCPassage
+from bioc import BioCAnnotation, BioCDocument, BioCLocation, BioCPassage
 
 from gerbera.documents.bioc_documents import all_annotations
-from gerbera.documents.model import Annotation, Document
+from gerbera.documents.model import Annotation, Document, Header
 
 __all__ = ["bioc_document", "collection_info", "with_entities"]
 
 
-def collection_info(document) -> BioCCollection:
-    """The collection information (source, date, key, infons) to write ``document``'s file with:
-    its input's, or a ``GERBERA`` source."""
-    collection = getattr(document, "collection", None)
-    if collection is not None:
-        return collection
-    info = BioCCollection()
-    info.source, info.date, info.key = "GERBERA", "", ""
-    return info
+def collection_info(document: Document | None) -> Header:
+    """The collection header (source, date, key, infons, DOCTYPE) to write ``document``'s file
+    with: its input's, or a ``GERBERA`` source."""
+    if document is not None and document.header is not None:
+        return document.header
+    return Header(source="GERBERA")
 
 
-def _passage_kinds(document, count: int) -> list[str | None]:
-    if isinstance(document, Document):
+def _passage_kinds(document: Document, count: int) -> list[str | None]:
+    if document.has_title:
         return ["title"] + ["abstract"] * (count - 1)
     return [None] * count
 
@@ -61,14 +58,14 @@ def _new_annotation(identifier: str, annotation: Annotation) -> BioCAnnotation:
     return result
 
 
-def bioc_document(document) -> BioCDocument:
+def bioc_document(document: Document) -> BioCDocument:
     """``document``'s BioC form: the BioC document it was read from (changed in place by
-    :func:`with_entities`), or one built from its text, passages and annotations."""
-    original = getattr(document, "bioc", None)
-    if original is not None:
-        return original
+    :func:`with_entities`), or one built from its text, passages, infons and annotations."""
+    if document.bioc is not None:
+        return document.bioc
     result = BioCDocument()
     result.id = document.id
+    result.infons = dict(document.infons)
     text = document.text
     spans = document.passages if document.passages is not None else [(0, len(text))]
     for (start, end), kind in zip(spans, _passage_kinds(document, len(spans))):
@@ -109,7 +106,7 @@ def _home(document: BioCDocument, start: int, end: int):
     return document
 
 
-def with_entities(document, entities: Iterable) -> BioCDocument:
+def with_entities(document: Document, entities: Iterable) -> BioCDocument:
     """``document`` as BioC with ``entities`` (``start``, ``end``, ``text``, ``type``, ``score`` at
     document offsets) added as annotations."""
     result = bioc_document(document)

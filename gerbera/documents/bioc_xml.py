@@ -7,18 +7,20 @@ elements it has read, so its memory grows with the file (measured in
 the element and the ones before it. A document that breaks the BioC structure (an offset that
 is not a number, a location without a length) is a :class:`DocumentFormatError` naming the file,
 the line where the document starts and its id; XML that is not well formed names the line the
-parser stopped at. The collection's ``source``, ``date``, ``key`` and infons are kept (for
-writing BioC back) in a ``bioc.BioCCollection`` without documents.
+parser stopped at. The collection's ``source``, ``date``, ``key``, infons and the file's
+``DOCTYPE`` declaration are kept (for writing BioC back) in a
+:class:`~gerbera.documents.model.Header`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from bioc import BioCAnnotation, BioCCollection, BioCDocument, BioCLocation, BioCNode, BioCPassage, BioCRelation, BioCSentence
+from bioc import BioCAnnotation, BioCDocument, BioCLocation, BioCNode, BioCPassage, BioCRelation, BioCSentence
 from lxml import etree
 
-from gerbera.documents.bioc_documents import BioCTextDocument, bioc_text_documents
+from gerbera.documents.bioc_documents import bioc_text_documents
+from gerbera.documents.model import Document, Header
 from gerbera.documents.opening import DocumentFormatError, display_name, open_binary, reading_errors
 
 __all__ = ["iter_bioc_xml", "iter_bioc_xml_documents"]
@@ -119,17 +121,18 @@ def element_document(element) -> BioCDocument:
 
 def iter_bioc_xml_documents(
     path: str, on_bad_document: Callable[[DocumentFormatError], None] | None = None
-) -> Iterator[tuple[BioCDocument, int | None, BioCCollection]]:
+) -> Iterator[tuple[BioCDocument, int | None, Header]]:
     """Every ``bioc.BioCDocument`` of a BioC XML file (``.gz`` too), with the line where it starts
-    and the collection's information; freed from memory once the next one is read."""
-    collection = BioCCollection()
-    collection.date = ""
+    and the collection's header; freed from memory once the next one is read."""
+    collection = Header()
     shown = display_name(path)
     with open_binary(path) as binary, reading_errors(path):
         events = etree.iterparse(binary, events=("end",), tag=("document", *_COLLECTION_FIELDS), remove_comments=True)
         try:
             for _, element in events:
                 parent = element.getparent()
+                if collection.doctype is None:
+                    collection.doctype = element.getroottree().docinfo.doctype or ""
                 if element.tag != "document":
                     if parent is not None and parent.tag == "collection":
                         _collection_field(collection, element)
@@ -153,7 +156,7 @@ def iter_bioc_xml_documents(
             raise DocumentFormatError(shown, 1, f"the root element is <{events.root.tag}>, not BioC's <collection>")
 
 
-def _collection_field(collection: BioCCollection, element) -> None:
+def _collection_field(collection: Header, element) -> None:
     if element.tag == "infon":
         collection.infons[element.get("key")] = element.text or ""
     else:
@@ -164,7 +167,7 @@ def iter_bioc_xml(
     path: str,
     check_mentions: bool = True,
     on_bad_document: Callable[[DocumentFormatError], None] | None = None,
-) -> Iterator[BioCTextDocument]:
+) -> Iterator[Document]:
     """The documents of a BioC XML file as text to tag (see :mod:`gerbera.documents.bioc_documents`).
 
     A malformed document raises :class:`DocumentFormatError`; with ``on_bad_document`` the

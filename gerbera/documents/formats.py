@@ -3,8 +3,9 @@
 Input formats (:data:`INPUT_FORMATS`): ``pubtator``, ``bioc-xml``, ``bioc-json``, ``medline``
 (PubMed XML), and, for tagging, ``text``, ``text-lines`` and ``conll``. :func:`iter_documents`
 yields a format's documents one at a time (memory holds one document, not the file; ``text`` and
-``conll`` excepted, see :mod:`gerbera.documents.plain_text`); every document has ``id``, ``text``,
-``passages`` (spans of ``text``), ``annotations`` (offsets into ``text``) and ``source_line``.
+``conll`` excepted, see :mod:`gerbera.documents.plain_text`), each a
+:class:`~gerbera.documents.model.Document` checked by :func:`~gerbera.documents.model.checked`
+(its id a string; characters XML cannot hold written as spaces).
 A ``.gz`` file is read decompressed (:mod:`gerbera.documents.opening`).
 
 A malformed document raises :class:`~gerbera.documents.opening.DocumentFormatError` naming the
@@ -20,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from gerbera.documents.detection import detect_format
-from gerbera.documents.opening import DocumentFormatError
+from gerbera.documents.model import checked
+from gerbera.documents.opening import DocumentFormatError, display_name
 
 __all__ = ["INPUT_FORMATS", "OUTPUT_FORMATS", "detect_format", "iter_documents", "open_writer"]
 
@@ -70,10 +72,13 @@ def iter_documents(
         raise ValueError(f"unknown document format {fmt!r}; choose one of {', '.join(INPUT_FORMATS)}")
     read = _reader(fmt)
     if fmt in _CHECKS_MENTIONS:
-        return read(path, check_mentions=check_mentions, on_bad_document=on_bad_document)
-    if fmt == "medline":
-        return read(path, on_bad_document=on_bad_document)
-    return read(path)
+        documents = read(path, check_mentions=check_mentions, on_bad_document=on_bad_document)
+    elif fmt == "medline":
+        documents = read(path, on_bad_document=on_bad_document)
+    else:
+        documents = read(path)
+    shown = display_name(path)
+    return (checked(document, shown) for document in documents)
 
 
 def open_writer(path: str, fmt: str, **options):

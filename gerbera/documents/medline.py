@@ -1,7 +1,7 @@
 """Reading PubMed/MEDLINE XML (``PubmedArticleSet``: baseline and update files, ``.xml.gz``) one citation at a time.
 
-Each ``<PubmedArticle>`` (and ``<PubmedBookArticle>``) becomes a :class:`MedlineDocument`, a
-PubTator :class:`~gerbera.documents.model.Document`: its id is the PMID, its text is PubTator's,
+Each ``<PubmedArticle>`` (and ``<PubmedBookArticle>``) becomes a
+:class:`~gerbera.documents.model.Document` with a title and an abstract: its id is the PMID, its text is PubTator's,
 ``title + " " + abstract``, so offsets are the same as in PubTator files of the same citation.
 
 - **Title**: ``ArticleTitle`` (for a book: the chapter's ``ArticleTitle``, else ``BookTitle``);
@@ -29,14 +29,13 @@ so memory holds one citation, not the file. A citation without a PMID is a malfo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from lxml import etree
 
 from gerbera.documents.model import Document
 from gerbera.documents.opening import DocumentFormatError, display_name, open_binary, reading_errors
 
-__all__ = ["MedlineDocument", "citation_document", "iter_medline"]
+__all__ = ["citation_document", "iter_medline"]
 
 _ROOTS = ("PubmedArticleSet", "PubmedBookArticleSet")
 _TITLE_PATHS = (
@@ -47,19 +46,6 @@ _TITLE_PATHS = (
 )
 _ABSTRACT_PATHS = ("MedlineCitation/Article/Abstract", "BookDocument/Abstract")
 _PMID_PATHS = ("MedlineCitation/PMID", "BookDocument/PMID")
-
-
-@dataclass
-class MedlineDocument(Document):
-    """A PubMed citation: a PubTator document whose ``sections`` are the spans (in :attr:`text`)
-    of its abstract's sections, each segmented on its own."""
-
-    sections: list[tuple[int, int]] = field(default_factory=list, compare=False)
-
-    @property
-    def passages(self) -> list[tuple[int, int]]:
-        """The title's span, then each abstract section's."""
-        return [(0, len(self.title)), *self.sections]
 
 
 def _plain(element) -> str:
@@ -75,7 +61,7 @@ def _first_text(citation, paths: tuple[str, ...]) -> str:
     return ""
 
 
-def citation_document(citation, path: str = "<string>") -> MedlineDocument:
+def citation_document(citation, path: str = "<string>") -> Document:
     """A ``<PubmedArticle>`` or ``<PubmedBookArticle>`` element as a document (see the module docstring)."""
     pmid = _first_text(citation, _PMID_PATHS)
     if not pmid:
@@ -96,12 +82,13 @@ def citation_document(citation, path: str = "<string>") -> MedlineDocument:
         sections.append((start, start + len(part)))
         parts.append(part)
         start += len(part)
-    return MedlineDocument(pmid, title, " ".join(parts), source_line=citation.sourceline, sections=sections)
+    spans = [(0, len(title)), *sections]  # the title, then each abstract section: each segmented on its own
+    return Document(pmid, title, " ".join(parts), source_line=citation.sourceline, spans=spans)
 
 
 def iter_medline(
     path: str, on_bad_document: Callable[[DocumentFormatError], None] | None = None
-) -> Iterator[MedlineDocument]:
+) -> Iterator[Document]:
     """The citations of a PubMed XML file (``.gz`` too), one at a time (see the module docstring)."""
     shown = display_name(path)
     with open_binary(path) as binary, reading_errors(path):

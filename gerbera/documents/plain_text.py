@@ -15,29 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from gerbera.corpora.column_files import DOCSTART
-from gerbera.documents.model import Annotation
+from gerbera.documents.model import Document
 from gerbera.documents.opening import DocumentFormatError, iter_lines, read_text
 from gerbera.documents.pubtator import safe_document_id
 
-__all__ = ["PlainDocument", "iter_conll", "iter_text", "iter_text_lines", "text_document_id"]
+__all__ = ["iter_conll", "iter_text", "iter_text_lines", "text_document_id"]
 
 _COLUMNS = re.compile(r"[ \t]+")
-
-
-@dataclass
-class PlainDocument:
-    """A document of plain text (no passages: the text is segmented whole) or of given words."""
-
-    id: str
-    text: str
-    passages: list[tuple[int, int]] | None = None
-    annotations: list[Annotation] = field(default_factory=list)
-    source_line: int | None = None
-    words: tuple[str, ...] | None = None
 
 
 def text_document_id(path: str) -> str:
@@ -50,23 +37,23 @@ def text_document_id(path: str) -> str:
     return safe_document_id(Path(name).stem)
 
 
-def iter_text_lines(path: str) -> Iterator[PlainDocument]:
+def iter_text_lines(path: str) -> Iterator[Document]:
     """One document a non-blank line, its id the line number."""
     for number, line in iter_lines(path):
         if line.endswith("\r"):
             line = line[:-1]
         if line.strip():
-            yield PlainDocument(str(number), line, source_line=number)
+            yield Document.of_text(str(number), line, source_line=number)
 
 
-def iter_text(path: str) -> Iterator[PlainDocument]:
+def iter_text(path: str) -> Iterator[Document]:
     """The whole file as one document (none when it is blank)."""
     text = read_text(path)
     if text.strip():
-        yield PlainDocument(text_document_id(path), text, source_line=1)
+        yield Document.of_text(text_document_id(path), text, source_line=1)
 
 
-def iter_conll(path: str) -> Iterator[PlainDocument]:
+def iter_conll(path: str) -> Iterator[Document]:
     """Every sentence of a column file as a document of words, streamed (``.gz`` too). A file has
     tags on every word line or on none (the rule of :func:`gerbera.corpora.column_files.read_column_file`)."""
     if path == "-":
@@ -80,7 +67,7 @@ def iter_conll(path: str) -> Iterator[PlainDocument]:
         if columns is None or columns[0] == DOCSTART:
             if words:
                 sentences += 1
-                yield PlainDocument(str(sentences), " ".join(words), source_line=first_line, words=tuple(words))
+                yield Document.of_text(str(sentences), " ".join(words), source_line=first_line, words=tuple(words))
                 words = []
             continue
         line_has_tag = len(columns) > 1
@@ -95,6 +82,7 @@ def iter_conll(path: str) -> Iterator[PlainDocument]:
             first_line = number
         words.append(columns[0])
     if words:
-        yield PlainDocument(str(sentences + 1), " ".join(words), source_line=first_line, words=tuple(words))
+        yield Document.of_text(str(sentences + 1), " ".join(words), source_line=first_line,
+                               words=tuple(words))
     elif not sentences:
         raise DocumentFormatError(path, None, "no sentences in this file (it is empty or holds only -DOCSTART- lines)")

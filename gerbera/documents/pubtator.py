@@ -8,8 +8,9 @@ The format, one document after another, separated by blank lines::
     10021369	106	110	APC	Modifier	D011125
 
 Title and abstract lines are ``PMID|t|title`` and ``PMID|a|abstract``. Annotation lines are
-tab-separated: ``PMID, start, end, mention, type`` and optionally a concept identifier (and, in
-files written with ``write_scores=True``, a confidence score). Offsets are character offsets
+tab-separated: ``PMID, start, end, mention, type`` and optionally a concept identifier (``-``:
+none; written always, ``-`` when there is none) and, in files written with ``write_scores=True``,
+a confidence score. Offsets are character offsets
 into the document text ``title + " " + abstract``, so the abstract starts at ``len(title) + 1``
 (PubTator's convention). Relation lines such as BC5CDR's ``PMID<TAB>CID<TAB>D008750<TAB>D007022``
 are kept as they are and written back unchanged.
@@ -37,6 +38,7 @@ from gerbera.outputs import atomic_write
 __all__ = [
     "Annotation",
     "Document",
+    "NO_IDENTIFIER",
     "PubTatorFormatError",
     "format_pubtator",
     "iter_pubtator",
@@ -51,6 +53,7 @@ _PASSAGE_LINE = re.compile(r"([^\t|]*)\|([^\t|]*)\|(.*)", re.DOTALL)
 _INTEGER = re.compile(r"[0-9]+")
 _RELATION_KIND = re.compile(r"[A-Za-z][\w:.-]*")
 _EXPECTED_ANNOTATION = "'PMID<TAB>start<TAB>end<TAB>mention<TAB>type[<TAB>id]'"
+NO_IDENTIFIER = "-"  # the 6th column of an annotation without a concept id
 
 
 class PubTatorFormatError(DocumentFormatError):
@@ -181,7 +184,7 @@ def _parse_annotation(
         )
     if not entity_type:
         raise fail(number, "empty entity type")
-    identifier = rest[0] if rest and rest[0] else None
+    identifier = rest[0] if rest and rest[0] not in ("", NO_IDENTIFIER) else None
     score = None
     if len(rest) == 2:
         try:
@@ -243,19 +246,19 @@ def _check_annotation(annotation: Annotation, document_id: str) -> None:
 def format_pubtator(documents: Iterable[Document], write_scores: bool = False) -> str:
     """The PubTator text of ``documents`` (what :func:`write_pubtator` writes).
 
-    Annotation lines are ``PMID, start, end, mention, type`` plus the identifier when there is
-    one; with ``write_scores``, annotations that have a score get it as a 7th column (an empty
-    identifier column before it when they have no identifier).
+    Annotation lines are ``PMID, start, end, mention, type, identifier``, the identifier ``-``
+    when there is none (six columns, as the BioCreative tools and the ``bioc`` package's reader
+    expect: they read a five-column line as a relation); with ``write_scores``, annotations that
+    have a score get it as a 7th column. Every document ends with a blank line, so files written
+    in parts are, concatenated, the file written whole.
     """
     out = io.StringIO()
-    for index, document in enumerate(documents):
+    for document in documents:
         if not document.id:
             raise ValueError("a document with an empty id")
         _check_field(document.id, "the id", document.id, "|\t\n\r")
         _check_field(document.title, "the title", document.id, "\n\r")
         _check_field(document.abstract, "the abstract", document.id, "\n\r")
-        if index:
-            out.write("\n")
         out.write(f"{document.id}|t|{document.title}\n{document.id}|a|{document.abstract}\n")
         lines = []
         for annotation in document.annotations:
@@ -264,11 +267,10 @@ def format_pubtator(documents: Iterable[Document], write_scores: bool = False) -
                     or "\r" in entity_type or "\t" in identifier or "\n" in identifier or "\r" in identifier
                     or not entity_type or not 0 <= annotation.start <= annotation.end):
                 _check_annotation(annotation, document.id)  # raises the first problem's error
-            line = f"{document.id}\t{annotation.start!s}\t{annotation.end!s}\t{mention}\t{entity_type}"
+            line = (f"{document.id}\t{annotation.start!s}\t{annotation.end!s}\t{mention}\t{entity_type}"
+                    f"\t{identifier or NO_IDENTIFIER}")
             if write_scores and annotation.score is not None:
-                line = f"{line}\t{identifier}\t{float(annotation.score)!r}"
-            elif identifier:
-                line = f"{line}\t{identifier}"
+                line = f"{line}\t{float(annotation.score)!r}"
             lines.append(line)
         if lines:
             out.write("\n".join(lines) + "\n")
@@ -276,6 +278,7 @@ def format_pubtator(documents: Iterable[Document], write_scores: bool = False) -
             for value in relation:
                 _check_field(value, "relation column", document.id, "\t\n\r")
             out.write("\t".join((document.id, *relation)) + "\n")
+        out.write("\n")
     return out.getvalue()
 
 
@@ -284,7 +287,7 @@ def write_pubtator(
 ) -> None:
     """Write ``documents`` as PubTator: title and abstract lines, annotation lines, relation lines.
 
-    Documents are separated by a blank line. ``path_or_file`` is a path (written atomically, UTF-8,
+    Each document ends with a blank line. ``path_or_file`` is a path (written atomically, UTF-8,
     LF line ends) or an open text file. See :func:`format_pubtator` for ``write_scores``.
     Raises ValueError for what PubTator cannot hold (a line break in a title, a tab in a mention).
     """

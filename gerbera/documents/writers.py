@@ -1,17 +1,19 @@
 """Writing documents with a model's entities, one document at a time, into a file that appears whole or not at all.
 
 ``with open_writer(path, fmt, **options) as writer: writer.write(document, entities)``, where
-``document`` is any document of :mod:`gerbera.documents` (or any object with ``id``, ``text``
-and ``passages``) and ``entities`` are objects with ``start``, ``end``, ``text``, ``type`` and
-``score``, at offsets into ``document.text``. The file is written to a temporary file beside
-``path``, renamed into place when the block ends, removed when it fails (``-``: stdout).
+``document`` is a :class:`~gerbera.documents.model.Document` (what every reader returns) and
+``entities`` are objects with ``start``, ``end``, ``text``, ``type`` and ``score``, at offsets
+into ``document.text``. The file is written to a temporary file beside ``path``, renamed into
+place when the block ends, removed when it fails (``-``: stdout); a name ending in ``.gz`` is
+written gzip-compressed.
 
 Formats (:data:`WRITER_FORMATS`):
 
 - ``jsonl``: one JSON object a document, ``{"id", "text", "entities": [{"start", "end", "text",
   "type", "score"}]}``; ``write(..., extra={...})`` adds fields (``words``).
-- ``pubtator``: title and abstract lines, then one line per entity (``write_scores=True`` adds
-  an empty identifier column and the score). A PubTator or MEDLINE document keeps its title and
+- ``pubtator``: title and abstract lines, then one line per entity, six columns (the identifier
+  ``-``; ``write_scores=True`` adds the score), then a blank line, so parts concatenated are the
+  whole file. A PubTator or MEDLINE document keeps its title and
   abstract; a document whose first passage starts the text, followed by a space, has it as the
   title and the rest as the abstract (BioC title and abstract passages); any other document has
   an empty title and its text as the abstract, so its offsets are one more (PubTator counts from
@@ -19,7 +21,8 @@ Formats (:data:`WRITER_FORMATS`):
   spaces (same length, so offsets stay valid).
 - ``bioc-xml``, ``bioc-json``: the document as BioC with the entities added as annotations
   (:mod:`gerbera.documents.bioc_writing`): BioC in gives the same BioC back, its own annotations
-  kept. The collection's source, date, key and infons are the first document's input's.
+  kept. The collection's source, date, key, infons and (XML) DOCTYPE are the first document's
+  input's (:class:`~gerbera.documents.model.Header`).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from bioc.biocxml.encoder import encode_document
 from lxml import etree
 
 from gerbera.documents.bioc_writing import collection_info, with_entities
-from gerbera.documents.model import Annotation, Document
+from gerbera.documents.model import Annotation, Document, Header, xml_safe
 from gerbera.documents.pubtator import format_pubtator, safe_document_id
 from gerbera.outputs import atomic_open
 
@@ -52,11 +55,10 @@ def entity_record(entity) -> dict:
             "score": round(float(entity.score), 6)}
 
 
-def pubtator_form(document, entities: Iterable, write_scores: bool = False) -> Document:
+def pubtator_form(document: Document, entities: Iterable, write_scores: bool = False) -> Document:
     """``document`` with ``entities`` as the PubTator document to write (see the module docstring)."""
-    text = document.text
-    passages = getattr(document, "passages", None)
-    if isinstance(document, Document):
+    text, passages = document.text, document.passages
+    if document.has_title:
         title, abstract, shift = document.title, document.abstract, 0
     elif passages and passages[0][0] == 0 and text[passages[0][1]:passages[0][1] + 1] in (" ", ""):
         title, abstract, shift = text[:passages[0][1]], text[passages[0][1] + 1:], 0
@@ -78,7 +80,7 @@ class _Writer:
         self.options = options
         self.documents = 0
 
-    def write(self, document, entities: Iterable = (), extra: dict | None = None) -> None:
+    def write(self, document: Document, entities: Iterable = (), extra: dict | None = None) -> None:
         self._write(document, list(entities), extra)
         self.documents += 1
 
@@ -96,8 +98,6 @@ class _JsonLines(_Writer):
 class _PubTator(_Writer):
     def _write(self, document, entities, extra):
         write_scores = self.options.get("write_scores", False)
-        if self.documents:
-            self.out.write("\n")
         self.out.write(format_pubtator([pubtator_form(document, entities, write_scores)], write_scores))
 
 
@@ -124,10 +124,13 @@ class _BioC(_Writer):
 
 
 class _BioCXml(_BioC):
-    def _opening(self, collection) -> str:
-        fields = [f"<{name}>{escape(getattr(collection, name) or '')}</{name}>" for name in ("source", "date", "key")]
-        fields += [f"<infon key={quoteattr(str(k))}>{escape(str(v))}</infon>" for k, v in collection.infons.items()]
-        return "<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n<collection>" + "".join(fields) + "\n"
+    def _opening(self, collection: Header) -> str:
+        fields = [f"<{name}>{escape(xml_safe(getattr(collection, name)))}</{name}>" for name in ("source", "date", "key")]
+        fields += [f"<infon key={quoteattr(xml_safe(k))}>{escape(xml_safe(v))}</infon>" for k, v in collection.infons.items()]
+        standalone = "no" if collection.doctype else "yes"  # a DOCTYPE names an external DTD (BioC.dtd)
+        declaration = f"<?xml version='1.0' encoding='utf-8' standalone='{standalone}'?>\n"
+        doctype = f"{collection.doctype}\n" if collection.doctype else ""
+        return declaration + doctype + "<collection>" + "".join(fields) + "\n"
 
     def _document(self, document) -> None:
         self.out.write(etree.tostring(encode_document(document), encoding="unicode") + "\n")
@@ -137,8 +140,8 @@ class _BioCXml(_BioC):
 
 
 class _BioCJson(_BioC):
-    def _opening(self, collection) -> str:
-        fields = {"source": collection.source or "", "date": collection.date or "", "key": collection.key or "",
+    def _opening(self, collection: Header) -> str:
+        fields = {"source": collection.source, "date": collection.date, "key": collection.key,
                   "version": "1.0", "infons": dict(collection.infons)}
         return json.dumps(fields, ensure_ascii=False)[:-1] + ', "documents": [\n'
 
@@ -166,7 +169,7 @@ def open_writer(path: str, fmt: str, **options) -> Iterator[_Writer]:
         writer.finish()
         sys.stdout.flush()
         return
-    with atomic_open(path) as out:
+    with atomic_open(path, compress=str(path).lower().endswith(".gz")) as out:
         writer = _WRITERS[fmt](out, **options)
         yield writer
         writer.finish()

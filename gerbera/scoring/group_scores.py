@@ -66,9 +66,12 @@ def flat_scores(reports: dict[str, dict]) -> dict[str, float]:
     return metrics
 
 
-def evaluate_group(trainer, group: SplitGroup, prefix: str, output_dir: str, data_type: str | None = None) -> dict:
+def evaluate_group(trainer, group: SplitGroup, prefix: str, output_dir: str, data_type: str | None = None,
+                   entity_type: str | None = None) -> dict:
     """Predict every word of ``group``, score it (when it has gold tags) and write
-    ``{prefix}_results.txt`` and ``{prefix}_predictions.txt`` (one line per input word)."""
+    ``{prefix}_results.txt`` and ``{prefix}_predictions.txt`` (one line per input word); ``entity_type``:
+    the type of untyped mentions in the predictions at document offsets (see
+    :func:`gerbera.scoring.offset_scores.untyped_name`)."""
     scorer = GroupScorer(group)
     # The Trainer scores and reports to the trackers as for any evaluation; the tags and the reports
     # by scope are then made again, in plain sight, from what predict returned. The price: seqeval
@@ -95,7 +98,7 @@ def evaluate_group(trainer, group: SplitGroup, prefix: str, output_dir: str, dat
     metrics[f"{prefix}_words"] = sum(scorer.sentence_lengths)
     if reports and any(split.source is not None for split in group.splits):  # read from PubTator or BioC
         offset_dir = output_dir if trainer.is_world_process_zero() else None
-        metrics.update(score_offset_splits(group, predicted, reports, prefix, offset_dir))
+        metrics.update(score_offset_splits(group, predicted, reports, prefix, offset_dir, entity_type))
     if trainer.is_world_process_zero():
         out = Path(output_dir)
         write_key_values(out / f"{prefix}_results.txt", metrics)

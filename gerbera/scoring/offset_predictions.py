@@ -5,7 +5,9 @@ lines. BioC (XML or JSON): each document with its passages (offsets, texts, info
 predicted mentions as its annotations, in the passage that holds them (infons ``type``, a
 location at document offset and length, the text); the input's own annotations and relations are
 left out, so that the file holds the predictions only and any BioCreative-style scorer can
-compare it with the gold file. Files are written whole, atomically.
+compare it with the gold file; the collection's header (source, date, key, infons, the XML
+``DOCTYPE``) is the input's. PubTator annotation lines have six columns (``-`` for the concept id),
+and an untyped mention is named by ``untyped_name``. Files are written whole, atomically.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def _sorted(mentions):
     return sorted(mentions, key=lambda m: (m[0], m[1], m[2] or ""))
 
 
-def pubtator_text(documents, predicted_per_document, untyped_name: str) -> str:
+def pubtator_text(documents: list[Document], predicted_per_document, untyped_name: str) -> str:
     written = []
     for document, mentions in zip(documents, predicted_per_document):
         annotations = [Annotation(start, end, document.text[start:end], entity_type or untyped_name)
@@ -45,7 +47,7 @@ def _bare_passage(passage: bioc.BioCPassage) -> bioc.BioCPassage:
 
 def bioc_collection(documents, predicted_per_document, untyped_name: str) -> bioc.BioCCollection:
     collection = bioc.BioCCollection()
-    original = getattr(documents[0], "collection", None) if documents else None
+    original = documents[0].header if documents else None
     if original is not None:
         collection.source, collection.date, collection.key = original.source, original.date, original.key
         collection.infons = dict(original.infons)
@@ -75,4 +77,10 @@ def write_predicted(documents, predicted_per_document, fmt: str, path: Path, unt
     elif fmt == "bioc-json":
         atomic_write(path, biocjson.dumps(bioc_collection(documents, predicted_per_document, untyped_name), indent=1))
     else:
-        atomic_write(path, bioc.dumps(bioc_collection(documents, predicted_per_document, untyped_name)))
+        text = bioc.dumps(bioc_collection(documents, predicted_per_document, untyped_name))
+        doctype = documents[0].header.doctype if documents and documents[0].header is not None else None
+        if doctype:  # the input's DOCTYPE, after the XML declaration
+            declaration, rest = text.split("\n", 1)
+            declaration = declaration.replace("standalone='yes'", "standalone='no'")
+            text = f"{declaration}\n{doctype}\n{rest}"
+        atomic_write(path, text)

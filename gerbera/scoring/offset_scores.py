@@ -66,14 +66,23 @@ def mention_scores(source, predicted_per_document, typed: bool) -> dict[str, flo
             "gold_mentions": gold_total, "predicted_mentions": predicted_total, "correct_mentions": correct}
 
 
-def untyped_name(source) -> str:
-    """The type written for mentions of an untyped tag set: the one selected type, else ``Entity``."""
-    return next(iter(source.entity_types)) if source.entity_types and len(source.entity_types) == 1 else "Entity"
+def untyped_name(source, entity_type: str | None = None) -> str:
+    """The type written for mentions of an untyped tag set: ``entity_type`` (``--entity_type``) when
+    given, else the one type selected by ``--entity_types``, else the one type of the file's gold
+    mentions, else ``Entity``."""
+    if entity_type:
+        return entity_type
+    if source.entity_types and len(source.entity_types) == 1:
+        return next(iter(source.entity_types))
+    types = {mention_type for mentions in source.gold for _, mention_type in mentions}
+    return types.pop() if len(types) == 1 and next(iter(types)) else "Entity"
 
 
-def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix: str, output_dir: str | None) -> dict:
+def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix: str, output_dir: str | None,
+                        entity_type: str | None = None) -> dict:
     """Mention-level scores of each split of ``group`` read from offsets, predictions written
-    under ``output_dir`` (None: not written); the log says why they differ from seqeval's."""
+    under ``output_dir`` (None: not written), untyped mentions named by :func:`untyped_name`; the
+    log says why they differ from seqeval's."""
     metrics: dict = {}
     start = 0
     single = len(group.splits) == 1
@@ -91,7 +100,8 @@ def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix
         if output_dir is not None:
             suffix = _SUFFIXES.get(source.format, ".pubtator")
             name = f"{prefix}_predictions{suffix}" if single else f"{prefix}_predictions_{split.dataset}{suffix}"
-            write_predicted(source.documents, mentions, source.format, Path(output_dir) / name, untyped_name(source))
+            write_predicted(source.documents, mentions, source.format, Path(output_dir) / name,
+                            untyped_name(source, entity_type))
         seqeval = reports.get(split.dataset) or next(iter(reports.values()), {})
         explain(split, scores, seqeval.get(ALL, {}).get("f1"), group.tagset.typed)
     return metrics

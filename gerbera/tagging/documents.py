@@ -37,7 +37,8 @@ class InputDocument:
     ``sentences`` given: the words are tagged as they are (a column file's sentences); else the
     text is segmented, each of ``passages`` (character spans, e.g. a PubTator title and abstract)
     on its own so that no sentence, and so no entity, crosses from one passage into the next.
-    ``source`` carries whatever the reader wants back (the PubTator document).
+    ``source`` is the :class:`~gerbera.documents.model.Document` the reader gave, which the
+    writers take (None for text given directly).
     """
 
     id: str

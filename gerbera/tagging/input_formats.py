@@ -39,6 +39,7 @@ from pathlib import Path
 
 from gerbera.documents.detection import CONLL_EXTENSIONS, detect_text_format, file_suffixes
 from gerbera.documents.formats import detect_format, iter_documents
+from gerbera.documents.model import Document
 from gerbera.documents.opening import DocumentFormatError
 from gerbera.errors import GerberaError
 from gerbera.tagging.documents import InputDocument, words_document
@@ -74,13 +75,11 @@ def resolve_input_format(path: str, input_format: str) -> str:
     return detected
 
 
-def input_document(document) -> InputDocument:
-    """A document of :mod:`gerbera.documents` as a document to tag (the original kept as ``source``)."""
-    words = getattr(document, "words", None)
-    if words is not None:
-        return words_document(document.id, list(words))
-    if getattr(document, "passages", None) is None:
-        return InputDocument(document.id, document.text)
+def input_document(document: Document) -> InputDocument:
+    """A document of :mod:`gerbera.documents` as a document to tag (the original kept as ``source``,
+    for the writers)."""
+    if document.words is not None:
+        return words_document(document.id, list(document.words), source=document)
     return InputDocument(document.id, document.text, passages=document.passages, source=document)
 
 

@@ -2,14 +2,16 @@
 
 Output formats (``--output_format``; ``auto``: from the output file's extension: ``.jsonl``,
 ``.json`` or ``.ndjson`` -> ``jsonl``; ``.pubtator`` or ``.txt`` -> ``pubtator``; ``.bioc.xml``
-or ``.xml`` -> ``bioc-xml``; ``.bioc.json`` -> ``bioc-json``; a final ``.gz`` is not looked at;
+or ``.xml`` -> ``bioc-xml``; ``.bioc.json`` -> ``bioc-json``; a final ``.gz`` is not looked at
+for the format, and the file is written gzip-compressed;
 ``-`` writes JSON Lines to stdout):
 
 - ``jsonl``: one JSON object a document, ``{"id", "text", "entities": [{"start", "end", "text",
   "type", "score"}]}``, with ``text[start:end] == entity text``; ``--output_words`` adds
   ``"words": [{"text", "start", "end", "tag", "score"}]``, every word with its predicted tag.
-- ``pubtator``: title and abstract lines, then ``PMID<TAB>start<TAB>end<TAB>mention<TAB>type``
-  a predicted entity (``--write_scores`` adds an empty identifier column and the score). A
+- ``pubtator``: title and abstract lines, then ``PMID<TAB>start<TAB>end<TAB>mention<TAB>type<TAB>-``
+  a predicted entity (``-``: no concept id; six columns, as BioCreative tools and the ``bioc``
+  package read annotations; ``--write_scores`` adds the score), then a blank line. A
   document read from plain text or a column file has an empty title and its text as the
   abstract, so its offsets are one more than in JSON Lines (PubTator counts from the title's
   start, the abstract starting at ``len(title) + 1``). PubTator lines cannot hold tabs or line
@@ -25,7 +27,6 @@ temporary file beside it, renamed into place when complete.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -34,7 +35,6 @@ from typing import TextIO
 
 from gerbera.documents.detection import file_suffixes
 from gerbera.documents.model import Document
-from gerbera.documents.pubtator import format_pubtator
 from gerbera.documents.writers import entity_record, open_writer, pubtator_form
 from gerbera.errors import GerberaError
 from gerbera.outputs import atomic_open
@@ -42,7 +42,7 @@ from gerbera.tagging.documents import TaggedDocument
 
 __all__ = [
     "JSONL_EXTENSIONS", "OUTPUT_FORMATS", "PUBTATOR_EXTENSIONS", "choose_output_format", "default_output_format",
-    "TaggedWriter", "format_tagged", "jsonl_record", "open_output", "open_tagged_writer", "pubtator_document", "source_document",
+    "TaggedWriter", "jsonl_record", "open_output", "open_tagged_writer", "pubtator_document", "source_document",
 ]
 
 OUTPUT_FORMATS = ("auto", "jsonl", "pubtator", "bioc-xml", "bioc-json")
@@ -80,10 +80,14 @@ def default_output_format(input_format: str) -> str:
     )
 
 
-def source_document(tagged: TaggedDocument):
-    """The document the reader gave (PubTator, BioC, MEDLINE), or the input document itself."""
+def source_document(tagged: TaggedDocument) -> Document:
+    """The :class:`~gerbera.documents.model.Document` the reader gave, or one of the tagged text
+    (a document given as text, not read from a file)."""
     source = tagged.document.source
-    return source if source is not None and hasattr(source, "text") else tagged.document
+    if isinstance(source, Document):
+        return source
+    document = tagged.document
+    return Document.of_text(document.id, document.text, None if document.passages is None else list(document.passages))
 
 
 def jsonl_record(tagged: TaggedDocument, output_words: bool = False) -> dict:
@@ -101,19 +105,6 @@ def jsonl_record(tagged: TaggedDocument, output_words: bool = False) -> dict:
 def pubtator_document(tagged: TaggedDocument, write_scores: bool = True) -> Document:
     """The tagged document as PubTator: the input's title and abstract, or an empty title."""
     return pubtator_form(source_document(tagged), tagged.entities, write_scores)
-
-
-def format_tagged(
-    tagged: TaggedDocument, output_format: str, first: bool, output_words: bool = False, write_scores: bool = False
-) -> str:
-    """The text of one tagged document in ``output_format`` (``jsonl`` or ``pubtator``); ``first``:
-    the output's first document. BioC needs a writer: :func:`open_tagged_writer`."""
-    if output_format == "jsonl":
-        return json.dumps(jsonl_record(tagged, output_words), ensure_ascii=False) + "\n"
-    if output_format != "pubtator":
-        raise GerberaError(f"--output_format {output_format}: BioC is written by open_tagged_writer, not one "
-                           "document at a time; write jsonl or pubtator here")
-    return ("" if first else "\n") + format_pubtator([pubtator_document(tagged, write_scores)], write_scores)
 
 
 class TaggedWriter:
