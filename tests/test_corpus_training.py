@@ -79,6 +79,22 @@ def test_pubtator_dataset_trains_mixes_with_column_files_and_is_scored_at_offset
     assert evaluated["test_f1"] == results["test_bio_pubtator_f1"]
 
 
+def test_integer_tags_named_by_a_copied_tag_set_are_refused_by_the_entry_points(tiny_bert, data_dir, tmp_path, capsys):
+    """The README's Hugging Face route with NCBI-disease's labels.txt (B I O) copied beside integer
+    ner_tags: 0 would be named B (issue 30, item 3)."""
+    write_jsonl(data_dir / "bio_int" / "test.jsonl", BIO_SENTENCES, ["O", "B", "I"])
+    shutil.copy(data_dir / "bio" / "labels.txt", data_dir / "bio_int" / "labels.txt")  # B I O, order-free
+    model = make_head(tiny_bert, tmp_path / "model", ["B", "I", "O"], seed=1)
+    arguments = ["--model_name_or_path", str(model), "--data_dir", str(data_dir), "--eval_data_list", "bio_int",
+                 "--output_dir", str(tmp_path / "eval"), "--overwrite_output_dir", "--do_predict", "--report_to", "none"]
+    with pytest.raises(SystemExit) as stopped:
+        run_eval.main(arguments)
+    assert stopped.value.code == 2
+    assert f"error: {data_dir / 'bio_int' / 'labels.txt'}:1: names id 0 'B', not O" in capsys.readouterr().err
+    (data_dir / "bio_int" / "ner_tag_names.txt").write_text("O\nB\nI\n", encoding="utf-8")  # its own name, right order
+    assert run_eval.main(arguments)["test_f1"] == run_eval.main([*arguments[:5], "bio", *arguments[6:]])["test_f1"]
+
+
 def test_a_rerun_removes_every_prediction_file_of_the_run_before(tiny_bert, data_dir, tmp_path):
     """--overwrite_output_dir: the run before's predictions at document offsets go with its column
     predictions, so no file of another run stays beside this run's (issue 30, item 13)."""

@@ -98,14 +98,9 @@ def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types
         logger.warning("%s: --entity_types applies to PubTator and BioC files; the tags of this file are read as they are", path)
     if fmt == "column":
         sentences = read_column_file(path, require_tags=split != "test")
-    elif fmt in ("jsonl", "json"):
-        sentences = read_json_records(path, folder)
-        reader = fmt
-    elif fmt == "parquet":
-        sentences = read_parquet(path, folder)
-        reader = fmt
-    elif fmt == "saved":
-        sentences = read_saved_split(path, folder)
+    elif fmt in ("jsonl", "json", "parquet", "saved"):
+        read = {"jsonl": read_json_records, "json": read_json_records, "parquet": read_parquet, "saved": read_saved_split}[fmt]
+        sentences, _ = read(path, folder)
         reader = fmt
     else:
         types = parse_entity_types(entity_types)
