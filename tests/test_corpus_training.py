@@ -95,6 +95,26 @@ def test_integer_tags_named_by_a_copied_tag_set_are_refused_by_the_entry_points(
     assert run_eval.main(arguments)["test_f1"] == run_eval.main([*arguments[:5], "bio", *arguments[6:]])["test_f1"]
 
 
+def test_fixed_names_of_integer_tags_give_fresh_features(tiny_bert, data_dir, tmp_path):
+    """The features cache keys on the names of integer tags too: after a names file is fixed, the
+    features hold the fixed tags, as the scores do (issue 30, item 2)."""
+    folder = data_dir / "bio_int"
+    write_jsonl(folder / "test.jsonl", BIO_SENTENCES, ["O", "B", "I"])
+    model = make_head(tiny_bert, tmp_path / "model", ["B", "I", "O"], seed=1)
+
+    def evaluate(dataset: str, cache: str) -> dict:
+        return run_eval.main(["--model_name_or_path", str(model), "--data_dir", str(data_dir), "--eval_data_list", dataset,
+                              "--output_dir", str(tmp_path / "eval"), "--overwrite_output_dir", "--do_predict",
+                              "--report_to", "none", "--features_cache_dir", str(tmp_path / cache)])
+
+    (folder / "ner_tag_names.txt").write_text("O\nI\nB\n", encoding="utf-8")  # B and I swapped: no check can tell
+    wrong = evaluate("bio_int", "cache")
+    (folder / "ner_tag_names.txt").write_text("O\nB\nI\n", encoding="utf-8")
+    fixed, columns = evaluate("bio_int", "cache"), evaluate("bio", "other_cache")
+    assert wrong["test_loss"] != columns["test_loss"]
+    assert (fixed["test_loss"], fixed["test_f1"]) == (columns["test_loss"], columns["test_f1"])
+
+
 def test_a_rerun_removes_every_prediction_file_of_the_run_before(tiny_bert, data_dir, tmp_path):
     """--overwrite_output_dir: the run before's predictions at document offsets go with its column
     predictions, so no file of another run stays beside this run's (issue 30, item 13)."""

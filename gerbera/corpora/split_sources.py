@@ -100,8 +100,8 @@ def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types
         sentences = read_column_file(path, require_tags=split != "test")
     elif fmt in ("jsonl", "json", "parquet", "saved"):
         read = {"jsonl": read_json_records, "json": read_json_records, "parquet": read_parquet, "saved": read_saved_split}[fmt]
-        sentences, _ = read(path, folder)
-        reader = fmt
+        sentences, names = read(path, folder)
+        reader = f"{fmt}, {names}" if names else fmt  # the integer tags' names enter the features cache key
     else:
         types = parse_entity_types(entity_types)
         sentences, source = convert_documents(read_documents(path, fmt), str(path), fmt, types)
