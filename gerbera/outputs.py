@@ -1,4 +1,10 @@
-"""Result files, written atomically: a crash never leaves a half-written file that looks complete."""
+"""Result files: their names, and writing them atomically (a crash never leaves a half-written
+file that looks complete).
+
+Every result file that run_ner.py and run_eval.py write into ``--output_dir`` is named here, once:
+the writers take their names from here, and a rerun removes the run before's files by the same
+names (`result_file_patterns`), so a new kind of result file cannot be left out of the cleaning.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,36 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+
+ALL_RESULTS = "all_results.json"
+RESULTS_TABLE = "results.md"
+MODEL_CARD = "README.md"  # run_ner.py's; with the two below, written only by a run that trains
+TRAINER_STATE = "trainer_state.json"  # written by the Trainer
+TRAINING_CURVES = "training_curves.png"
+SCORED_SPLITS = ("eval", "test")  # the prefixes of the devel and test results
+# Predictions: the words with their tags (column), and for corpora read from PubTator or BioC the
+# mentions at document offsets, in the corpus's own format (gerbera.scoring.offset_scores).
+PREDICTION_SUFFIXES = {"column": ".txt", "pubtator": ".pubtator", "bioc-xml": ".bioc.xml", "bioc-json": ".bioc.json"}
+
+
+def results_name(prefix: str) -> str:
+    """The scores of one scored split: ``eval_results.txt``, ``test_results.txt``."""
+    return f"{prefix}_results.txt"
+
+
+def predictions_name(prefix: str, dataset: str | None = None, fmt: str = "column") -> str:
+    """``{prefix}_predictions[_{dataset}]{suffix}``: ``dataset`` where a group scores several."""
+    return f"{prefix}_predictions{'_' + dataset if dataset else ''}{PREDICTION_SUFFIXES[fmt]}"
+
+
+def result_file_patterns(training: bool) -> list[str]:
+    """Glob patterns of every result file a run writes (with ``training``, run_ner.py's training
+    results too): what a rerun removes before writing its own."""
+    patterns = [ALL_RESULTS, RESULTS_TABLE]
+    for prefix in SCORED_SPLITS:
+        patterns.append(results_name(prefix))
+        patterns += [f"{prefix}_predictions*{suffix}" for suffix in PREDICTION_SUFFIXES.values()]
+    return patterns + ([MODEL_CARD, TRAINER_STATE, TRAINING_CURVES] if training else [])
 
 
 @contextmanager

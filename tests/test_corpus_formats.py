@@ -5,6 +5,7 @@ folder's dispatch, and every bad input as an error naming its file."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 
 import datasets
@@ -187,7 +188,7 @@ def test_hugging_face_formats_read_the_same_sentences(tmp_path):
     names = ["O", "B", "I"]
     write_jsonl(tmp_path / "strings" / "train.jsonl", BIO_SENTENCES)
     write_jsonl(tmp_path / "integers" / "train.json", BIO_SENTENCES, names)
-    (tmp_path / "integers" / "labels.txt").write_text("O\nB\nI\n", encoding="utf-8")
+    (tmp_path / "integers" / "ner_tag_names.txt").write_text("O\nB\nI\n", encoding="utf-8")
     table = datasets.Dataset.from_list(list(records(BIO_SENTENCES, names)), features=datasets.Features({
         "tokens": datasets.Sequence(datasets.Value("string")), "ner_tags": datasets.Sequence(datasets.ClassLabel(names=names))}))
     (tmp_path / "parquet").mkdir()
@@ -209,7 +210,7 @@ def test_save_to_disk_split_is_keyed_by_its_content(tmp_path):
 
 @pytest.mark.parametrize(("line", "message"), [
     ({"tokens": ["a", "b"], "ner_tags": ["O", "X-"]}, r"train.jsonl:2: ner_tag 2 'X-' is not a tag"),
-    ({"tokens": ["a"], "ner_tags": [7]}, r"train.jsonl:2: ner_tag 1 is 7, but .*labels.txt names 0-2"),
+    ({"tokens": ["a"], "ner_tags": [7]}, r"train.jsonl:2: ner_tag 1 is 7, but .*ner_tag_names.txt names 0-2"),
     ({"tokens": ["a", "b"], "ner_tags": ["O"]}, r"train.jsonl:2: 2 tokens but 1 ner_tags"),
     ({"tokens": ["a b"], "ner_tags": ["O"]}, r"train.jsonl:2: token 1 \('a b'\) is empty or holds a space"),
     ({"words": ["a"]}, r"train.jsonl:2: expected a record with 'tokens' and 'ner_tags'"),
@@ -217,7 +218,7 @@ def test_save_to_disk_split_is_keyed_by_its_content(tmp_path):
 def test_bad_token_records_name_file_and_line(tmp_path, line, message):
     folder = tmp_path / "hf"
     folder.mkdir()
-    (folder / "labels.txt").write_text("O\nB\nI\n", encoding="utf-8")
+    (folder / "ner_tag_names.txt").write_text("O\nB\nI\n", encoding="utf-8")
     (folder / "train.jsonl").write_text(json.dumps({"tokens": ["ok"], "ner_tags": [0]}) + "\n" + json.dumps(line) + "\n", encoding="utf-8")
     with pytest.raises(CorpusFormatError, match=message):
         load_split(tmp_path, "hf", "train")
@@ -225,11 +226,59 @@ def test_bad_token_records_name_file_and_line(tmp_path, line, message):
 
 def test_integer_tags_without_names_and_empty_splits_are_errors(tmp_path):
     write_jsonl(tmp_path / "hf" / "train.jsonl", BIO_SENTENCES, ["O", "B", "I"])
-    with pytest.raises(CorpusFormatError, match=r"train.jsonl:1: integer ner_tags .* no labels.txt"):
+    with pytest.raises(CorpusFormatError, match=r"train.jsonl:1: integer ner_tags .* no ner_tag_names.txt"):
         load_split(tmp_path, "hf", "train")
     (tmp_path / "hf" / "train.jsonl").write_text('{"tokens": [], "ner_tags": []}\n', encoding="utf-8")
     with pytest.raises(CorpusFormatError, match=r"train.jsonl: no sentences"):
         load_split(tmp_path, "hf", "train")
+
+
+def test_names_of_integer_tags_in_the_wrong_order_are_refused_naming_the_file(tmp_path):
+    """An order-free tag set copied as the names (NCBI-disease's labels.txt, B I O) would name 0 B."""
+    folder = tmp_path / "hf"
+    write_jsonl(folder / "train.jsonl", BIO_SENTENCES, ["O", "B", "I"])
+    for name in ("ner_tag_names.txt", "labels.txt"):
+        (folder / name).write_text("B\nI\nO\n", encoding="utf-8")
+        with pytest.raises(CorpusFormatError, match=rf"hf/{name}:1: names id 0 'B', not O"):
+            load_split(tmp_path, "hf", "train")
+        (folder / name).unlink()
+    # 0 named O, but the data was written with B I O: its most frequent id, 2, is named I
+    write_jsonl(folder / "train.jsonl", BIO_SENTENCES, ["B", "I", "O"])
+    (folder / "ner_tag_names.txt").write_text("O\nB\nI\n", encoding="utf-8")
+    with pytest.raises(CorpusFormatError, match=r"hf/ner_tag_names.txt: names id 2 'I', but 2 is the most frequent "
+                                                r"ner_tag of .*train.jsonl \(21 of 30"):
+        load_split(tmp_path, "hf", "train")
+    (folder / "ner_tag_names.txt").write_text("# 0 need not be O\nB\nI\nO\n", encoding="utf-8")  # said otherwise
+    assert [s.tags for s in load_split(tmp_path, "hf", "train").sentences] == [[t for _, t in row] for row in BIO_SENTENCES]
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    ("O\nB\nX-\n", r"ner_tag_names.txt:3: 'X-' is not a tag"),
+    ("O\nB\n\nB\n", r"ner_tag_names.txt:4: tag 'B' repeats line 2"),
+    ("O\n# 0 need not be O\n", r"ner_tag_names.txt:2: '# 0 need not be O' is no tag name"),
+    ("\n", r"ner_tag_names.txt: names no tag"),
+])
+def test_a_bad_names_file_names_its_line(tmp_path, names, message):
+    write_jsonl(tmp_path / "hf" / "train.jsonl", BIO_SENTENCES, ["O", "B", "I"])
+    (tmp_path / "hf" / "ner_tag_names.txt").write_text(names, encoding="utf-8")
+    with pytest.raises(CorpusFormatError, match=message):
+        load_split(tmp_path, "hf", "train")
+
+
+def test_the_datas_own_class_names_come_first_and_labels_txt_is_a_deprecated_fallback(tmp_path, caplog):
+    expected = [[t for _, t in row] for row in BIO_SENTENCES]
+    save_to_disk(tmp_path / "saved", BIO_SENTENCES, ["I", "O", "B"])  # ClassLabel: the data's own names
+    (tmp_path / "saved" / "ner_tag_names.txt").write_text("B\nI\nO\n", encoding="utf-8")  # not read
+    assert [s.tags for s in load_split(tmp_path, "saved", "train").sentences] == expected
+    write_jsonl(tmp_path / "strings" / "train.jsonl", BIO_SENTENCES)  # tag names need no names file,
+    (tmp_path / "strings" / "labels.txt").write_text("B\nI\nO\n", encoding="utf-8")  # and an order-free one is no error
+    assert [s.tags for s in load_split(tmp_path, "strings", "train").sentences] == expected
+    write_jsonl(tmp_path / "old" / "train.jsonl", BIO_SENTENCES, ["O", "B", "I"])
+    (tmp_path / "old" / "labels.txt").write_text("O\nB\nI\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert [s.tags for s in load_split(tmp_path, "old", "train").sentences] == expected
+    assert "old/labels.txt names the integer ner_tags" in caplog.text and "deprecated" in caplog.text
+    assert "old/ner_tag_names.txt" in caplog.text
 
 
 def test_two_formats_for_one_split_is_an_error_naming_both(data_dir):

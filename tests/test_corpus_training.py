@@ -4,6 +4,7 @@ mix with column files and are scored at document offsets; gerbera-convert-corpus
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import shutil
 
@@ -14,6 +15,7 @@ from conftest import BIO_SENTENCES, SHARED_DATA
 from safetensors.torch import load_file
 from test_cli import train_args
 from test_corpus_formats import save_to_disk, write_jsonl, write_pubtator_dataset
+from test_predict import make_head
 
 import run_eval
 import run_ner
@@ -21,6 +23,18 @@ from gerbera.commands import convert_corpus
 from gerbera.corpora.column_files import read_column_file
 from gerbera.corpora.conversion_report import MERGED
 from gerbera.documents.pubtator import read_pubtator
+from gerbera.outputs import (
+    ALL_RESULTS,
+    MODEL_CARD,
+    PREDICTION_SUFFIXES,
+    RESULTS_TABLE,
+    SCORED_SPLITS,
+    TRAINER_STATE,
+    TRAINING_CURVES,
+    predictions_name,
+    result_file_patterns,
+    results_name,
+)
 
 
 def same_corpus_three_ways(data_dir):
@@ -67,6 +81,68 @@ def test_pubtator_dataset_trains_mixes_with_column_files_and_is_scored_at_offset
                                "--output_dir", str(tmp_path / "eval"), "--do_predict", "--report_to", "none"])
     assert evaluated["test_offset_gold_mentions"] == 5
     assert evaluated["test_f1"] == results["test_bio_pubtator_f1"]
+
+
+def test_integer_tags_named_by_a_copied_tag_set_are_refused_by_the_entry_points(tiny_bert, data_dir, tmp_path, capsys):
+    """The README's Hugging Face route with NCBI-disease's labels.txt (B I O) copied beside integer
+    ner_tags: 0 would be named B (issue 30, item 3)."""
+    write_jsonl(data_dir / "bio_int" / "test.jsonl", BIO_SENTENCES, ["O", "B", "I"])
+    shutil.copy(data_dir / "bio" / "labels.txt", data_dir / "bio_int" / "labels.txt")  # B I O, order-free
+    model = make_head(tiny_bert, tmp_path / "model", ["B", "I", "O"], seed=1)
+    arguments = ["--model_name_or_path", str(model), "--data_dir", str(data_dir), "--eval_data_list", "bio_int",
+                 "--output_dir", str(tmp_path / "eval"), "--overwrite_output_dir", "--do_predict", "--report_to", "none"]
+    with pytest.raises(SystemExit) as stopped:
+        run_eval.main(arguments)
+    assert stopped.value.code == 2
+    assert f"error: {data_dir / 'bio_int' / 'labels.txt'}:1: names id 0 'B', not O" in capsys.readouterr().err
+    (data_dir / "bio_int" / "ner_tag_names.txt").write_text("O\nB\nI\n", encoding="utf-8")  # its own name, right order
+    assert run_eval.main(arguments)["test_f1"] == run_eval.main([*arguments[:5], "bio", *arguments[6:]])["test_f1"]
+
+
+def test_fixed_names_of_integer_tags_give_fresh_features(tiny_bert, data_dir, tmp_path):
+    """The features cache keys on the names of integer tags too: after a names file is fixed, the
+    features hold the fixed tags, as the scores do (issue 30, item 2)."""
+    folder = data_dir / "bio_int"
+    write_jsonl(folder / "test.jsonl", BIO_SENTENCES, ["O", "B", "I"])
+    model = make_head(tiny_bert, tmp_path / "model", ["B", "I", "O"], seed=1)
+
+    def evaluate(dataset: str, cache: str) -> dict:
+        return run_eval.main(["--model_name_or_path", str(model), "--data_dir", str(data_dir), "--eval_data_list", dataset,
+                              "--output_dir", str(tmp_path / "eval"), "--overwrite_output_dir", "--do_predict",
+                              "--report_to", "none", "--features_cache_dir", str(tmp_path / cache)])
+
+    (folder / "ner_tag_names.txt").write_text("O\nI\nB\n", encoding="utf-8")  # B and I swapped: no check can tell
+    wrong = evaluate("bio_int", "cache")
+    (folder / "ner_tag_names.txt").write_text("O\nB\nI\n", encoding="utf-8")
+    fixed, columns = evaluate("bio_int", "cache"), evaluate("bio", "other_cache")
+    assert wrong["test_loss"] != columns["test_loss"]
+    assert (fixed["test_loss"], fixed["test_f1"]) == (columns["test_loss"], columns["test_f1"])
+
+
+def test_a_rerun_removes_every_prediction_file_of_the_run_before(tiny_bert, data_dir, tmp_path):
+    """--overwrite_output_dir: the run before's predictions at document offsets go with its column
+    predictions, so no file of another run stays beside this run's (issue 30, item 13)."""
+    write_pubtator_dataset(data_dir, "bio_pubtator", BIO_SENTENCES)
+    model = make_head(tiny_bert, tmp_path / "model", ["B", "I", "O"], seed=1)
+    out = tmp_path / "eval"
+    common = ["--model_name_or_path", str(model), "--data_dir", str(data_dir), "--output_dir", str(out),
+              "--do_eval", "--do_predict", "--report_to", "none"]
+    run_eval.main([*common, "--eval_data_list", "bio_pubtator+bio"])
+    offsets = {f"{prefix}_predictions_bio_pubtator.pubtator" for prefix in ("eval", "test")}
+    assert offsets <= {p.name for p in out.iterdir()}
+    run_eval.main([*common, "--eval_data_list", "bio", "--overwrite_output_dir"])
+    written = {p.name for p in out.iterdir() if "_predictions" in p.name}
+    assert written == {"eval_predictions.txt", "test_predictions.txt"}
+
+
+def test_every_result_file_name_is_one_a_rerun_removes():
+    patterns = result_file_patterns(training=True)
+    names = [ALL_RESULTS, RESULTS_TABLE, MODEL_CARD, TRAINER_STATE, TRAINING_CURVES]
+    for prefix in SCORED_SPLITS:
+        names.append(results_name(prefix))
+        names += [predictions_name(prefix, dataset, fmt) for fmt in PREDICTION_SUFFIXES for dataset in (None, "bio")]
+    assert all(any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns) for name in names), names
+    assert not set(result_file_patterns(training=False)) & {MODEL_CARD, TRAINER_STATE, TRAINING_CURVES}
 
 
 def test_entity_types_reach_training_and_the_cache_key(tiny_bert, data_dir, tmp_path):

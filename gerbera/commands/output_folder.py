@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from gerbera.errors import GerberaError
+from gerbera.outputs import result_file_patterns
 
 logger = logging.getLogger("gerbera")
 
@@ -35,11 +36,6 @@ NOT_SHAPING = frozenset({
 # When the evaluations happen shapes training only where the best evaluated model becomes the result.
 EVALUATION_TIMES = frozenset({"eval_strategy", "eval_steps", "eval_delay", "eval_on_start", "evaluate_during_training",
                               "evaluation_strategy"})
-
-# What run_ner.py and run_eval.py write beside the model: a rerun removes the run before's first.
-RESULT_FILES = ("all_results.json", "results.md", "eval_results.txt", "test_results.txt", "eval_predictions*.txt",
-                "test_predictions*.txt")
-TRAINING_RESULTS = ("README.md", "trainer_state.json", "training_curves.png")  # the model card and others: run_ner.py's
 
 
 def check_output_dir(output_dir: str) -> Path:
@@ -81,8 +77,7 @@ def remove_previous_run(path: Path, training: bool, checkpoints: bool = False) -
     so that none stays beside this run's; with ``checkpoints``, its ``checkpoint-N`` folders too
     (a run starting afresh). The model's own files are left: a run rewrites them, and run_eval.py
     may write into the folder of the model it scores."""
-    names = [*RESULT_FILES, *TRAINING_RESULTS] if training else list(RESULT_FILES)
-    stale = [file for name in names for file in path.glob(name) if file.is_file()]
+    stale = [file for name in result_file_patterns(training) for file in path.glob(name) if file.is_file()]
     for file in stale:
         file.unlink(missing_ok=True)
     old = [folder for folder in path.glob("checkpoint-*") if folder.is_dir()] if checkpoints else []

@@ -15,7 +15,7 @@ from gerbera.errors import GerberaError
 from gerbera.features.split_groups import features_cache_dir, load_group
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
-from gerbera.outputs import write_json
+from gerbera.outputs import ALL_RESULTS, write_json
 from gerbera.reporting.data_summary import log_summary
 from gerbera.reporting.model_card import write_results_table
 from gerbera.reporting.record import RunRecord, resolved_arguments
@@ -87,7 +87,7 @@ def score(model_args, data_args, training_args, model_side, tagset, groups, reco
         results.update(metrics)
         trainer.log_metrics(prefix, {k: v for k, v in metrics.items() if isinstance(v, (int, float))})
     if trainer.is_world_process_zero():
-        write_json(Path(training_args.output_dir) / "all_results.json", results)
+        write_json(Path(training_args.output_dir) / ALL_RESULTS, results)
         write_results_table(training_args.output_dir, results)
         record.finish(results)
     return results

@@ -18,7 +18,7 @@ from gerbera.errors import GerberaError
 from gerbera.features.split_groups import SplitGroup, features_cache_dir, load_group, read_splits
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
-from gerbera.outputs import write_json
+from gerbera.outputs import ALL_RESULTS, write_json
 from gerbera.reporting.data_summary import log_summary
 from gerbera.reporting.model_card import write_model_card, write_results_table
 from gerbera.reporting.record import CheckpointRecorder, RunRecord, plot_training_curves, resolved_arguments
@@ -149,7 +149,7 @@ def train_and_score(model_args, data_args, training_args, model_side, tagset, gr
             trainer.log_metrics("test", _scores_only(results, "test"))
         if trainer.is_world_process_zero():  # everything is computed: a signal now waits for the files
             output_dir = training_args.output_dir
-            write_json(Path(output_dir) / "all_results.json", results)
+            write_json(Path(output_dir) / ALL_RESULTS, results)
             write_results_table(output_dir, results)
             trained = {}
             if training_args.do_train:

@@ -7,6 +7,8 @@
 - ``split_sources``: which file of a dataset folder holds a split and in which format (column
   files, PubTator, BioC, Hugging Face ``tokens``/``ner_tags`` data), and ``load_split``;
 - ``token_records``: Hugging Face records (JSON Lines, JSON, Parquet, save_to_disk) as sentences;
+- ``tag_names``: the names of integer ``ner_tags`` (the data's ``ClassLabel``, else
+  ``ner_tag_names.txt``), checked so that names in the wrong order are an error;
 - ``offset_tags``, ``mention_policy``, ``conversion_report``: documents with mentions at character
   offsets to sentences of word tags, which mentions are kept, and the report of what changed;
 - ``mixing``: ``--data_list NCBI-disease+CoNLL2003:0.25``, the datasets of a training run and the

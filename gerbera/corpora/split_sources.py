@@ -98,15 +98,10 @@ def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types
         logger.warning("%s: --entity_types applies to PubTator and BioC files; the tags of this file are read as they are", path)
     if fmt == "column":
         sentences = read_column_file(path, require_tags=split != "test")
-    elif fmt in ("jsonl", "json"):
-        sentences = read_json_records(path, folder)
-        reader = fmt
-    elif fmt == "parquet":
-        sentences = read_parquet(path, folder)
-        reader = fmt
-    elif fmt == "saved":
-        sentences = read_saved_split(path, folder)
-        reader = fmt
+    elif fmt in ("jsonl", "json", "parquet", "saved"):
+        read = {"jsonl": read_json_records, "json": read_json_records, "parquet": read_parquet, "saved": read_saved_split}[fmt]
+        sentences, names = read(path, folder)
+        reader = f"{fmt}, {names}" if names else fmt  # the integer tags' names enter the features cache key
     else:
         types = parse_entity_types(entity_types)
         sentences, source = convert_documents(read_documents(path, fmt), str(path), fmt, types)

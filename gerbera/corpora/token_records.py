@@ -6,7 +6,8 @@ What the Hugging Face token-classification example reads: JSON Lines (``train.js
 one sentence: ``tokens`` a list of words, ``ner_tags`` a list of the same length of tag names
 (``B-Disease``) or integers. Integers are named by the data's own features (a ``ClassLabel``, as
 Parquet files and ``save_to_disk`` folders written by ``datasets`` carry) or else by the
-dataset folder's ``labels.txt`` (one name a line, the first line naming 0).
+dataset folder's ``ner_tag_names.txt`` (one name a line, the first line naming 0), checked so
+that names in the wrong order are an error, not wrong tags (`gerbera.corpora.tag_names`).
 
 Nothing is changed on the way: a word that is empty or holds a space, tab or line break (which
 the column files and prediction files cannot hold), an unknown tag name, an integer with no name
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gerbera.corpora.column_files import Sentence, decode_utf8
+from gerbera.corpora.tag_names import IntegerTagNames
 from gerbera.corpora.tags import parse_tag
 from gerbera.errors import CorpusFormatError
 
@@ -36,14 +38,7 @@ def _class_names(features) -> list[str] | None:
     return list(inner.names) if getattr(inner, "names", None) else None
 
 
-def _label_names(folder: Path) -> list[str] | None:
-    labels = folder / "labels.txt"
-    if not labels.is_file():
-        return None
-    return [line.strip(" \t\r") for line in decode_utf8(labels.read_bytes(), labels).split("\n") if line.strip(" \t\r")]
-
-
-def record_sentence(record, names: list[str] | None, path: str, line: int, names_from: str) -> Sentence | None:
+def record_sentence(record, names: IntegerTagNames, path: str, line: int) -> Sentence | None:
     """One record as a sentence (None when it has no tokens); anything unfaithful is an error."""
     if not isinstance(record, dict) or "tokens" not in record or "ner_tags" not in record:
         found = ", ".join(record) if isinstance(record, dict) else type(record).__name__
@@ -62,13 +57,7 @@ def record_sentence(record, names: list[str] | None, path: str, line: int, names
         if isinstance(tag, bool) or not isinstance(tag, (str, int)):
             raise CorpusFormatError(path, line, f"ner_tag {position} ({tag!r}) is neither a tag name nor an integer")
         if isinstance(tag, int):
-            if names is None:
-                raise CorpusFormatError(
-                    path, line, f"integer ner_tags ({tag}) but no names for them: the data has no ClassLabel "
-                    "feature and the dataset folder no labels.txt (one tag name a line, the first naming 0)")
-            if not 0 <= tag < len(names):
-                raise CorpusFormatError(path, line, f"ner_tag {position} is {tag}, but {names_from} names 0-{len(names) - 1}")
-            tag = names[tag]
+            tag = names.name(tag, path, line, position)
         if parse_tag(tag) is None:
             raise CorpusFormatError(path, line, f"ner_tag {position} {tag!r} is not a tag (expected O, B, I, B-TYPE, ...)")
         tags.append(tag)
@@ -92,24 +81,26 @@ def _json_records(path: Path) -> Iterator[tuple[int, object]]:
                 raise CorpusFormatError(path, number, f"not a JSON record: {error.msg}") from None
 
 
-def _sentences(rows, names, path, names_from) -> list[Sentence]:
+def _sentences(rows, names: IntegerTagNames, path) -> tuple[list[Sentence], str | None]:
+    """The sentences of the records, and what named their integer tags (None: none held integers)."""
     sentences = []
     for line, record in rows:
-        sentence = record_sentence(record, names, str(path), line, names_from)
+        sentence = record_sentence(record, names, str(path), line)
         if sentence is not None:
             sentences.append(sentence)
     if not sentences:
         raise CorpusFormatError(path, None, "no sentences (no record with tokens)")
-    return sentences
+    names.check_counts(path)
+    return sentences, names.description()
 
 
-def read_json_records(path: Path, folder: Path) -> list[Sentence]:
-    """A ``.jsonl`` or ``.json`` file; integer tags named by ``folder/labels.txt``."""
-    return _sentences(_json_records(path), _label_names(folder), path, f"{folder / 'labels.txt'}")
+def read_json_records(path: Path, folder: Path) -> tuple[list[Sentence], str | None]:
+    """A ``.jsonl`` or ``.json`` file; integer tags named by the folder's names file."""
+    return _sentences(_json_records(path), IntegerTagNames(folder), path)
 
 
-def read_parquet(path: Path, folder: Path) -> list[Sentence]:
-    """A Parquet file; integer tags named by its ``datasets`` features, else ``labels.txt``."""
+def read_parquet(path: Path, folder: Path) -> tuple[list[Sentence], str | None]:
+    """A Parquet file; integer tags named by its ``datasets`` features, else the folder's names file."""
     import datasets
     import pyarrow.parquet
 
@@ -117,12 +108,11 @@ def read_parquet(path: Path, folder: Path) -> list[Sentence]:
         table = pyarrow.parquet.read_table(path)
     except Exception as error:  # pyarrow's errors have no common base worth naming
         raise CorpusFormatError(path, None, f"not a Parquet file ({error})") from None
-    names = _class_names(datasets.Features.from_arrow_schema(table.schema))
-    names_from = "its ClassLabel feature" if names else str(folder / "labels.txt")
-    return _sentences(enumerate(table.to_pylist(), start=1), names or _label_names(folder), path, names_from)
+    names = IntegerTagNames(folder, _class_names(datasets.Features.from_arrow_schema(table.schema)))
+    return _sentences(enumerate(table.to_pylist(), start=1), names, path)
 
 
-def read_saved_split(split_folder: Path, folder: Path) -> list[Sentence]:
+def read_saved_split(split_folder: Path, folder: Path) -> tuple[list[Sentence], str | None]:
     """One split of a ``save_to_disk`` folder (``folder/train``); rows numbered from 1."""
     import datasets
 
@@ -130,6 +120,4 @@ def read_saved_split(split_folder: Path, folder: Path) -> list[Sentence]:
         dataset = datasets.load_from_disk(str(split_folder))
     except Exception as error:
         raise CorpusFormatError(split_folder, None, f"not a datasets save_to_disk folder ({error})") from None
-    names = _class_names(dataset.features)
-    names_from = "its ClassLabel feature" if names else str(folder / "labels.txt")
-    return _sentences(enumerate(dataset, start=1), names or _label_names(folder), split_folder, names_from)
+    return _sentences(enumerate(dataset, start=1), IntegerTagNames(folder, _class_names(dataset.features)), split_folder)

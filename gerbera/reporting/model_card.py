@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gerbera.outputs import atomic_write
+from gerbera.outputs import MODEL_CARD, RESULTS_TABLE, atomic_write
 
 CITATION = """@article{YIN2024104731,
   title   = {Augmenting biomedical named entity recognition with general-domain resources},
@@ -41,7 +41,7 @@ def results_table(results: dict) -> str:
 
 
 def write_results_table(output_dir: str, results: dict) -> None:
-    atomic_write(Path(output_dir) / "results.md", "# Results\n\n" + results_table(results))
+    atomic_write(Path(output_dir) / RESULTS_TABLE, "# Results\n\n" + results_table(results))
 
 
 def trained_line(record: dict) -> str:
@@ -148,4 +148,4 @@ python run_eval.py --model_name_or_path {output_dir} --data_dir NERdata/ --eval_
 {CITATION}
 ```
 """
-    atomic_write(Path(output_dir) / "README.md", card)
+    atomic_write(Path(output_dir) / MODEL_CARD, card)

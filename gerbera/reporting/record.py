@@ -24,7 +24,7 @@ from transformers import TrainerCallback
 
 from gerbera import __version__
 from gerbera.features.split_groups import file_digest
-from gerbera.outputs import write_json
+from gerbera.outputs import TRAINING_CURVES, write_json
 from gerbera.reporting.data_summary import entity_counts
 
 
@@ -197,8 +197,8 @@ def plot_training_curves(output_dir: str, log_history: list[dict]) -> bool:
         f1_axis.set_ylim(0, 1)
     loss_axis.set_title("Training curves")
     figure.tight_layout()
-    target = Path(output_dir) / "training_curves.png"
-    temporary = target.with_name(".training_curves.png.tmp")
+    target = Path(output_dir) / TRAINING_CURVES
+    temporary = target.with_name(f".{TRAINING_CURVES}.tmp")
     figure.savefig(temporary, format="png")
     plt.close(figure)
     temporary.replace(target)

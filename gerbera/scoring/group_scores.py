@@ -18,7 +18,7 @@ import numpy as np
 
 from gerbera.features.split_groups import SplitGroup
 from gerbera.features.word_predictions import word_level_ids, write_predictions
-from gerbera.outputs import write_key_values
+from gerbera.outputs import predictions_name, results_name, write_key_values
 from gerbera.scoring.metrics import flatten, span_report
 from gerbera.scoring.offset_scores import score_offset_splits
 
@@ -101,14 +101,14 @@ def evaluate_group(trainer, group: SplitGroup, prefix: str, output_dir: str, dat
         metrics.update(score_offset_splits(group, predicted, reports, prefix, offset_dir, entity_type))
     if trainer.is_world_process_zero():
         out = Path(output_dir)
-        write_key_values(out / f"{prefix}_results.txt", metrics)
-        write_predictions(out / f"{prefix}_predictions.txt", group.sentences, predicted, group.gold_tags)
+        write_key_values(out / results_name(prefix), metrics)
+        write_predictions(out / predictions_name(prefix), group.sentences, predicted, group.gold_tags)
         if len(group.splits) > 1:
             start = 0
             for split in group.splits:
                 end = start + len(split.sentences)
                 gold = group.gold_tags[start:end] if group.gold_tags is not None else None
-                write_predictions(out / f"{prefix}_predictions_{split.dataset}.txt", split.sentences, predicted[start:end], gold)
+                write_predictions(out / predictions_name(prefix, split.dataset), split.sentences, predicted[start:end], gold)
                 start = end
     if reports:  # structured scores for results.md and the model card (not in the .txt file)
         metrics[f"{prefix}_breakdown"] = reports

@@ -20,13 +20,11 @@ import logging
 from pathlib import Path
 
 from gerbera.corpora.tags import OUTSIDE, parse_tag, to_iob2
+from gerbera.outputs import predictions_name
 from gerbera.scoring.metrics import ALL
 from gerbera.scoring.offset_predictions import write_predicted
 
 logger = logging.getLogger(__name__)
-
-_SUFFIXES = {"pubtator": ".pubtator", "bioc-xml": ".bioc.xml", "bioc-json": ".bioc.json"}
-
 
 def word_spans(tags: list[str]) -> list[tuple[int, int, str | None]]:
     """The entities of one sentence's tags (any scheme) as ``(first word, end word, type)``."""
@@ -98,8 +96,7 @@ def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix
         key = f"{prefix}_offset" if single else f"{prefix}_{split.dataset}_offset"
         metrics.update({f"{key}_{name}": value for name, value in scores.items()})
         if output_dir is not None:
-            suffix = _SUFFIXES.get(source.format, ".pubtator")
-            name = f"{prefix}_predictions{suffix}" if single else f"{prefix}_predictions_{split.dataset}{suffix}"
+            name = predictions_name(prefix, None if single else split.dataset, source.format)
             write_predicted(source.documents, mentions, source.format, Path(output_dir) / name,
                             untyped_name(source, entity_type))
         seqeval = reports.get(split.dataset) or next(iter(reports.values()), {})

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from gerbera.corpora.column_files import DOCSTART, column_lines
 from gerbera.errors import CorpusFormatError, GerberaError
+from gerbera.outputs import predictions_name
 
 # seqeval's default (conlleval) mode reads these prefixes; anything else would be read silently wrong
 _TAG = re.compile(r"^(O|[BIES]|[BIES]-.+)$")
@@ -47,7 +48,7 @@ def resolve_predictions(path: str | os.PathLike) -> Path:
     """A prediction file, or a run folder's ``test_predictions.txt``."""
     path = Path(path)
     if path.is_dir():
-        candidate = path / "test_predictions.txt"
+        candidate = path / predictions_name("test")
         if not candidate.is_file():
             found = sorted(p.name for p in path.glob(f"*{PREDICTIONS_SUFFIX}"))
             raise GerberaError(
@@ -122,7 +123,7 @@ def recorded_datasets(path: Path, sentences: list[ScoredSentence]) -> list[str]:
         return names
     start = 0
     for name in names:
-        part_path = path.with_name(f"{prefix}_predictions_{name}.txt")
+        part_path = path.with_name(predictions_name(prefix, name))
         if not part_path.is_file():
             return []
         part = read_prediction_file(part_path).sentences
