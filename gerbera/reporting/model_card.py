@@ -140,7 +140,7 @@ trained branches. Tag raw text or PubTator files with the toolkit:
 or load it in Python with `gerbera.models.domain_head.load_domain_model({model_path!r})`."""
     else:
         head = "one shared tag head for every dataset"
-        use_in_python = f"""In Python, with the toolkit (`pip install` it; the words, windows and entity
+        use_in_python = f"""In Python, with the GERBERA toolkit installed (the words, windows and entity
 spans of training):
 
 ```python
