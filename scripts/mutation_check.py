@@ -78,6 +78,7 @@ LOADING = "tests/test_model_loading_errors.py"
 EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_continues_that_checkpoint"
 FORMATS = "tests/test_corpus_formats.py"
 TRAINING = "tests/test_corpus_training.py"
+CROSS_TYPES = "tests/test_cross_types.py"
 FRESH_START = "tests/test_resume.py::test_run_that_stopped_before_its_first_checkpoint_starts_afresh"
 DOCUMENTS = "tests/test_documents.py"
 DOCUMENT_WRITERS = "tests/test_document_writers.py"
@@ -109,6 +110,9 @@ MUTANTS: list[Mutant] = [
     Mutant("cache-key-without-max-seq-length", "features cache", "gerbera/features/split_groups.py",
            '"max_seq_length": encoder.max_seq_length,', '"max_seq_length": None,',
            (CACHE, f"{CLI}::test_features_cache_is_keyed_by_content")),
+    Mutant("cache-key-without-type-map", "features cache", "gerbera/features/split_groups.py",
+           '            description["corpus_types"] = [sorted(self.tagset.corpus_types.items()), self.tagset.ignore_types]\n',
+           "            pass\n", (CROSS_TYPES,)),
     # --- tag mapping --------------------------------------------------------------------------
     Mutant("inside-tag-of-another-type-continues", "tag mapping", "gerbera/corpora/tags.py",
            "continues = previous[0] != OUTSIDE and previous[1] == entity_type",
@@ -129,6 +133,18 @@ MUTANTS: list[Mutant] = [
            ("tests/test_tags.py", CLI)),
     Mutant("mixed-corpora-give-typed-set", "tag mapping", "gerbera/corpora/tags.py",
            "if None in types and len(types) > 1:", "if False:", ("tests/test_tags.py", CLI)),
+    Mutant("type-map-not-applied", "tag mapping", "gerbera/corpora/tags.py",
+           "parsed.append((prefix_type[0], self.corpus_types.get(prefix_type[1], prefix_type[1])))",
+           "parsed.append(prefix_type)", ("tests/test_tags.py", CROSS_TYPES)),
+    Mutant("untyped-corpus-not-read-as-the-one-type", "tag mapping", "gerbera/corpora/tags.py",
+           "        elif len(self.entity_types) == 1:", "        elif False:", ("tests/test_tags.py", CROSS_TYPES)),
+    Mutant("ignore-types-keeps-predicted-types", "tag mapping", "gerbera/corpora/tags.py",
+           "return self._express([parse_tag(tag) for tag in predicted]) if self.ignore_types else predicted",
+           "return predicted", (CROSS_TYPES,)),
+    Mutant("ignore-types-not-scored", "tag mapping", "gerbera/scoring/group_scores.py",
+           'if reports and f"{prefix}_f1" not in metrics:', "if False:", (CROSS_TYPES,)),
+    Mutant("offset-gold-types-not-mapped", "tag mapping", "gerbera/scoring/offset_scores.py",
+           "renames.get(entity_type, entity_type) if typed", "entity_type if typed", (CROSS_TYPES,)),
     # --- windows and word alignment -------------------------------------------------------------
     Mutant("window-budget-counts-words-not-sub-tokens", "windows and word alignment", "gerbera/features/word_pieces.py",
            "            used += len(word)\n", "            used += 1\n", ("tests/test_features.py", WINDOWS, CLI)),
