@@ -79,6 +79,7 @@ LOADING = "tests/test_model_loading_errors.py"
 EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_continues_that_checkpoint"
 FORMATS = "tests/test_corpus_formats.py"
 TRAINING = "tests/test_corpus_training.py"
+CROSS_TYPES = "tests/test_cross_types.py"
 FRESH_START = "tests/test_resume.py::test_run_that_stopped_before_its_first_checkpoint_starts_afresh"
 DOCUMENTS = "tests/test_documents.py"
 DOCUMENT_WRITERS = "tests/test_document_writers.py"
@@ -111,6 +112,9 @@ MUTANTS: list[Mutant] = [
     Mutant("cache-key-without-max-seq-length", "features cache", "gerbera/features/split_groups.py",
            '"max_seq_length": encoder.max_seq_length,', '"max_seq_length": None,',
            (CACHE, f"{CLI}::test_features_cache_is_keyed_by_content")),
+    Mutant("cache-key-without-type-map", "features cache", "gerbera/features/split_groups.py",
+           '            description["corpus_types"] = [sorted(self.tagset.corpus_types.items()), self.tagset.ignore_types]\n',
+           "            pass\n", (CROSS_TYPES,)),
     # --- tag mapping --------------------------------------------------------------------------
     Mutant("inside-tag-of-another-type-continues", "tag mapping", "gerbera/corpora/tags.py",
            "continues = previous[0] != OUTSIDE and previous[1] == entity_type",
@@ -131,6 +135,18 @@ MUTANTS: list[Mutant] = [
            ("tests/test_tags.py", CLI)),
     Mutant("mixed-corpora-give-typed-set", "tag mapping", "gerbera/corpora/tags.py",
            "if None in types and len(types) > 1:", "if False:", ("tests/test_tags.py", CLI)),
+    Mutant("type-map-not-applied", "tag mapping", "gerbera/corpora/tags.py",
+           "parsed.append((prefix_type[0], self.corpus_types.get(prefix_type[1], prefix_type[1])))",
+           "parsed.append(prefix_type)", ("tests/test_tags.py", CROSS_TYPES)),
+    Mutant("untyped-corpus-not-read-as-the-one-type", "tag mapping", "gerbera/corpora/tags.py",
+           "        elif len(self.entity_types) == 1:", "        elif False:", ("tests/test_tags.py", CROSS_TYPES)),
+    Mutant("ignore-types-keeps-predicted-types", "tag mapping", "gerbera/corpora/tags.py",
+           "return self._express([parse_tag(tag) for tag in predicted]) if self.ignore_types else predicted",
+           "return predicted", (CROSS_TYPES,)),
+    Mutant("ignore-types-not-scored", "tag mapping", "gerbera/scoring/group_scores.py",
+           'if reports and f"{prefix}_f1" not in metrics:', "if False:", (CROSS_TYPES,)),
+    Mutant("offset-gold-types-not-mapped", "tag mapping", "gerbera/scoring/offset_scores.py",
+           "renames.get(entity_type, entity_type) if typed", "entity_type if typed", (CROSS_TYPES,)),
     # --- windows and word alignment -------------------------------------------------------------
     Mutant("window-budget-counts-words-not-sub-tokens", "windows and word alignment", "gerbera/features/word_pieces.py",
            "            used += len(word)\n", "            used += 1\n", ("tests/test_features.py", WINDOWS, CLI)),
@@ -173,6 +189,15 @@ MUTANTS: list[Mutant] = [
     Mutant("results-table-without-per-dataset-rows", "per-dataset and per-type scores", "gerbera/reporting/model_card.py",
            "        for scope, report in breakdown.items():\n",
            "        for scope, report in list(breakdown.items())[:1]:\n", (SCORES, "tests/test_record.py")),
+    Mutant("card-pipeline-cuts-words", "the model card", "gerbera/reporting/model_card.py",
+           'aggregation_strategy="first")', 'aggregation_strategy="simple")',
+           ("tests/test_record.py::test_card_commands_and_python_code_run_from_where_the_run_was_started",)),
+    Mutant("card-record-path-by-folder-name", "the model card", "gerbera/reporting/model_card.py",
+           'shlex.quote(str(Path(model_path) / "run_record.json"))', 'shlex.quote(str(Path(Path(model_path).name) / "run_record.json"))',
+           ("tests/test_record.py::test_card_commands_and_python_code_run_from_where_the_run_was_started",)),
+    Mutant("card-commands-through-the-venv-path", "the model card", "gerbera/reporting/model_card.py",
+           "    if path.name in CONSOLE_COMMANDS.values():\n", "    if False:\n",
+           ("tests/test_record.py::test_card_starts_the_other_scripts_the_way_the_run_was_started",)),
     # --- entity offsets and scores -----------------------------------------------------------------
     Mutant("score-is-one", "entity offsets and scores", "gerbera/tagging/entities.py",
            "score = math.fsum(words) / len(words)", "score = 1.0", (PREDICT,)),
@@ -662,6 +687,14 @@ MUTANTS: list[Mutant] = [
     Mutant("corpora-offset-scores-not-written", "corpora as they come", "gerbera/scoring/group_scores.py",
            "metrics.update(score_offset_splits(group, predicted, reports, prefix, offset_dir, entity_type))", "pass",
            (f"{TRAINING}::test_pubtator_dataset_trains_mixes_with_column_files_and_is_scored_at_offsets",)),
+    Mutant("linked-dataset-folder-refused", "corpora as they come", "gerbera/corpora/column_files.py",
+           "    folder = data_dir / dataset\n",
+           "    folder = data_dir / dataset\n    if not folder.resolve().is_relative_to(data_dir.resolve()):\n"
+           "        raise GerberaError(f\"dataset name '{dataset}' leads outside --data_dir {data_dir}\")\n",
+           ("tests/test_input_robustness.py::test_linked_dataset_folders_and_files_are_followed_names_climbing_out_refused",)),
+    Mutant("dataset-name-climbing-out-read", "corpora as they come", "gerbera/corpora/column_files.py",
+           'any(part in ("..", "") for part', 'any(part in ("",) for part',
+           ("tests/test_input_robustness.py::test_linked_dataset_folders_and_files_are_followed_names_climbing_out_refused",)),
     Mutant("corpora-jsonl-line-dropped", "corpora as they come", "gerbera/corpora/token_records.py",
            "        if line.strip():\n", "        if line.strip() and number > 1:\n",
            (f"{TRAINING}::test_column_jsonl_and_save_to_disk_train_bit_identical_models",)),

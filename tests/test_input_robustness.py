@@ -1,6 +1,7 @@
 """Corpora as they come: awkward words and lengths are predicted word for word; bad input is
 refused up front with one line naming the file, the line and the problem."""
 
+import json
 import os
 import subprocess
 import sys
@@ -136,3 +137,30 @@ def test_inspection_command_shows_counts_mapping_and_windows(tiny_bert, data_dir
     assert "entities: LOC 1, MISC 2, ORG 2, PER 1 (total 6)" in out
     assert "B-PER -> B (1)" in out and "I-ORG -> I (1)" in out
     assert "sentences need more than one window at max_seq_length 8" in out
+
+
+def test_linked_dataset_folders_and_files_are_followed_names_climbing_out_refused(tiny_bert, data_dir, tmp_path, capsys):
+    """Corpora kept apart are paired by linking them into one --data_dir (issue 33, item 9): a linked
+    dataset folder and a linked split file are read as if they were there; a name with '..' or an
+    absolute path is still refused, before any work."""
+    elsewhere = tmp_path / "elsewhere"
+    write_dataset(elsewhere, "general", [[("EU", "B-ORG"), ("said", "O"), (".", "O")]])
+    (elsewhere / "kept").mkdir()
+    (elsewhere / "kept" / "train.txt").write_text("Huntington B\ndisease I\n.\tO\n\n", encoding="utf-8")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "general").symlink_to(elsewhere / "general", target_is_directory=True)
+    (linked / "bio").mkdir()
+    (linked / "bio" / "train.txt").symlink_to(elsewhere / "kept" / "train.txt")
+    out = tmp_path / "out"
+    results = run_ner.main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(linked), "--data_list", "bio+general",
+                            "--output_dir", str(out), "--do_train", "--max_steps", "1", "--report_to", "none"])
+    assert results["train_sentences"] == 2
+    record = json.loads((out / "run_record.json").read_text())
+    assert {f["dataset"] for f in record["data_files"]} == {"bio", "general"}
+    capsys.readouterr()
+    for name in ("../elsewhere/general", str(elsewhere / "general"), "bio/../../elsewhere/general"):
+        message = refused(capsys, run_ner.main, ["--model_name_or_path", str(tiny_bert), "--data_dir", str(linked),
+                                                  "--data_list", name, "--output_dir", str(tmp_path / "o"),
+                                                  "--do_train", "--report_to", "none"])
+        assert f"dataset name '{name}' must be a folder name inside --data_dir" in message, message

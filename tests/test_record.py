@@ -1,6 +1,7 @@
 """Reportable runs: run record, model card, results table, learning curves, reproduction."""
 
 import json
+from pathlib import Path
 
 import run_eval
 import run_ner
@@ -134,3 +135,81 @@ def test_weights_follow_the_umask_and_the_card_says_what_was_trained(tiny_bert, 
     # bio has 4 sentences: 2 steps an epoch at batch 2
     assert "**Training:** 3 optimizer steps = 1.50 epochs over the training data (--max_steps 3)" in card, card
     assert json.loads((out / "run_record.json").read_text())["trained"] == {"steps": 3, "epochs": 1.5}
+
+
+def _forced_begin_tags(model_folder: Path) -> None:
+    """Make a tiny model tag every sub-token B-<type>: "simple" aggregation then makes an entity of
+    each sub-token (``cis``, ``##pl``, ``##atin``), "first" one of each whole word."""
+    from safetensors.torch import load_file, save_file
+
+    config = json.loads((model_folder / "config.json").read_text())
+    begin = next(int(i) for i, tag in config["id2label"].items() if tag.startswith("B"))
+    weights = load_file(model_folder / "model.safetensors")
+    weights["classifier.bias"][begin] = 100.0
+    save_file(weights, model_folder / "model.safetensors", metadata={"format": "pt"})
+
+
+def test_card_commands_and_python_code_run_from_where_the_run_was_started(tiny_bert, data_dir, tmp_path, monkeypatch):
+    """The card's commands keep the paths as the user gave them (relative to the folder the run was
+    started in, which the card names), the run_eval.py beside the run_ner.py that was run, and
+    the card's Python code, run as it stands in a child process, gives entities of whole words
+    (issue 33, item 8)."""
+    import ast
+    import os
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    from transformers import AutoTokenizer
+
+    from gerbera.commands.arguments import parse_arguments
+
+    start = tmp_path / "work"
+    start.mkdir()
+    monkeypatch.chdir(start)
+    script = os.path.relpath(REPO / "run_ner.py", start)
+    argv = ["--model_name_or_path", str(tiny_bert), "--data_dir", os.path.relpath(data_dir, start), "--data_list", "bio2",
+            "--output_dir", "runs/pt", "--do_train", "--max_steps", "1", "--report_to", "none"]
+    monkeypatch.setattr(sys, "argv", [script, *argv])
+    run_ner.main(argv)
+    card = Path("runs/pt/README.md").read_text()
+    assert f"(`{start}`)" in card
+    blocks = re.findall(r"```(\w*)\n(.*?)```", card, re.S)
+    typed, replay, evaluate = (shlex.split(body.replace("\\\n", " ")) for lang, body in blocks if lang == "")
+    assert typed == ["python", script, *argv]
+    assert replay == ["python", script, "runs/pt/run_record.json", "--output_dir", "NEW_DIR"]
+    assert Path(replay[2]).is_file() and parse_arguments(replay[2:], "test")[1].data_dir == argv[3]
+    assert evaluate[1] == os.path.relpath(REPO / "run_eval.py", start) and Path(evaluate[1]).is_file()
+    model_args, data_args, *_ = parse_arguments(evaluate[2:], "test", "run_eval")
+    assert Path(model_args.model_name_or_path, "config.json").is_file() and (Path(data_args.data_dir) / "bio").is_dir()
+
+    toolkit_code, pipeline_code = (body for lang, body in blocks if lang == "python")
+    _forced_begin_tags(Path("runs/pt"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    both = ("import contextlib, io, json\nprinted = {}\n"  # one child process runs each block as it stands
+            f"for name, code in (('pipeline', {pipeline_code!r}), ('toolkit', {toolkit_code!r})):\n"
+            "    with contextlib.redirect_stdout(io.StringIO()) as out:\n        exec(code, {})\n"
+            "    printed[name] = out.getvalue()\nprint(json.dumps(printed))\n")
+    child = subprocess.run([sys.executable, "-c", both], cwd=start, env=env, capture_output=True, text=True, timeout=180)
+    assert child.returncode == 0, child.stderr
+    printed = json.loads(child.stdout.strip().splitlines()[-1])
+    text = ast.literal_eval(re.search(r"tagger\((.*)\)\)", pipeline_code)[1])
+    words = [[m.start(), m.end()] for m in re.finditer(r"\w+|[^\w\s]", text)]
+    spans = [[int(a), int(b)] for a, b in re.findall(r"'start': (\d+), 'end': (\d+)", printed["pipeline"])]
+    assert spans == words, (spans, words)  # every word its own entity (each starts with B), none cut
+    tokenizer = AutoTokenizer.from_pretrained("runs/pt")
+    assert any(len(tokenizer.tokenize(text[a:b])) > 1 for a, b in spans)  # and some are several sub-tokens
+    rows = [line.split(" ", 3) for line in printed["toolkit"].strip().splitlines()]
+    assert [[int(a), int(b)] for a, b, *_ in rows] == words and {t for _, _, t, _ in rows} == {"Disease"}
+
+
+def test_card_starts_the_other_scripts_the_way_the_run_was_started():
+    from gerbera.reporting.model_card import program
+
+    assert program(["python3.11", "/home/u/.venv/bin/gerbera-train", "--do_train"], "run_eval") == "gerbera-eval"
+    assert program(["python", "/home/u/gerbera/gerbera/commands/run_ner.py"], "run_predict") == "python -m gerbera.commands.run_predict"
+    assert program(["python", "../toolkit/run_ner.py"], "run_eval") == "python ../toolkit/run_eval.py"
+    assert program(["python", "my dir/run_ner.py"], "run_eval") == "python 'my dir/run_eval.py'"
+    assert program(["python3", "/usr/bin/pytest", "-q"], "run_eval") is None

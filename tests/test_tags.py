@@ -86,3 +86,20 @@ def test_tag_set_from_training_tags():
     assert TagSet.from_tags(["O", "B-PER", "I-PER", "B-LOC"]).labels == ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
     # an untyped corpus with a typed one: untyped set (how CoNLL2003 joins NCBI-disease)
     assert TagSet.from_tags(["B", "I", "O", "B-PER"]).labels == ["O", "B", "I"]
+
+
+def test_untyped_corpus_is_read_as_the_one_type_of_a_typed_set():
+    chemical = TagSet(["O", "B-Chemical", "I-Chemical"])
+    assert chemical.map_sentence(["B", "I", "O", "I"], "f", 1) == ["B-Chemical", "I-Chemical", "O", "B-Chemical"]
+
+
+def test_type_map_reads_corpus_types_as_the_sets_and_ignore_types_drops_them():
+    from gerbera.corpora.type_map import read_corpus_types
+
+    mapped = read_corpus_types(TagSet(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]), "LOC=GPE,PER=Person", False)
+    assert mapped.map_sentence(["B-GPE", "I-GPE", "B-Person", "I-PER"], "f", 1) == ["B-LOC", "I-LOC", "B-PER", "I-PER"]
+    spans = read_corpus_types(TagSet(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]), None, True)
+    assert spans.map_sentence(["B-Species", "I-Species", "I-Gene", "B"], "f", 1) == ["B", "I", "B", "B"]
+    assert spans.as_scored(["B-PER", "I-LOC", "I-LOC", "O"]) == ["B", "B", "I", "O"]  # a new type starts a span
+    with pytest.raises(GerberaError, match="untyped"):
+        read_corpus_types(TagSet(["B", "I", "O"]), "PER=Person", False)

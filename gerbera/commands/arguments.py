@@ -63,6 +63,18 @@ class DataArguments:
         metadata={"help": "For datasets read from PubTator or BioC: the annotation types that become tags, joined "
                   "by ',' (e.g. Disease for BC5CDR's disease task); mentions of other types are tagged O. Default: all."},
     )
+    type_map: str | None = field(
+        default=None,
+        metadata={"help": "Read a corpus's entity types as the model's: MODEL_TYPE=CORPUS_TYPE pairs joined by ',' "
+                  "(e.g. Chemical=Drug scores a Chemical model on a corpus typed Drug, or fine-tunes it there). An "
+                  "untyped corpus (B, I, O) is read as the type of a model of one type without it."},
+    )
+    ignore_types: bool = field(
+        default=False,
+        metadata={"help": "Score spans without their types (cross-dataset evaluation of a model whose types the "
+                  "corpus names otherwise, or lacks): gold and predicted tags are compared as B/I/O. Scoring only "
+                  "(no eval loss is reported); not with --do_train."},
+    )
     eval_data_type: str | None = field(
         default=None, metadata={"help": "A name for the evaluated data (e.g. linnaeus), recorded in the results."}
     )

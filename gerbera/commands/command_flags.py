@@ -39,7 +39,8 @@ RUN_EVAL_FLAGS = {
     # the model
     "model_name_or_path", "cache_dir", "trust_remote_code", "word_tokenization", "scoring_precision",
     # the data and its features
-    "data_dir", "labels", "eval_data_list", "eval_data_type", "entity_type", "max_seq_length", "pad_to_max_length", "fast_path",
+    "data_dir", "labels", "eval_data_list", "type_map", "ignore_types", "eval_data_type", "entity_type", "max_seq_length",
+    "pad_to_max_length", "fast_path",
     "length_buckets", "overwrite_cache", "features_cache_dir",
     # the output and the evaluation loop
     "output_dir", "overwrite_output_dir", "do_eval", "do_predict", "per_device_eval_batch_size", "eval_accumulation_steps",

@@ -11,6 +11,7 @@ from gerbera.commands.arguments import parse_arguments
 from gerbera.commands.session import prepare_output_dir, setup_logging, user_errors
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.tags import TagSet
+from gerbera.corpora.type_map import read_corpus_types
 from gerbera.errors import GerberaError
 from gerbera.features.split_groups import features_cache_dir, load_group
 from gerbera.models.loading import choose_tagset, load_model
@@ -49,7 +50,7 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     if model_side.trained_tagset is None:
         raise GerberaError(f"{model_side.name} has no trained tag head: evaluate a model saved by run_ner.py")
     requested = TagSet.from_file(data_args.labels) if data_args.labels else None
-    tagset = choose_tagset(requested, model_side.trained_tagset, None)
+    tagset = read_corpus_types(choose_tagset(requested, model_side.trained_tagset, None), data_args.type_map, data_args.ignore_types)
 
     groups = {}
     if training_args.do_eval:

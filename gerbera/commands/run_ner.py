@@ -14,6 +14,7 @@ from gerbera.commands.session import prepare_output_dir, setup_logging, user_err
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.mixing import parse_training_list, sample_split
 from gerbera.corpora.tags import TagSet
+from gerbera.corpora.type_map import read_corpus_types
 from gerbera.errors import GerberaError
 from gerbera.features.split_groups import SplitGroup, features_cache_dir, load_group, read_splits
 from gerbera.models.loading import choose_tagset, load_model
@@ -50,6 +51,9 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     eval_names = parse_dataset_list(data_args.eval_data_list) or [name for name, _ in train_specs[:1]]
     if training_args.do_train and not train_specs:
         raise GerberaError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
+    if training_args.do_train and data_args.ignore_types:
+        raise GerberaError("--ignore_types scores spans without types and cannot train; to fine-tune on a corpus "
+                           "with other type names, read them as the model's with --type_map MODEL_TYPE=CORPUS_TYPE")
     if (training_args.do_eval or training_args.do_predict) and not eval_names:
         raise GerberaError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
     arguments = resolved_arguments(model_args, data_args, original_flags, training_args)
@@ -65,7 +69,7 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     from_training = None
     if train_splits is not None:
         from_training = TagSet.from_tags(tag for split in train_splits for s in split.sentences for tag in s.tags)
-    tagset = choose_tagset(requested, model_side.trained_tagset, from_training)
+    tagset = read_corpus_types(choose_tagset(requested, model_side.trained_tagset, from_training), data_args.type_map, data_args.ignore_types)
     logger.info("Tag set (%s, %s%s): %s", tagset.source, tagset.scheme, ", typed" if tagset.typed else "", " ".join(tagset.labels))
     train_group = SplitGroup(train_splits, tagset) if train_splits is not None else None
     if train_group is not None:

@@ -4,6 +4,8 @@
   ``NERdata/<dataset>/{train,devel,test}.txt``, with errors naming file and line;
 - ``tags``: where tags are mapped: the one tag set all datasets share, and each corpus's tags
   (IOB1, IOB2, BIOES, untyped) converted into it;
+- ``type_map``: a corpus whose types a trained model names otherwise (``--type_map``), or scored
+  without types (``--ignore_types``);
 - ``split_sources``: which file of a dataset folder holds a split and in which format (column
   files, PubTator, BioC, Hugging Face ``tokens``/``ner_tags`` data), and ``load_split``;
 - ``token_records``: Hugging Face records (JSON Lines, JSON, Parquet, save_to_disk) as sentences;

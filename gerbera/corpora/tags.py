@@ -97,6 +97,10 @@ class TagSet:
     typed: bool = field(init=False)
     scheme: str = field(init=False)  # "IOB2", "IOBES" or "IO"
     entity_types: tuple[str, ...] = field(init=False)
+    # How corpora are read (`gerbera.corpora.type_map`): a corpus type -> the type of this set it is
+    # read as (--type_map), and whether spans are scored without types (--ignore_types).
+    corpus_types: dict[str, str] = field(default_factory=dict, compare=False)
+    ignore_types: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if OUTSIDE not in self.labels:
@@ -176,17 +180,11 @@ class TagSet:
                 raise CorpusFormatError(
                     path, first_line + offset, f"'{tag}' is not a tag of a known scheme (IOB, IOBES, IO)"
                 )
-            parsed.append(prefix_type)
-        tags = to_iob2(parsed)
-        if not self.typed:
-            tags = [(prefix, None) for prefix, _ in tags]
-        if self.scheme == "IOBES":
-            tags = _from_iob2_to_iobes(tags)
-        elif self.scheme == "IO":
-            tags = [("I" if prefix == "B" else prefix, t) for prefix, t in tags]
-        mapped = [_join(prefix, entity_type) for prefix, entity_type in tags]
+            parsed.append((prefix_type[0], self.corpus_types.get(prefix_type[1], prefix_type[1])))
+        mapped = self._express(parsed)
+        known = self.scored_labels if self.ignore_types else self.label2id
         for offset, tag in enumerate(mapped):
-            if tag not in self.label2id:
+            if tag not in known:
                 raise CorpusFormatError(
                     path,
                     first_line + offset,
@@ -195,15 +193,45 @@ class TagSet:
                 )
         return mapped
 
+    def _express(self, parsed: list[tuple[str, str | None]]) -> list[str]:
+        """Parsed tags of one sentence (any scheme) in this set's scheme and typing: without types in
+        an untyped set or with --ignore_types; an untyped entity of a set of one type has that type."""
+        tags = to_iob2(parsed)
+        if not self.typed or self.ignore_types:
+            tags = [(prefix, None) for prefix, _ in tags]
+        elif len(self.entity_types) == 1:  # an untyped corpus read as the set's one type
+            tags = [(p, self.entity_types[0] if t is None and p != OUTSIDE else t) for p, t in tags]
+        if self.scheme == "IOBES":
+            tags = _from_iob2_to_iobes(tags)
+        elif self.scheme == "IO":
+            tags = [("I" if prefix == "B" else prefix, t) for prefix, t in tags]
+        return [_join(prefix, entity_type) for prefix, entity_type in tags]
+
+    @property
+    def scored_labels(self) -> set[str]:
+        """The tags gold and predicted tags are compared in: this set's, without types with --ignore_types."""
+        if not self.ignore_types:
+            return set(self.labels)
+        return {_join(prefix, None) for prefix, _ in map(parse_tag, self.labels)}
+
+    def as_scored(self, predicted: list[str]) -> list[str]:
+        """One sentence's predicted tags (this set's) as they are scored: without types with --ignore_types."""
+        return self._express([parse_tag(tag) for tag in predicted]) if self.ignore_types else predicted
+
     def _advice(self, raw_tag: str) -> str:
         """What to do about a tag this set cannot represent."""
         untyped = ("use the untyped tag set B, I, O (--labels with those three lines: typed tags are then read as B/I; "
                    "see NERdata/README.md, 'Your own corpus')")
         entity_type = (parse_tag(raw_tag) or (None, None))[1]
+        if self.source.startswith("model "):  # a trained model's tags stay as they are
+            types = ", ".join(self.entity_types)
+            if entity_type is None:
+                return (f"the corpus is untyped and the model has the types {types}: score spans without types "
+                        "with --ignore_types (run_eval.py), or train from an encoder")
+            return (f"the model's types are {types}: read the corpus's {entity_type} as one of them with --type_map "
+                    f"{self.entity_types[0]}={entity_type}, or score spans without types with --ignore_types (run_eval.py)")
         if entity_type is None:
             return untyped
-        if self.source.startswith("model "):
-            return f"{untyped}, or start from a model trained with the type {entity_type}"
         return f"{untyped}, or add the type's tags (B-{entity_type}, I-{entity_type}) to the labels file"
 
     def save(self, path: str | os.PathLike) -> None:
@@ -213,6 +241,8 @@ class TagSet:
         if set(self.labels) != set(other.labels):
             raise GerberaError(
                 f"{what} has the tags [{', '.join(other.labels)}], but the requested tag set "
-                f"({self.source}) is [{', '.join(self.labels)}]"
+                f"({self.source}) is [{', '.join(self.labels)}]: a trained model keeps its tags, so leave --labels "
+                "out; --type_map MODEL_TYPE=CORPUS_TYPE reads a corpus's types as the model's, and --ignore_types "
+                "(run_eval.py) scores spans without types"
             )
 

@@ -135,6 +135,8 @@ class SplitGroup:
             "max_seq_length": encoder.max_seq_length,
             "word_tokenization": encoder.mode,
         }
+        if self.tagset.corpus_types or self.tagset.ignore_types:  # gold tags read with --type_map / --ignore_types
+            description["corpus_types"] = [sorted(self.tagset.corpus_types.items()), self.tagset.ignore_types]
         if any(split.reader for split in self.splits):  # sentences made from another format than column files
             description["readers"] = [split.reader for split in self.splits]
         return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
@@ -172,7 +174,7 @@ class SplitGroup:
             "sentence_id": list(range(self.num_sentences)),
             "dataset": self.sentence_dataset,
         }
-        if self.gold_tags is not None:
+        if self.gold_tags is not None and not self.tagset.ignore_types:  # gold without types has no tag ids: no loss
             label2id = self.tagset.label2id
             columns["tag_ids"] = [[label2id[tag] for tag in tags] for tags in self.gold_tags]
         sentences = datasets.Dataset.from_dict(columns)

@@ -5,6 +5,8 @@ base encoder, training data, tag set, results, how to reproduce and use it, cita
 
 from __future__ import annotations
 
+import os
+import shlex
 from pathlib import Path
 
 from gerbera.outputs import MODEL_CARD, RESULTS_TABLE, atomic_write
@@ -57,6 +59,52 @@ def trained_line(record: dict) -> str:
     return f"{steps} optimizer step{'s' * (steps != 1)} = {epochs:.2f} epochs over the training data ({limit})"
 
 
+# The installed console command of each entry script.
+CONSOLE_COMMANDS = {"run_ner": "gerbera-train", "run_eval": "gerbera-eval", "run_predict": "gerbera-predict"}
+
+
+def program(command: list[str], script: str) -> str | None:
+    """How to start ``script`` (``run_ner``, ``run_eval``, ``run_predict``) the way the recorded run
+    was started (``command``: the interpreter's name, then the program's argv): an installed command
+    by its name (``gerbera-eval``, not the virtualenv's path to it), ``python -m gerbera.commands.X``,
+    or ``python`` and the entry script beside the one that was run, as it was typed. None for any
+    other launcher (e.g. a test runner calling ``main``)."""
+    started = command[1] if len(command) > 1 else ""
+    path = Path(started)
+    if path.name in CONSOLE_COMMANDS.values():
+        return CONSOLE_COMMANDS[script]
+    if path.name.startswith("run_") and path.suffix == ".py":
+        if path.parent.name == "commands" and path.parent.parent.name == "gerbera":  # python -m
+            return f"python -m gerbera.commands.{script}"
+        return "python " + shlex.quote(started[: len(started) - len(path.name)] + f"{script}.py")
+    return None
+
+
+EXAMPLE_TEXT = "Mutations in BRCA1 predispose to breast cancer."
+
+
+def toolkit_snippet(model_path: str) -> str:
+    """Python code tagging text with the toolkit's `Tagger`: the words, windows and spans of training."""
+    return f"""from gerbera.tagging.tagger import Tagger
+
+tagger = Tagger.load({model_path!r})
+for entity in tagger.tag_text({EXAMPLE_TEXT!r}):
+    print(entity.start, entity.end, entity.type, entity.text)
+"""
+
+
+def pipeline_snippet(model_path: str) -> str:
+    """Python code tagging text with transformers' pipeline: ``aggregation_strategy="first"`` keeps
+    words whole (``"simple"`` makes an entity of each sub-token a B tag starts: ``cis``, ``##pl``,
+    ``##atin``). Only for typed tags: the pipeline reads an untyped ``B`` and ``I`` as two entity
+    names, and so cuts every entity of more than one word."""
+    return f"""from transformers import pipeline
+
+tagger = pipeline("token-classification", model={model_path!r}, aggregation_strategy="first")
+print(tagger({EXAMPLE_TEXT!r}))
+"""
+
+
 def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_tokenization: str,
                      domain_head: bool = False) -> None:
     """``README.md`` of the saved model, as model repositories on the Hugging Face hub have."""
@@ -71,7 +119,13 @@ def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_
         f"{entities(f.get('entities', {}))} (sha256 {f['sha256'][:12]}…)"
         for f in train_files
     ) or "- (none recorded)"
-    command = " ".join(record["command"])
+    model_path = args.get("output_dir") or output_dir  # as the user gave it
+    ner, evaluate, predict = (program(record["command"], s) for s in ("run_ner", "run_eval", "run_predict"))
+    typed = f"{ner} {shlex.join(record['command'][2:])}" if ner else None
+    ner, evaluate, predict = ner or "python run_ner.py", evaluate or "python run_eval.py", predict or "python run_predict.py"
+    started_in = (f"Paths are as given when the run was started, relative to the folder it was started in "
+                  f"(`{os.getcwd()}`): run these commands and the Python code from there.")
+    as_typed = f"The command as it was typed:\n\n```\n{typed}\n```\n\nor, from " if typed else "From "
     eval_list = args.get("eval_data_list") or (args.get("data_list") or "").split("+")[0].split(":")[0]
     if domain_head:
         head = ("the original GERBERA code's domain head: a biomedical and a general-domain tag branch on the "
@@ -80,19 +134,30 @@ def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_
 trained branches. Tag raw text or PubTator files with the toolkit:
 
 ```
-python run_predict.py --model_name_or_path {output_dir} --input abstracts.txt --output entities.jsonl
+{predict} --model_name_or_path {shlex.quote(model_path)} --input abstracts.txt --output entities.jsonl
 ```
 
-or load it in Python with `gerbera.models.domain_head.load_domain_model("{output_dir}")`."""
+or load it in Python with `gerbera.models.domain_head.load_domain_model({model_path!r})`."""
     else:
         head = "one shared tag head for every dataset"
-        use_in_python = f"""In Python:
+        use_in_python = f"""In Python, with the GERBERA toolkit installed (the words, windows and entity
+spans of training):
 
 ```python
-from transformers import pipeline
-tagger = pipeline("token-classification", model="{output_dir}", aggregation_strategy="simple")
-tagger("Mutations in BRCA1 predispose to breast cancer.")
-```"""
+{toolkit_snippet(model_path)}```
+"""
+        if tagset.typed:
+            use_in_python += f"""
+or with transformers alone (`aggregation_strategy="first"`: each entity is whole words):
+
+```python
+{pipeline_snippet(model_path)}```
+"""
+        else:
+            use_in_python += """
+transformers' `pipeline()` reads the untyped tags `B` and `I` as two entity names, so it would cut
+every entity of more than one word in two: use the toolkit's tagger above.
+"""
     pipeline_tag = "" if domain_head else "pipeline_tag: token-classification\n"
     card = f"""---
 library_name: transformers
@@ -125,19 +190,21 @@ Span-level precision, recall and F1 (seqeval, conlleval mode):
 {results_table(results)}
 ## Reproduce
 
-```
-{command}
-```
+{started_in}
 
-or, from the recorded arguments: `python run_ner.py {Path(output_dir).name}/run_record.json --output_dir NEW_DIR`.
+{as_typed}the recorded arguments (a new output folder):
+
+```
+{ner} {shlex.quote(str(Path(model_path) / "run_record.json"))} --output_dir NEW_DIR
+```
 
 ## Use
 
-Score it on other datasets:
+Score it on other datasets of the data folder (as the run was started):
 
 ```
-python run_eval.py --model_name_or_path {output_dir} --data_dir NERdata/ --eval_data_list {eval_list} \\
-  --output_dir eval_out --do_eval --do_predict
+{evaluate} --model_name_or_path {shlex.quote(model_path)} --data_dir {shlex.quote(str(args.get("data_dir")))} \\
+  --eval_data_list {eval_list} --output_dir eval_out --do_eval --do_predict
 ```
 
 {use_in_python}

@@ -36,7 +36,7 @@ class GroupScorer:
     def decode(self, token_predictions: np.ndarray) -> list[list[str]]:
         """The predicted tag of every word, sentence by sentence, from predicted ids per window row."""
         ids = word_level_ids(token_predictions, self.group.features, self.sentence_lengths)
-        return [self.labels[sentence].tolist() for sentence in ids]
+        return [self.group.tagset.as_scored(self.labels[sentence].tolist()) for sentence in ids]
 
     def span_reports(self, predicted: list[list[str]]) -> dict[str, dict]:
         """Span reports by scope: all datasets together (``A+B``), then, with several, each (``A``, ``B``)."""
@@ -84,6 +84,8 @@ def evaluate_group(trainer, group: SplitGroup, prefix: str, output_dir: str, dat
     predicted = scorer.decode(output.predictions)
     reports = scorer.span_reports(predicted) if group.has_tags else {}
     metrics = dict(output.metrics)
+    if reports and f"{prefix}_f1" not in metrics:  # --ignore_types: no gold tag ids, so the Trainer did not score
+        metrics.update({f"{prefix}_{name}": value for name, value in flat_scores(reports).items()})
     if not group.has_tags:
         logger.warning(
             "%s: words only, no gold tags: predictions written, metrics skipped",

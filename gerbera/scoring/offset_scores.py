@@ -48,11 +48,13 @@ def predicted_mentions(source, predicted: list[list[str]]) -> list[set[tuple[int
     return mentions
 
 
-def mention_scores(source, predicted_per_document, typed: bool) -> dict[str, float]:
-    """Exact span (and type, when ``typed``) matches, per document, summed over documents."""
+def mention_scores(source, predicted_per_document, typed: bool, corpus_types: dict | None = None) -> dict[str, float]:
+    """Exact span (and type, when ``typed``) matches, per document, summed over documents; a gold
+    type is read as the model's through ``corpus_types`` (--type_map)."""
     gold_total = predicted_total = correct = 0
+    renames = corpus_types or {}
     for gold, predicted in zip(source.gold, predicted_per_document):
-        gold_keys = {(locations, entity_type if typed else None) for locations, entity_type in gold}
+        gold_keys = {(locations, renames.get(entity_type, entity_type) if typed else None) for locations, entity_type in gold}
         predicted_keys = {(((start, end),), entity_type if typed else None) for start, end, entity_type in predicted}
         gold_total += len(gold_keys)
         predicted_total += len(predicted_keys)
@@ -92,7 +94,8 @@ def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix
             continue
         mentions = predicted_mentions(source, predicted[start:end])
         start = end
-        scores = mention_scores(source, mentions, group.tagset.typed)
+        typed = group.tagset.typed and not group.tagset.ignore_types
+        scores = mention_scores(source, mentions, typed, group.tagset.corpus_types)
         key = f"{prefix}_offset" if single else f"{prefix}_{split.dataset}_offset"
         metrics.update({f"{key}_{name}": value for name, value in scores.items()})
         if output_dir is not None:
@@ -100,7 +103,7 @@ def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix
             write_predicted(source.documents, mentions, source.format, Path(output_dir) / name,
                             untyped_name(source, entity_type))
         seqeval = reports.get(split.dataset) or next(iter(reports.values()), {})
-        explain(split, scores, seqeval.get(ALL, {}).get("f1"), group.tagset.typed)
+        explain(split, scores, seqeval.get(ALL, {}).get("f1"), typed)
     return metrics
 
 
@@ -113,7 +116,7 @@ def explain(split, scores: dict, seqeval_f1: float | None, typed: bool) -> None:
         f"{sum(1 for c in report.changes if c.kind.startswith('word split'))} words split at mention boundaries"
         if any(c.kind.startswith("word split") for c in report.changes) else "",
         f"{report.not_selected_by_type.total()} mentions of types not selected are not scored" if report.not_selected_by_type else "",
-        "" if typed else "the tag set is untyped: spans only are compared",
+        "" if typed else "spans only are compared (an untyped tag set, or --ignore_types)",
     ]
     why = "; ".join(reason for reason in reasons if reason) or "no mention was changed in the conversion"
     seqeval_text = f"{seqeval_f1:.4f}" if seqeval_f1 is not None else "n/a"
