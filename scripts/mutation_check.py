@@ -90,6 +90,7 @@ LIFECYCLE = "tests/test_run_lifecycle.py"
 OTHER_ARGUMENTS = "tests/test_resume.py::test_rerun_with_other_training_arguments_is_refused_by_name"
 FAILED_START = "tests/test_resume.py::test_a_run_that_failed_before_training_does_not_block_its_rerun"
 WEIGHTS_AND_CARD = "tests/test_record.py::test_weights_follow_the_umask_and_the_card_says_what_was_trained"
+RUN_FOLDER = "tests/test_run_folder.py"
 
 MUTANTS: list[Mutant] = [
     # --- the features cache -------------------------------------------------------------------
@@ -271,6 +272,27 @@ MUTANTS: list[Mutant] = [
            "    if not path.is_dir() or not any(path.iterdir()):\n        return None\n", (EXPLICIT_RESUME,)),
     Mutant("unfinished-run-without-checkpoint-refused", "resume", "gerbera/commands/session.py",
            "    if unfinished:\n        logger.info(", "    if False:\n        logger.info(", (FRESH_START,)),
+    Mutant("finished-run-resumed", "resume", "gerbera/commands/session.py",
+           "    if not overwrite and finished_run(path, record):", "    if False:",
+           (f"{RUN_FOLDER}::test_rerun_of_a_finished_run_is_refused_and_keeps_its_results",)),
+    Mutant("finished-run-without-record-resumed", "resume", "gerbera/commands/output_folder.py",
+           '    return any((path / name).is_file() for name in ("all_results.json",', "    return False and any((path / name).is_file() for name in (\"all_results.json\",",
+           (f"{RUN_FOLDER}::test_a_finished_run_of_an_older_toolkit_is_refused_and_an_unfinished_one_resumed",)),
+    Mutant("record-paths-relative-to-the-working-directory", "resume", "gerbera/reporting/record.py",
+           "        return None if path is None else in_record(path, self.path.parent)", "        return path",
+           (f"{RUN_FOLDER}::test_a_copy_of_a_run_folder_resumes_only_its_own_checkpoint",)),
+    Mutant("recorded-arguments-relative-to-the-working-directory", "run record and log", "gerbera/reporting/record.py",
+           "    return arguments_in_record(values, training_args.output_dir)", "    return values",
+           (f"{RUN_FOLDER}::test_a_record_replays_from_any_working_directory",)),
+    Mutant("replayed-paths-read-from-the-working-directory", "run record and log", "gerbera/reporting/record_paths.py",
+           "    if record.get(PATHS_KEY) != PATHS_RULE:\n        return arguments",
+           "    if True:\n        return arguments", (f"{RUN_FOLDER}::test_a_record_replays_from_any_working_directory",)),
+    Mutant("finished-run-keeps-its-checkpoints", "run lifecycle", "gerbera/commands/run_ner.py",
+           "            record.checkpoints_removed(drop_checkpoints(Path(training_args.output_dir)))", "            pass",
+           (f"{RUN_FOLDER}::test_a_finished_run_removes_its_checkpoints_unless_asked_to_keep_them",)),
+    Mutant("save-total-limit-checkpoints-removed", "run lifecycle", "gerbera/commands/run_ner.py",
+           '    return original_flags.keep_checkpoints or "save_total_limit" in', "    return original_flags.keep_checkpoints or None in",
+           (f"{RUN_FOLDER}::test_a_finished_run_removes_its_checkpoints_unless_asked_to_keep_them",)),
     Mutant("resumed-epoch-replays-first-batches", "resume", "gerbera/training/sampling.py",
            "    def set_epoch(self, epoch: int) -> None:\n        self.epoch = epoch\n",
            "    def set_epoch(self, epoch: int) -> None:\n        self.epoch = 0\n", ("tests/test_sampler.py",)),
@@ -306,8 +328,8 @@ MUTANTS: list[Mutant] = [
     Mutant("cpu-bf16-not-switched-off-by-flag", "hardware defaults", "gerbera/hardware.py",
            'if not given & {"bf16", "fp16"} and cpu_has_native_bf16():', "if cpu_has_native_bf16():", (HARDWARE,)),
     Mutant("replay-keeps-the-recording-machines-choices", "hardware defaults", "gerbera/commands/arguments.py",
-           "        from_file = {k: v for k, v in from_file[\"arguments\"].items() if k not in automatic}",
-           "        from_file = dict(from_file[\"arguments\"])", (HARDWARE, "tests/test_record.py")),
+           "        from_file = {k: v for k, v in replayed_arguments(from_file, argv[0]).items() if k not in automatic}",
+           "        from_file = dict(replayed_arguments(from_file, argv[0]))", (HARDWARE, "tests/test_record.py")),
     Mutant("results-owner-only", "file modes", "gerbera/outputs.py",
            "        os.chmod(temporary, 0o666 & ~_umask())", "        pass", (HARDWARE,)),
     Mutant("preemption-stops-without-checkpoint", "preemption", "gerbera/training/preemption.py",

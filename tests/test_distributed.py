@@ -44,7 +44,7 @@ def test_two_processes_train_resume_and_score_as_one_run(tiny_bert, data_dir, tm
                   "--max_steps", "12", "--save_steps", "6", "--per_device_train_batch_size", "2",
                   "--per_device_eval_batch_size", "2", "--learning_rate", "1e-3", "--seed", "3"]
     whole = tmp_path / "whole"
-    torchrun("run_ner.py", *train_args, "--output_dir", str(whole), env=env, processes=processes)
+    torchrun("run_ner.py", *train_args, "--output_dir", str(whole), "--keep_checkpoints", env=env, processes=processes)
     record = json.loads((whole / "run_record.json").read_text())
     assert record["world_size"] == processes and record["status"] == "finished"
 

@@ -125,7 +125,7 @@ def test_weights_follow_the_umask_and_the_card_says_what_was_trained(tiny_bert, 
     try:
         run_ner.main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--data_list", "bio",
                       "--output_dir", str(out), "--do_train", "--max_steps", "3", "--save_steps", "2",
-                      "--per_device_train_batch_size", "2", "--report_to", "none"])
+                      "--per_device_train_batch_size", "2", "--report_to", "none", "--keep_checkpoints"])
     finally:
         os.umask(previous)
     for weights in (out / "model.safetensors", out / "checkpoint-2" / "model.safetensors"):

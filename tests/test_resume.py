@@ -90,7 +90,8 @@ def test_explicit_resume_from_checkpoint_continues_that_checkpoint(tiny_bert, da
     from its step and weights; here it is already at --max_steps, so the saved model is that
     checkpoint's (without the flag, two steps from the encoder with seed 1 give another model)."""
     other = tmp_path / "other"
-    run_ner.main(quick_run(tiny_bert, data_dir, other, "--max_steps", "2", "--save_steps", "2", "--seed", "5"))
+    run_ner.main(quick_run(tiny_bert, data_dir, other, "--max_steps", "2", "--save_steps", "2", "--seed", "5",
+                           "--keep_checkpoints"))
     checkpoint = other / "checkpoint-2"
     out = tmp_path / "resumed"
     run_ner.main(quick_run(tiny_bert, data_dir, out, "--max_steps", "2", "--seed", "1",
@@ -122,16 +123,25 @@ def test_run_that_stopped_before_its_first_checkpoint_starts_afresh(tiny_bert, d
 
     with caplog.at_level("INFO", logger="gerbera"):
         results = run_ner.main(args)
-    assert "stopped before its first checkpoint: starting afresh" in caplog.text
+    assert "stopped before its first checkpoint" in caplog.text and "starting afresh" in caplog.text
     assert "test_f1" in results and json.loads((out / "run_record.json").read_text())["status"] == "finished"
 
 
-def test_rerun_with_other_training_arguments_is_refused_by_name(tiny_bert, data_dir, tmp_path, capsys):
-    """A folder with a checkpoint is resumed only by a run whose training arguments are the same
-    (or forced); the resume is recorded, and the run before's results do not stay beside the new."""
+def test_rerun_with_other_training_arguments_is_refused_by_name(tiny_bert, data_dir, tmp_path, capsys, monkeypatch):
+    """A folder with a checkpoint of an unfinished run is resumed only by a run whose training
+    arguments are the same (or forced); the resume is recorded, and the run before's results do not
+    stay beside the new. (The run before failed while it wrote its last files, after its test predictions.)"""
+    from gerbera.commands import run_ner as run_ner_command
+
+    def fails(*args, **kwargs):
+        raise OSError("No space left on device (planted)")
+
     out = tmp_path / "model"
-    run_ner.main(quick_run(tiny_bert, data_dir, out, "--max_steps", "2", "--save_steps", "2", "--do_predict"))
-    assert (out / "test_predictions.txt").is_file()
+    monkeypatch.setattr(run_ner_command, "plot_training_curves", fails)
+    with pytest.raises(OSError, match="planted"):
+        run_ner.main(quick_run(tiny_bert, data_dir, out, "--max_steps", "2", "--save_steps", "2", "--do_predict"))
+    monkeypatch.undo()
+    assert (out / "test_predictions.txt").is_file() and (out / "checkpoint-2").is_dir()
     other = quick_run(tiny_bert, data_dir, out, "--max_steps", "4", "--save_steps", "2", "--learning_rate", "5e-3")
     with pytest.raises(SystemExit) as refused:
         run_ner.main(other)
@@ -142,7 +152,7 @@ def test_rerun_with_other_training_arguments_is_refused_by_name(tiny_bert, data_
 
     run_ner.main([*other, "--resume_with_other_arguments"])
     record = json.loads((out / "run_record.json").read_text())
-    assert record["resume_from_checkpoint"] == str(out / "checkpoint-2") and record["status"] == "finished"
+    assert record["resume_from_checkpoint"] == "checkpoint-2" and record["status"] == "finished"
     assert record["trained"]["steps"] == 4 and record["arguments"]["learning_rate"] == 5e-3
     assert not (out / "test_predictions.txt").exists() and not (out / "test_results.txt").exists()
 
@@ -205,11 +215,12 @@ def test_a_run_that_failed_after_a_checkpoint_is_resumed_even_with_overwrite(tin
     with pytest.raises(RuntimeError, match="planted"):
         run_ner.main(args)
     record = json.loads((out / "run_record.json").read_text())
-    assert record["status"] == "failed" and record["checkpoint"] == str(out / "checkpoint-2")
+    assert record["status"] == "failed" and record["checkpoint"] == "checkpoint-2"  # relative to the record's folder
     monkeypatch.undo()
     with caplog.at_level("INFO", logger="gerbera"):
         run_ner.main(args)
     assert f"Resuming the interrupted run in --output_dir from {out / 'checkpoint-2'}" in caplog.text
     record = json.loads((out / "run_record.json").read_text())
-    assert record["status"] == "finished" and record["resume_from_checkpoint"] == str(out / "checkpoint-2")
-    assert record["checkpoint"] == str(out / "checkpoint-4")
+    assert record["status"] == "finished" and record["resume_from_checkpoint"] == "checkpoint-2"
+    # finished and recorded: its checkpoints are removed (the model is in the folder)
+    assert record["checkpoint"] is None and record["checkpoints_removed"] == ["checkpoint-2", "checkpoint-4"]

@@ -93,7 +93,7 @@ def test_signal_during_an_evaluation_in_training_saves_after_it(tiny_bert, data_
     record = record_of(out)
     assert record["status"] == "interrupted", output[-3000:]
     # saved right after the evaluation at step 2, not after one more step
-    assert record["checkpoint"] == str(out / "checkpoint-2")
+    assert record["checkpoint"] == "checkpoint-2"  # relative to the record's folder
     assert json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())["global_step"] == 2
 
 
@@ -105,7 +105,7 @@ def test_resumed_run_signalled_during_start_up_keeps_its_checkpoint(tiny_bert, d
     code, output = signal_at(cmd, env, "'loss'")
     assert code == 128 + signal.SIGTERM, output[-3000:]
     checkpoint = record_of(out)["checkpoint"]
-    assert checkpoint and Path(checkpoint).is_dir()
+    assert checkpoint and (out / checkpoint).is_dir()
 
     first_record = (out / "run_record.json").read_text()
     process = start(cmd, env)  # run 2: signalled as soon as its own record says "running"
@@ -144,7 +144,7 @@ def test_signal_after_training_leaves_what_the_same_command_completes(tiny_bert,
         return
     assert code == 128 + signal.SIGTERM, output[-3000:]
     record = record_of(out)
-    assert record["status"] == "interrupted" and record["checkpoint"] == str(out / "checkpoint-4"), output[-3000:]
+    assert record["status"] == "interrupted" and record["checkpoint"] == "checkpoint-4", output[-3000:]
     assert not (out / "test_predictions.txt").exists()
     if moment != "pause-in-saving":
         return
@@ -153,7 +153,7 @@ def test_signal_after_training_leaves_what_the_same_command_completes(tiny_bert,
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     record = record_of(out)
     assert record["status"] == "finished" and record["trained"]["steps"] == 4
-    assert record["resume_from_checkpoint"] == str(out / "checkpoint-4")
+    assert record["resume_from_checkpoint"] == "checkpoint-4"
     assert (out / "model.safetensors").is_file() and (out / "test_predictions.txt").is_file()
 
 

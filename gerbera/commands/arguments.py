@@ -28,6 +28,7 @@ from gerbera.commands.parsers import StrictParsing
 from gerbera.errors import GerberaError
 from gerbera.hardware import training_defaults
 from gerbera.models.model_side import ModelArguments
+from gerbera.reporting.record_paths import replayed_arguments
 from gerbera.training.fast_path import ON_BY_DEFAULT as FAST_PATH_ON_BY_DEFAULT
 from gerbera.training.fast_path import fast_path_choices
 
@@ -176,7 +177,8 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
         # what the recording machine's hardware chose is chosen anew for this machine
         automatic = from_file.get("hardware_choices") or {}
         recorded_given = from_file.get("given_flags")
-        from_file = {k: v for k, v in from_file["arguments"].items() if k not in automatic}
+        # its paths usable from here (gerbera.reporting.record_paths)
+        from_file = {k: v for k, v in replayed_arguments(from_file, argv[0]).items() if k not in automatic}
     unknown = sorted(set(from_file) - set(defaults))
     if unknown:
         raise GerberaError(f"{argv[0]}: unknown arguments: {', '.join(unknown)}")

@@ -14,19 +14,26 @@ from typing import Any
 
 @dataclass
 class OriginalFlags:
-    """Flags of the original command lines that transformers 5 no longer has, and the toolkit's flag of
-    what a rerun into the same --output_dir may do."""
+    """Flags of the original command lines that transformers 5 no longer has, and the toolkit's flags of
+    what a rerun into the same --output_dir may do and what a finished run keeps there."""
 
     overwrite_output_dir: bool = field(
         default=False,
         metadata={"help": "Write into a non-empty --output_dir and start afresh (its checkpoints and results are "
                   "removed), unless it holds an unfinished run with the same arguments, which is resumed. Without it, "
-                  "a run refuses a non-empty output dir, unless it holds a run to resume."},
+                  "a run refuses a non-empty output dir (a finished run's included), unless it holds an unfinished run "
+                  "to resume."},
     )
     resume_with_other_arguments: bool = field(
         default=False,
         metadata={"help": "Resume the checkpoint in --output_dir even though arguments that shape training (learning "
                   "rate, steps, data, seed...) differ from its run's; without it such a resume is refused."},
+    )
+    keep_checkpoints: bool = field(
+        default=False,
+        metadata={"help": "Keep the checkpoint-N folders of a run that finished (by default they are removed once the run "
+                  "is recorded as finished: the model is saved in --output_dir). A --save_total_limit you give also "
+                  "keeps the checkpoints that limit leaves."},
     )
     evaluate_during_training: bool = field(
         default=False, metadata={"help": "Evaluate on devel every --eval_steps (default: every --logging_steps)."}

@@ -1,5 +1,6 @@
-"""What a run folder (--output_dir) holds of the run before: its record, whether that run's arguments
-shaped training as this run's do, and the result files that must not stay beside new ones.
+"""What a run folder (--output_dir) holds of the run before: its record, whether that run finished,
+whether its arguments shaped training as this run's do, and the result files that must not stay
+beside new ones; and the checkpoints a finished run no longer needs.
 
 `gerbera.commands.session.prepare_output_dir` decides from these whether a run resumes, starts
 afresh or is refused.
@@ -22,7 +23,8 @@ UNFINISHED = ("running", "interrupted", "failed")  # run_record.json statuses of
 # Arguments that do not change the trained weights: where a run writes, what it evaluates and how
 # often, what it logs, how data is loaded. Every other argument shapes training.
 NOT_SHAPING = frozenset({
-    "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "resume_with_other_arguments", "overwrite_cache",
+    "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "resume_with_other_arguments", "keep_checkpoints",
+    "overwrite_cache",
     "cache_dir", "features_cache_dir", "do_eval", "do_predict", "eval_data_list", "eval_data_type",
     "entity_type", "per_device_eval_batch_size", "eval_accumulation_steps", "eval_do_concat_batches", "eval_use_gather_object",
     "include_for_metrics", "scoring_precision", "logging_first_step", "logging_steps", "logging_strategy",
@@ -56,6 +58,26 @@ def recorded_run(path: Path) -> dict:
     return record if isinstance(record, dict) else {}
 
 
+def finished_run(path: Path, record: dict) -> bool:
+    """Whether the folder holds a run that finished: its record says so, or, in a folder without a
+    record (an older toolkit's, or the original code's), the results or trainer state a run writes
+    when it ends are there."""
+    if record.get("status"):
+        return record["status"] == "finished"
+    return any((path / name).is_file() for name in ("all_results.json", "trainer_state.json", "eval_results.txt"))
+
+
+def finished_run_refusal(output_dir: str, record: dict, training: bool) -> str:
+    """The one-line refusal of a run into the folder of a finished run, with the choices."""
+    script = record.get("script") or "earlier"
+    if not training:
+        return (f"--output_dir {output_dir} holds a finished {script} run; choose another --output_dir, or add "
+                "--overwrite_output_dir to replace its results")
+    return (f"--output_dir {output_dir} holds a finished {script} run; choose another --output_dir, add "
+            f"--overwrite_output_dir to train again from scratch, or score its model with run_eval.py "
+            f"--model_name_or_path {output_dir} --output_dir ANOTHER_FOLDER")
+
+
 def shaping_differences(recorded: dict | None, arguments: dict | None) -> list[str]:
     """The arguments that shape training and differ between a recorded run and this one, as
     ``--name recorded (now new)``; [] when they agree or nothing was recorded."""
@@ -86,3 +108,16 @@ def remove_previous_run(path: Path, training: bool, checkpoints: bool = False) -
     if stale or old:
         logger.info("Removed from --output_dir what the run before left: %s",
                     ", ".join(sorted(p.name for p in [*stale, *old])))
+
+
+def drop_checkpoints(path: Path) -> list[str]:
+    """Remove the ``checkpoint-N`` folders of a run that finished (its model is saved in ``path``);
+    their names, oldest first."""
+    old = sorted((f for f in path.glob("checkpoint-*") if f.is_dir() and f.name.split("-")[-1].isdigit()),
+                 key=lambda f: int(f.name.split("-")[-1]))
+    for folder in old:
+        shutil.rmtree(folder)
+    if old:
+        logger.info("Removed the checkpoints of the finished run (%s; --keep_checkpoints keeps them)",
+                    ", ".join(f.name for f in old))
+    return [f.name for f in old]

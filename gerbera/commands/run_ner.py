@@ -10,6 +10,7 @@ from pathlib import Path
 from transformers import set_seed
 
 from gerbera.commands.arguments import parse_arguments
+from gerbera.commands.output_folder import drop_checkpoints
 from gerbera.commands.session import prepare_output_dir, setup_logging, user_errors
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.mixing import parse_training_list, sample_split
@@ -98,7 +99,8 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
         given_flags=getattr(training_args, "given_flags", None), resumed_from=resume,
     )
     try:
-        return train_and_score(model_args, data_args, training_args, model_side, tagset, groups, encoder.mode, record, resume)
+        return train_and_score(model_args, data_args, training_args, model_side, tagset, groups, encoder.mode, record, resume,
+                               keep_checkpoints=keeps_checkpoints(original_flags, training_args))
     except Preempted:
         raise
     except BaseException as error:  # the record says how the run ended; a rerun resumes its last checkpoint
@@ -107,12 +109,13 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
 
 
 def train_and_score(model_args, data_args, training_args, model_side, tagset, groups, word_tokenization, record,
-                    resume) -> dict:
+                    resume, keep_checkpoints: bool = False) -> dict:
     """Train (from ``resume``), save, score and write the results. From the start of training to the
     end, a preemption signal stops the run at the next safe point with a checkpoint that the same
     command resumes (`stop_if_preempted`): after the step or evaluation in progress; after the model
     is saved, or the devel set scored, when scoring remains. Once the last scoring is done, the run
-    finishes: only files are left to write."""
+    finishes: only files are left to write, and its checkpoints are removed once it is recorded as
+    finished (the model is in --output_dir), unless ``keep_checkpoints``."""
     train_group, devel_group, test_group = groups
     evaluate_while_training = training_args.do_train and training_args.eval_strategy != "no"
     set_seed(training_args.seed)
@@ -162,7 +165,15 @@ def train_and_score(model_args, data_args, training_args, model_side, tagset, gr
             record.finish(results, trained)
             if training_args.do_train:
                 write_model_card(output_dir, record.data, results, tagset, word_tokenization, model_side.uses_domain_head)
+        if training_args.do_train and trainer.args.should_save and not keep_checkpoints:
+            record.checkpoints_removed(drop_checkpoints(Path(training_args.output_dir)))
     return results
+
+
+def keeps_checkpoints(original_flags, training_args) -> bool:
+    """Whether a finished run keeps its checkpoints: --keep_checkpoints, or a --save_total_limit the
+    user gave (the checkpoints that limit leaves, as the Trainer keeps them)."""
+    return original_flags.keep_checkpoints or "save_total_limit" in (getattr(training_args, "given_flags", None) or [])
 
 
 def stop_if_preempted(trainer, record: RunRecord, preemption: PreemptionCallback | None) -> None:

@@ -1,12 +1,13 @@
 """The rules of a command session: a user's mistake reported as one line (every command), the log's
 set-up, and what run_ner.py and run_eval.py do with a non-empty --output_dir (refuse it, or resume
-the training run it holds from its last complete checkpoint)."""
+the unfinished training run it holds from its last complete checkpoint in that folder)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -14,9 +15,18 @@ import datasets
 import torch
 import transformers
 
-from gerbera.commands.output_folder import UNFINISHED, check_output_dir, recorded_run, remove_previous_run, shaping_differences
+from gerbera.commands.output_folder import (
+    UNFINISHED,
+    check_output_dir,
+    finished_run,
+    finished_run_refusal,
+    recorded_run,
+    remove_previous_run,
+    shaping_differences,
+)
 from gerbera.errors import GerberaError
 from gerbera.hardware import describe_choices
+from gerbera.reporting.record_paths import PATHS_KEY
 
 logger = logging.getLogger("gerbera")
 
@@ -59,8 +69,9 @@ def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint:
     The folder's ``run_record.json`` names the last complete checkpoint its run saved. A run that did not
     finish (interrupted by a signal, killed, failed) is resumed by the same command, with or without
     --overwrite_output_dir; one with arguments that shape training differently is refused, naming the
-    differences, unless ``other_arguments`` (--resume_with_other_arguments). Result files of the run
-    before are removed (`gerbera.commands.output_folder`)."""
+    differences, unless ``other_arguments`` (--resume_with_other_arguments). A finished run is never
+    resumed: without --overwrite_output_dir it is refused, with the choices. Only a checkpoint inside
+    the folder is resumed. Result files of the run before are removed (`gerbera.commands.output_folder`)."""
     path = check_output_dir(output_dir)
     if not path.is_dir() or not any(path.iterdir()):
         return resume_from_checkpoint
@@ -69,6 +80,8 @@ def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint:
         return resume_from_checkpoint
     record = recorded_run(path)
     unfinished = record.get("status") in UNFINISHED
+    if not overwrite and finished_run(path, record):
+        raise GerberaError(finished_run_refusal(output_dir, record, training))
     if overwrite:
         last = _checkpoint_of_unfinished_run(path, record, arguments) if training else None
         if last is not None:
@@ -92,7 +105,8 @@ def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint:
         remove_previous_run(path, training, checkpoints=False)
         return last
     if unfinished:
-        logger.info("--output_dir %s holds a run that stopped before its first checkpoint: starting afresh", output_dir)
+        logger.info("--output_dir %s holds a run that stopped before its first checkpoint (or whose checkpoint is not "
+                    "in the folder): starting afresh", output_dir)
         remove_previous_run(path, training, checkpoints=False)
         return None
     raise GerberaError(
@@ -109,13 +123,19 @@ def _checkpoint_to_resume(path: Path, record: dict) -> str | None:
 
 
 def _recorded_checkpoint(path: Path, record: dict) -> str | None:
-    """The checkpoint the record names, if complete: where it was written, or by its name in the
-    folder (a folder moved, or a relative --output_dir run from elsewhere)."""
+    """The checkpoint the record names, if complete, in the folder itself: a copy of a run folder
+    resumes its own checkpoint, never the original's. The record names it relative to the folder
+    (`gerbera.reporting.record_paths`); an absolute path there lies outside the folder and is not
+    used. An older record's path (absolute, or relative to where the run started) is read by the
+    checkpoint's name in the folder."""
     checkpoint = record.get("checkpoint") or (record.get("interrupted") or {}).get("checkpoint")
-    if not checkpoint:
+    if not checkpoint or (record.get(PATHS_KEY) and Path(checkpoint).is_absolute()):
         return None
-    candidates = (Path(checkpoint), path / Path(checkpoint).name)
-    return next((str(c) for c in candidates if _whole_json(c / "trainer_state.json")), None)
+    name = Path(checkpoint).name
+    if not re.fullmatch(r"checkpoint-\d+", name):
+        return None
+    candidate = path / name
+    return str(candidate) if _whole_json(candidate / "trainer_state.json") else None
 
 
 def _checkpoint_of_unfinished_run(path: Path, record: dict, arguments: dict | None) -> str | None:

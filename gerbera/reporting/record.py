@@ -2,10 +2,13 @@
 
 ``run_record.json`` is written when a run starts (``running``), names each checkpoint the run saves
 (``checkpoint``: the one a rerun resumes from) and the one it resumed from
-(``resume_from_checkpoint``), and is completed when the run ends: ``finished``, ``interrupted`` by a
-signal (`gerbera.training.preemption`) or ``failed`` with its error. Its ``arguments`` hold every resolved flag, so
-``python run_ner.py OUT/run_record.json --output_dir NEW`` runs the same experiment again; it also
-holds the environment, the hardware choices and every data file used (size, hash, counts).
+(``resume_from_checkpoint``), and is completed when the run ends: ``finished`` (``checkpoint`` None
+once its checkpoints are removed), ``interrupted`` by a signal (`gerbera.training.preemption`) or
+``failed`` with its error. Its paths are relative to its own folder where inside it, else absolute
+(`gerbera.reporting.record_paths`). Its ``arguments`` hold every resolved flag, so
+``python run_ner.py OUT/run_record.json --output_dir NEW`` runs the same experiment again, from any
+working directory; it also holds the environment, the hardware choices and every data file used
+(size, hash, counts).
 ``training_curves.png`` plots the training loss and devel F1. The results table and the model
 card are `gerbera.reporting.model_card`'s.
 """
@@ -26,6 +29,7 @@ from gerbera import __version__
 from gerbera.features.split_groups import file_digest
 from gerbera.outputs import TRAINING_CURVES, write_json
 from gerbera.reporting.data_summary import entity_counts
+from gerbera.reporting.record_paths import PATHS_KEY, PATHS_RULE, arguments_in_record, in_record
 
 
 def _git_commit() -> str | None:
@@ -94,13 +98,15 @@ def describe_files(groups) -> list[dict]:
 
 
 def resolved_arguments(model_args, data_args, original_flags, training_args) -> dict:
-    """Every flag as the run used it, in the form run_ner.py / run_eval.py accept from a .json file."""
+    """Every flag as the run used it, in the form run_ner.py / run_eval.py accept from a .json file,
+    its paths as the run record in --output_dir writes them (`gerbera.reporting.record_paths`)."""
     values = {}
     for args in (model_args, data_args, original_flags):
         values.update(dataclasses.asdict(args))
     values.update(training_args.to_dict())
     # to_dict() masks secrets as "<HUB_TOKEN>"; a replayed record must not send that as a token
-    return {k: v for k, v in values.items() if not k.endswith("_token")}
+    values = {k: v for k, v in values.items() if not k.endswith("_token")}
+    return arguments_in_record(values, training_args.output_dir)
 
 
 class RunRecord:
@@ -112,11 +118,13 @@ class RunRecord:
         self.path = Path(output_dir) / "run_record.json"
         self.enabled = enabled
         self.started = time.time()
+        resumed_from = self._path(resumed_from)
         self.data = {
             "script": script,
             "command": [Path(sys.executable).name, *sys.argv],
             "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "status": "running",
+            PATHS_KEY: PATHS_RULE,
             "resume_from_checkpoint": resumed_from,  # the checkpoint this run continues, if any
             "checkpoint": resumed_from,  # the last complete checkpoint of this run: what a rerun resumes from
             "arguments": arguments,
@@ -138,7 +146,13 @@ class RunRecord:
         self._write()
 
     def checkpoint_saved(self, checkpoint: str) -> None:
-        self.data["checkpoint"] = checkpoint
+        self.data["checkpoint"] = self._path(checkpoint)
+        self._write()
+
+    def checkpoints_removed(self, names: list[str]) -> None:
+        """A finished run whose ``checkpoint-N`` folders were removed (the model is in the folder)."""
+        self.data["checkpoint"] = None
+        self.data["checkpoints_removed"] = names
         self._write()
 
     def fail(self, error: BaseException) -> None:
@@ -150,11 +164,15 @@ class RunRecord:
 
     def interrupt(self, reason: str, checkpoint: str) -> None:
         """A run stopped early that the same command resumes (`gerbera.training.preemption`)."""
+        checkpoint = self._path(checkpoint)
         self.data["status"] = "interrupted"
         self.data["checkpoint"] = checkpoint
         self.data["interrupted"] = {"reason": reason, "checkpoint": checkpoint,
                                     "wall_time_s": round(time.time() - self.started, 2)}
         self._write()
+
+    def _path(self, path: str | None) -> str | None:
+        return None if path is None else in_record(path, self.path.parent)
 
     def _write(self) -> None:
         if self.enabled:
