@@ -1,5 +1,5 @@
 """What the documentation shows, read the way a user reads it: the command lines in the fenced code
-blocks of README.md, NERdata/README.md, bench/README.md and docs/ (with their file and line), and
+blocks (and in `inline code` in the sentences) of README.md, NERdata/README.md, bench/README.md and docs/ (with their file and line), and
 the links between the pages with their #anchors (GitHub's heading slugs).
 
 Used by tests/test_docs_commands.py, which checks every toolkit command line against the command's
@@ -31,6 +31,7 @@ class CommandLine:
     page: Path
     line: int  # where the command starts
     text: str  # continuation lines joined
+    inline: bool = False  # shown in a sentence (`...`), not in a code block
 
     def where(self) -> str:
         return f"{shown(self.page)}:{self.line}"
@@ -82,6 +83,21 @@ def command_lines(page: Path) -> list[CommandLine]:
                 text = text[2:]
             if text:
                 found.append(CommandLine(page, line_number, text))
+    return found
+
+
+COMMAND_START = re.compile(r"^(?:\w+=\S+ )*(?:\S*/)?(?:python3? |torchrun |accelerate launch |gerbera-|nice )")
+
+
+def inline_command_lines(page: Path) -> list[CommandLine]:
+    """Commands shown in sentences (`python run_ner.py --help`), with optional parts written as
+    ``[--flag VALUE]`` read as given; a bare name (`gerbera-train`) is a command too, checked only
+    when it has arguments."""
+    found = []
+    for number, line in prose_lines(page.read_text(encoding="utf-8")):
+        for span in re.findall(r"(?<!`)`([^`]+)`(?!`)", line):
+            if COMMAND_START.match(span):
+                found.append(CommandLine(page, number, re.sub(r"\[(-[^\]]*)\]", r"\1", span), inline=True))
     return found
 
 

@@ -1,9 +1,9 @@
 """Every toolkit command shown in the documentation still parses, and every link between the pages
 still leads somewhere (issue 33, item 14).
 
-The command lines of the fenced blocks of README.md, NERdata/README.md, bench/README.md and docs/
-(`tests/doc_pages.py` finds them) that invoke a toolkit command -- ``python run_ner.py``,
-``run_eval.py``, ``run_predict.py``, ``convert_checkpoint.py``, the ``gerbera-*`` commands,
+The command lines of the fenced blocks of README.md, NERdata/README.md, bench/README.md and docs/,
+and those shown in sentences as inline code (`tests/doc_pages.py` finds them), that invoke a toolkit
+command -- ``python run_ner.py``, ``run_eval.py``, ``run_predict.py``, ``convert_checkpoint.py``, the ``gerbera-*`` commands,
 ``python -m gerbera.*``, also behind ``torchrun`` or ``accelerate launch`` -- are parsed in this
 process by the command's own argument parser, with its rules (flags in full, the original's flags, a
 ``.json`` arguments file first, ``--help``): parse only, nothing is trained or read. A command whose
@@ -30,7 +30,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from doc_pages import REPO, CommandLine, anchors, command_lines, documentation_pages, links, shown, words
+from doc_pages import (
+    REPO,
+    CommandLine,
+    anchors,
+    command_lines,
+    documentation_pages,
+    inline_command_lines,
+    links,
+    shown,
+    words,
+)
 
 SCRIPTS = {"run_ner.py": "run_ner", "run_eval.py": "run_eval", "run_predict.py": "run_predict",
            "convert_checkpoint.py": "convert"}
@@ -50,16 +60,16 @@ class Parsed(BaseException):
 
 def invocation(argv: list[str]) -> tuple[str, list[str]] | None:
     """(command, its arguments) of a command line that runs a toolkit command, else None; an
-    unknown ``gerbera-*`` command gives ('unknown', ...)."""
+    unknown ``gerbera-*`` command or ``gerbera.*`` module gives ('unknown:NAME', ...)."""
     for index, word in enumerate(argv):
         if Path(word).name in SCRIPTS and word.endswith(".py"):
             return SCRIPTS[Path(word).name], argv[index + 1:]
         if word in CONSOLE:
             return CONSOLE[word], argv[index + 1:]
-        if word.startswith("gerbera-") and index == 0:
-            return "unknown", [word]
+        if word.startswith("gerbera-") and index == 0 and "*" not in word:  # `gerbera-*` names them all
+            return f"unknown:{word}", argv[index + 1:]
         if word == "-m" and index + 1 < len(argv) and argv[index + 1].startswith("gerbera"):
-            return MODULES.get(argv[index + 1], "unknown"), argv[index + 2:]
+            return MODULES.get(argv[index + 1], f"unknown:{argv[index + 1]}"), argv[index + 2:]
     return None
 
 
@@ -103,7 +113,7 @@ def parse(command: str, argv: list[str], complete: bool, monkeypatch) -> None:
         with contextlib.suppress(Parsed):
             convert.main(argv)
     else:
-        raise SystemExit(f"{argv[0] if argv else command}: not a toolkit command")
+        raise SystemExit(f"{command.split(':', 1)[1]}: not a toolkit command")
 
 
 def problem(line: CommandLine, monkeypatch) -> str | None:
@@ -116,6 +126,8 @@ def problem(line: CommandLine, monkeypatch) -> str | None:
     if found is None:
         return None
     command, arguments = found
+    if line.inline and not arguments and not command.startswith("unknown:"):  # a name in a sentence (`gerbera-train`)
+        return None
     complete = "..." not in arguments
     arguments = [PLACEHOLDERS.get(word, word) for word in arguments if word != "..."]
     stderr = io.StringIO()
@@ -137,7 +149,7 @@ def problems(pages: list[Path], monkeypatch) -> tuple[list[str], int]:
     the number of toolkit commands checked."""
     found, checked = [], 0
     for page in pages:
-        for line in command_lines(page):
+        for line in command_lines(page) + inline_command_lines(page):
             with contextlib.suppress(ValueError):
                 checked += invocation(words(line.text)) is not None
             said = problem(line, monkeypatch)
@@ -168,11 +180,13 @@ def test_a_misspelled_flag_in_a_page_is_named_with_its_line(tmp_path, monkeypatc
         "python run_ner.py args.json --output_dir NEW ...\n"  # fine: an arguments file, more flags
         "python run_ner.py --help\n"  # fine
         "make demo\n"  # not a toolkit command
-        "```\n")
+        "```\n\n"
+        "In a sentence: `gerbera-train`, `python run_ner.py --do_trian --output_dir out`, and\n"  # line 17
+        "`gerbera-convert-corpus IN OUT [--entity_types T] [--untyped]`; `python -m gerbera.inspect`.\n")
     found, checked = problems([page], monkeypatch)
-    assert checked == 9
+    assert checked == 13
     lines = [entry.split(":")[1] for entry in found]
-    assert lines == ["4", "5", "6", "7", "9", "10", "11"], found
+    assert lines == ["4", "5", "6", "7", "9", "10", "11", "17", "18"], found
     assert "--data_lists" in found[0] and "did you mean --data_list" in found[0]
     assert "--model" in found[1] and "nothing to do" in found[3]
 
@@ -252,8 +266,8 @@ def script_problem(line: CommandLine, monkeypatch) -> str | None:
 
 
 def script_problems(pages: list[Path], monkeypatch) -> list[str]:
-    return [f"{line.where()}: {line.text[:100]} -> {said}" for page in pages for line in command_lines(page)
-            if (said := script_problem(line, monkeypatch))]
+    return [f"{line.where()}: {line.text[:100]} -> {said}" for page in pages
+            for line in command_lines(page) + inline_command_lines(page) if (said := script_problem(line, monkeypatch))]
 
 
 def test_every_documented_script_and_make_target_exists_and_parses(monkeypatch):
