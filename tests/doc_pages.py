@@ -1,6 +1,7 @@
 """What the documentation shows, read the way a user reads it: the command lines in the fenced code
-blocks (and in `inline code` in the sentences) of README.md, NERdata/README.md, bench/README.md and docs/ (with their file and line), and
-the links between the pages with their #anchors (GitHub's heading slugs).
+blocks (and in `inline code` in the sentences) of README.md, NERdata/README.md, bench/README.md and
+docs/, with their file and line, and the links between the pages with their #anchors (GitHub's
+heading slugs).
 
 Used by tests/test_docs_commands.py, which checks every toolkit command line against the command's
 own argument parser and every link against the files and headings it names.
