@@ -68,7 +68,7 @@ def invocation(argv: list[str]) -> tuple[str, list[str]] | None:
             return CONSOLE[word], argv[index + 1:]
         if word.startswith("gerbera-") and index == 0 and "*" not in word:  # `gerbera-*` names them all
             return f"unknown:{word}", argv[index + 1:]
-        if word == "-m" and index + 1 < len(argv) and argv[index + 1].startswith("gerbera"):
+        if word == "-m" and index + 1 < len(argv) and argv[index + 1].startswith("gerbera") and "*" not in argv[index + 1]:
             return MODULES.get(argv[index + 1], f"unknown:{argv[index + 1]}"), argv[index + 2:]
     return None
 
