@@ -18,8 +18,8 @@ stopped and started again.
 
 This script made the report in docs/EXPERIMENTS.md, with its extra arms (random order, domain head).
 For any corpus, with paired confidence intervals, the bootstrap comparison of the median-seed pair and
-the exact command of every run, use `python -m gerbera.experiment` (README: "Does general-domain data
-help on your corpus?").
+the exact command of every run, use `python -m gerbera.experiment` (docs/comparing.md: "Both recipes on your
+corpus").
 """
 
 from __future__ import annotations

@@ -74,6 +74,7 @@ CHANGES = "tests/test_corpus_changes.py"
 CONVERSION = "tests/test_tag_conversion.py"
 WINDOWS = "tests/test_windows_and_alignment.py"
 FLAGS = "tests/test_run_defaults_and_flags.py"
+DOC_COMMANDS = "tests/test_docs_commands.py::test_every_documented_command_parses"
 COMMAND_LINES = "tests/test_command_lines.py"
 LOADING = "tests/test_model_loading_errors.py"
 EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_continues_that_checkpoint"
@@ -316,6 +317,11 @@ MUTANTS: list[Mutant] = [
     Mutant("group-by-length-flag-ignored", "entry-script flags", "gerbera/commands/original_flags.py",
            '    if values.get("group_by_length"):\n        values["train_sampling_strategy"] = "group_by_length"\n',
            "", (FLAGS,)),
+    # a flag renamed in a parser: the documented commands that use it no longer parse (issue 33, item 14)
+    Mutant("documented-flag-renamed-in-run-ner", "documented commands", "gerbera/commands/arguments.py",
+           "    eval_data_type: str | None = field(", "    eval_dataset_type: str | None = field(", (DOC_COMMANDS,)),
+    Mutant("documented-flag-renamed-in-experiment", "documented commands", "gerbera/commands/experiment.py",
+           'parser.add_argument("--general_fraction",', 'parser.add_argument("--general_share",', (DOC_COMMANDS,)),
     # --- the same answers on every machine, clusters (issue 15) ----------------------------------------
     Mutant("scoring-under-training-autocast", "scoring precision", "gerbera/training/trainer.py",
            "        with scoring_precision(model, self.scoring_precision, self.args.device):\n            return super().prediction_step(",

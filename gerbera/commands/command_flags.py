@@ -22,8 +22,8 @@ ACTION_HELP = {
                    "eval_predictions.txt in --output_dir).",
         "do_predict": "Score the test.txt files of --eval_data_list after training (test_results.txt and "
                       "test_predictions.txt in --output_dir).",
-        "resume_from_checkpoint": "A checkpoint-N folder to resume training from (README, 'Long runs': when a "
-                                  "run in --output_dir is resumed without it).",
+        "resume_from_checkpoint": "A checkpoint-N folder to resume training from (docs/training.md, 'Resuming an "
+                                  "interrupted run': when a run in --output_dir is resumed without it).",
     },
     RUN_EVAL: {
         "do_eval": "Score the devel.txt files of --eval_data_list (eval_results.txt and eval_predictions.txt in "
