@@ -75,6 +75,7 @@ CONVERSION = "tests/test_tag_conversion.py"
 WINDOWS = "tests/test_windows_and_alignment.py"
 FLAGS = "tests/test_run_defaults_and_flags.py"
 DOC_COMMANDS = "tests/test_docs_commands.py::test_every_documented_command_parses"
+RUNTIMES = "tests/test_runtimes.py"
 COMMAND_LINES = "tests/test_command_lines.py"
 LOADING = "tests/test_model_loading_errors.py"
 EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_continues_that_checkpoint"
@@ -329,6 +330,36 @@ MUTANTS: list[Mutant] = [
     Mutant("scoring-keeps-tf32", "scoring precision", "gerbera/hardware.py",
            '            if device_type == "cuda":\n                stack.enter_context(_without_tf32())',
            "            pass", (HARDWARE,)),
+    # --- fast settings and their certificates (issue 31) ----------------------------------------------
+    Mutant("certificate-of-another-model-used", "fast settings and certificates", "gerbera/runtimes/certificates.py",
+           '    if certificate.get("model") != identity:', "    if False:", (RUNTIMES,)),
+    Mutant("certificate-of-another-machine-used", "fast settings and certificates", "gerbera/runtimes/certificates.py",
+           '    if certificate.get("machine_key") != machine_key(machine_kind(device)):', "    if False:", (RUNTIMES,)),
+    Mutant("certificate-interval-ignored", "fast settings and certificates", "gerbera/runtimes/certificates.py",
+           "if 100 * low >= -max_f1_loss and", 'if 100 * result["f1_difference"] >= -max_f1_loss and', (RUNTIMES,)),
+    Mutant("auto-chooses-a-setting-this-process-cannot-run", "fast settings and certificates",
+           "gerbera/runtimes/certificates.py",
+           'if low is None or result.get("error") or not runnable(setting):', "if low is None:", (RUNTIMES,)),
+    Mutant("partial-certificate-written", "fast settings and certificates", "gerbera/commands/certify.py",
+           "    tags, seconds, errors = _tag_in_turns(taggers, words, args.rounds)\n",
+           "    certificate_path(args.model_name_or_path, device).parent.mkdir(parents=True, exist_ok=True)\n"
+           "    certificate_path(args.model_name_or_path, device).write_text('{}')\n"
+           "    tags, seconds, errors = _tag_in_turns(taggers, words, args.rounds)\n", (RUNTIMES,)),
+    Mutant("stale-export-served", "fast settings and certificates", "gerbera/runtimes/onnx_export.py",
+           'return Path(base) / "exports" / re.sub(r"[^A-Za-z0-9_.-]", "_", identity)',
+           'return Path(base) / "exports" / "model"', (RUNTIMES,)),
+    Mutant("onnx-int8-runs-the-fp32-export", "fast settings and certificates", "gerbera/runtimes/settings.py",
+           'sorted(inputs), self.setting == "onnx-int8", self.device)', "sorted(inputs), False, self.device)", (RUNTIMES,)),
+    Mutant("torch-int8-not-quantized", "fast settings and certificates", "gerbera/runtimes/settings.py",
+           'self.model = _quantized(model) if setting == "int8" else model', "self.model = model", (RUNTIMES,)),
+    Mutant("run-eval-fast-setting-runs-fp32", "fast settings and certificates", "gerbera/training/trainer.py",
+           "        if self.scoring_precision not in SCORING_PRECISIONS:\n            return self._setting_step(model, inputs)\n",
+           "", (RUNTIMES,)),
+    Mutant("run-predict-auto-ignores-certificates", "fast settings and certificates", "gerbera/commands/run_predict.py",
+           '    if model_args.scoring_precision != "auto":\n        return model_args\n',
+           '    if model_args.scoring_precision != "auto":\n        return model_args\n    model_args.scoring_precision = "fp32"\n'
+           '    return model_args\n',
+           (RUNTIMES,)),
     Mutant("emulated-bf16-on-pre-ampere-gpus", "hardware defaults", "gerbera/hardware.py",
            "    return torch.cuda.get_device_capability()[0] >= 8", "    return torch.cuda.is_bf16_supported()", (HARDWARE,)),
     Mutant("cpu-bf16-not-switched-off-by-flag", "hardware defaults", "gerbera/hardware.py",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gerbera.runtimes.settings import SETTINGS
 from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE
 from gerbera.tagging.input_formats import INPUT_FORMATS
 from gerbera.tagging.output_formats import OUTPUT_FORMATS
@@ -46,8 +47,17 @@ class PredictModelArguments:
     )
     scoring_precision: str = field(
         default="fp32",
-        metadata={"help": "Precision of the forward pass: 'fp32' (default; the same tags on any machine) or 'bf16' "
-                  "(bf16 autocast, faster on GPUs).", "choices": ["fp32", "bf16"]},
+        metadata={"help": "Runtime and precision of the forward pass. 'fp32' (default): PyTorch fp32, the same tags on "
+                  "any machine. 'bf16': bf16 autocast (GPUs, bf16 CPUs). 'int8': PyTorch dynamic int8 (CPU). "
+                  "'onnx-fp32', 'onnx-int8': ONNX Runtime on an export of the model, cached (CPU). 'auto': the fastest "
+                  "setting that the model's certificate for this kind of machine (python -m gerbera.certify) holds "
+                  "within --max_f1_loss F1 points of fp32, else fp32.",
+                  "choices": [*SETTINGS, "auto"], "aliases": ["--precision"]},
+    )
+    max_f1_loss: float = field(
+        default=0.5,
+        metadata={"help": "With --scoring_precision auto: the most F1 points a setting may lose against fp32, at the "
+                  "low end of its certificate's 95% interval (default 0.5)."},
     )
 
 

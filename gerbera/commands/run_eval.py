@@ -21,6 +21,7 @@ from gerbera.reporting.data_summary import log_summary
 from gerbera.reporting.model_card import write_results_table
 from gerbera.reporting.record import RunRecord, resolved_arguments
 from gerbera.scoring.group_scores import evaluate_group
+from gerbera.tagging.model_identity import model_identity
 from gerbera.training.setup import make_trainer
 
 logger = logging.getLogger("gerbera")
@@ -81,6 +82,7 @@ def score(model_args, data_args, training_args, model_side, tagset, groups, reco
     set_seed(training_args.seed)
     model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
     trainer = make_trainer(model, training_args, data_args, model_side.tokenizer, scoring_precision=model_args.scoring_precision)
+    trainer.scoring_identity = lambda: model_identity(model_side.name)["model"] if Path(model_side.name).is_dir() else None
     results: dict = {"model": model_side.name}
     for prefix, group in groups.items():
         metrics = evaluate_group(trainer, group, prefix, training_args.output_dir, data_args.eval_data_type,

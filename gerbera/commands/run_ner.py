@@ -57,6 +57,9 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
                            "with other type names, read them as the model's with --type_map MODEL_TYPE=CORPUS_TYPE")
     if (training_args.do_eval or training_args.do_predict) and not eval_names:
         raise GerberaError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
+    if model_args.scoring_precision not in ("fp32", "bf16"):
+        raise GerberaError(f"--scoring_precision {model_args.scoring_precision}: run_ner.py scores in fp32 or bf16; "
+                           f"score the trained model in {model_args.scoring_precision} with run_eval.py")
     arguments = resolved_arguments(model_args, data_args, original_flags, training_args)
     resume = prepare_output_dir(
         training_args.output_dir, original_flags.overwrite_output_dir, training_args.resume_from_checkpoint,

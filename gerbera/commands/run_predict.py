@@ -123,13 +123,45 @@ def _load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
     if args.disable_tqdm:  # also the "Loading weights" bar
         hf_logging.disable_progress_bar()
     try:
-        return Tagger.load(
+        model_args = _with_chosen_setting(model_args, args, device)
+        tagger = Tagger.load(
             model_args=model_args, max_seq_length=args.max_seq_length, batch_size=args.batch_size,
             device=device, entity_type=args.entity_type,
         )
+        tagger.certificate = getattr(model_args, "certificate", None)
+        return tagger
     finally:
         if bars_were_on:
             hf_logging.enable_progress_bar()
+
+
+def _with_chosen_setting(model_args, args: PredictArguments, device: str):
+    """``--scoring_precision auto``: the fastest setting the model's certificate for this kind of machine
+    holds within ``--max_f1_loss`` F1 points of fp32, else fp32 (:mod:`gerbera.runtimes.certificates`)."""
+    if model_args.scoring_precision != "auto":
+        return model_args
+    from dataclasses import replace
+
+    from gerbera.runtimes.certificates import choose_setting
+    from gerbera.runtimes.settings import check_setting
+    from gerbera.tagging.model_identity import model_identity
+    from gerbera.tagging.word_tagger import choose_device
+
+    chosen_device, name = choose_device(device), model_args.model_name_or_path
+
+    def runnable(setting: str) -> bool:
+        try:
+            check_setting(setting, chosen_device)
+        except GerberaError:
+            return False
+        return True
+
+    identity = model_identity(name)["model"] if name and Path(name).is_dir() else None
+    choice = choose_setting(name, identity, chosen_device, model_args.max_f1_loss, runnable)
+    logger.info("--scoring_precision auto: %s", choice.reason if choice.setting != "fp32" else f"fp32 ({choice.reason})")
+    chosen = replace(model_args, scoring_precision=choice.setting)
+    chosen.certificate = choice.certificate if choice.setting != "fp32" else None
+    return chosen
 
 
 def _set_threads(count: int | None) -> None:
@@ -180,7 +212,8 @@ def _run_file(model_args, args: PredictArguments) -> dict:
     if not totals["documents"]:
         logger.warning("--input %s holds no documents (an empty file?): nothing was tagged", source)
     summary = _speed({"model": tagger.name, "input": source, "input_format": input_format, "output": args.output,
-                      "output_format": output_format, "scoring_precision": tagger.precision, **totals},
+                      "output_format": output_format, "scoring_precision": tagger.precision,
+                      "certificate": tagger.certificate, **totals},
                      time.perf_counter() - started)
     logger.info("Tagged %d documents, %d words, %d entities in %.1fs (%.1f documents/s, %.0f words/s): %s",
                 totals["documents"], totals["words"], totals["entities"], summary["seconds"],
@@ -192,7 +225,7 @@ def _settings(tagger: Tagger, model_args, args: PredictArguments) -> dict:
     """What shapes the outputs of a folder: a rerun with other values is refused."""
     return {
         **model_identity(tagger.name), "max_seq_length": args.max_seq_length,
-        "entity_type": args.entity_type, "scoring_precision": tagger.precision,
+        "entity_type": args.entity_type, "scoring_precision": tagger.precision, "certificate": tagger.certificate,
         "word_tokenization": model_args.word_tokenization, "input_format": args.input_format,
         "output_format": args.output_format, "part_documents": args.part_documents,
         "output_words": args.output_words, "write_scores": args.write_scores,
@@ -236,7 +269,8 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     finally:
         progress.close()
     summary = _speed({"model": tagger.name, "input": args.input, "output": args.output,
-                      "scoring_precision": tagger.precision, "process": worker.rank, "processes": worker.world,
+                      "scoring_precision": tagger.precision, "certificate": tagger.certificate,
+                      "process": worker.rank, "processes": worker.world,
                       **totals}, totals.pop("seconds"))
     logger.info("%s: %d units done, %d skipped (finished before); %d documents, %d entities in %.1fs "
                 "(%.1f documents/s)%s; %d units in %s", worker.label.capitalize(), totals["units_done"],

@@ -29,6 +29,7 @@ from gerbera.models.loading import (
     resolve_model_path,
     trained_tagset,
 )
+from gerbera.runtimes.settings import SETTINGS
 
 logger = logging.getLogger("gerbera")
 
@@ -57,8 +58,10 @@ class ModelArguments:
         default="fp32",
         metadata={"help": "Precision of scoring and tagging (evaluation, run_eval.py, run_predict.py). 'fp32' "
                   "(default): fp32 without TF32 whatever precision training used, so the same model gives the same "
-                  "tags on any machine. 'bf16': bf16 autocast, faster on GPUs and bf16 CPUs.",
-                  "choices": ["fp32", "bf16"]},
+                  "tags on any machine. 'bf16': bf16 autocast, faster on GPUs and bf16 CPUs. run_eval.py also takes "
+                  "'int8' (PyTorch dynamic int8, CPU), 'onnx-fp32' and 'onnx-int8' (ONNX Runtime on a cached export, CPU): "
+                  "python -m gerbera.certify measures what each costs in F1.",
+                  "choices": list(SETTINGS)},
     )
     head: str = field(
         default="shared",

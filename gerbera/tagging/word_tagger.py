@@ -2,7 +2,8 @@
 
 :class:`WordTagger` runs a model saved by ``run_ner.py`` without a `Trainer`: plain batched
 inference under ``torch.inference_mode()``, windows sorted by length (longest first) and padded
-per batch, the forward pass in the scoring precision (:func:`gerbera.hardware.scoring_precision`).
+per batch, the forward pass in the scoring precision: a setting of :mod:`gerbera.runtimes.settings`
+(PyTorch in fp32, bf16 or int8, or ONNX Runtime), the only part that changes with the setting.
 
 Each sentence goes through the same :class:`~gerbera.features.word_pieces.WordEncoder` and
 :func:`~gerbera.features.word_predictions.word_level_ids` as ``run_eval.py``, so a long sentence
@@ -23,9 +24,9 @@ from transformers.data.data_collator import pad_without_fast_tokenizer_warning
 
 from gerbera.errors import GerberaError
 from gerbera.features.word_predictions import word_level_ids
-from gerbera.hardware import scoring_precision
 from gerbera.models.loading import load_model
 from gerbera.models.model_side import ModelArguments, ModelSide
+from gerbera.runtimes.settings import forward_for
 
 __all__ = ["WordTagger", "choose_device"]
 
@@ -53,6 +54,8 @@ class WordTagger:
     of its tokenizer, and its :class:`~gerbera.corpora.tags.TagSet`.
     """
 
+    certificate: str | None = None  # the certificate a setting chosen by --scoring_precision auto came from
+
     def __init__(
         self,
         model,
@@ -70,13 +73,22 @@ class WordTagger:
         self.tagset = tagset
         self.labels = np.asarray(tagset.labels, dtype=object)
         self.batch_size = batch_size
-        self.precision = precision  # gerbera.hardware.scoring_precision
+        self.precision = precision  # a setting of gerbera.runtimes.settings
         self.name = getattr(getattr(model, "config", None), "_name_or_path", None)
+        self.forward = forward_for(self.model, precision, self.device, self._identity)
         # A long sentence is tokenized whole before it is cut into windows: the tokenizer's
         # "sequence length is longer than the specified maximum" warning does not apply.
         warned = getattr(encoder.tokenizer, "deprecation_warnings", None)
         if isinstance(warned, dict):
             warned["sequence-length-is-longer-than-the-specified-maximum"] = True
+
+    def _identity(self) -> str | None:
+        """The fingerprint of the model folder (weights, config, tokenizer), for a cached export; None without a folder."""
+        from pathlib import Path
+
+        from gerbera.tagging.model_identity import model_identity
+
+        return model_identity(self.name)["model"] if self.name and Path(self.name).is_dir() else None
 
     @classmethod
     def load(
@@ -134,10 +146,7 @@ class WordTagger:
         inputs = {"input_ids": padded["input_ids"].to(self.device), "attention_mask": padded["attention_mask"].to(self.device)}
         if with_token_type_ids:
             inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
-        with scoring_precision(self.model, self.precision, self.device):
-            output = self.model(**inputs)
-        logits = output.logits if hasattr(output, "logits") else output[0]
-        logits = logits.float()
+        logits = self.forward.logits(inputs)
         ids = logits.argmax(dim=-1)  # on the logits, as run_eval.py does
         probabilities = torch.softmax(logits, dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
         return ids.cpu().numpy(), probabilities.cpu().numpy()

@@ -26,8 +26,9 @@ from torch.utils.data import SequentialSampler
 from transformers import Trainer
 from transformers.trainer_utils import TrainOutput
 
-from gerbera.hardware import scoring_precision
+from gerbera.hardware import SCORING_PRECISIONS, scoring_precision
 from gerbera.outputs import follow_umask
+from gerbera.runtimes.settings import forward_for
 from gerbera.training.fast_path import FastPathTrainerMixin
 from gerbera.training.loader_workers import shield_workers
 from gerbera.training.preemption import PreemptionCallback
@@ -63,7 +64,8 @@ class GerberaTrainer(FastPathTrainerMixin, Trainer):
     smoothing, a ``compute_loss_func`` or other label names, the stock loss is used."""
 
     batch_mean_loss = False
-    scoring_precision = "fp32"  # evaluation's precision (gerbera.hardware.scoring_precision)
+    scoring_precision = "fp32"  # evaluation's setting (gerbera.runtimes.settings)
+    scoring_identity = staticmethod(lambda: None)  # the model folder's fingerprint, for an ONNX export (run_eval.py)
 
     @property
     def owns_loss(self) -> bool:
@@ -98,9 +100,26 @@ class GerberaTrainer(FastPathTrainerMixin, Trainer):
 
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
         """Evaluation runs in ``scoring_precision`` (fp32 without TF32 by default), whatever
-        precision training uses."""
+        precision training uses; the int8 and ONNX Runtime settings of ``run_eval.py`` take their
+        logits from :mod:`gerbera.runtimes.settings`."""
+        if self.scoring_precision not in SCORING_PRECISIONS:
+            return self._setting_step(model, inputs)
         with scoring_precision(model, self.scoring_precision, self.args.device):
             return super().prediction_step(model, inputs, prediction_loss_only, ignore_keys)
+
+    def _setting_step(self, model, inputs) -> tuple:
+        """Loss (the batch's mean over tagged tokens), logits and labels of a batch in a fast setting."""
+        if getattr(self, "_scoring_forward", None) is None:
+            self._scoring_forward = forward_for(model, self.scoring_precision, self.args.device, self.scoring_identity)
+        inputs = self._prepare_inputs(inputs)
+        labels = inputs.get("labels")
+        model_inputs = {key: inputs[key] for key in ("input_ids", "attention_mask", "token_type_ids") if key in inputs}
+        with torch.no_grad():
+            logits = self._scoring_forward.logits(model_inputs)
+            loss = None
+            if labels is not None:
+                loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+        return loss, logits, labels
 
     def expected_tagged_tokens_per_batch(self) -> float:
         """Tagged tokens per row of the training set x rows per micro-batch (as the data loader

@@ -1,0 +1,124 @@
+"""Certificates of the fast settings: how far each strays from fp32 on labelled data, and how much faster it is.
+
+A certificate is written by ``python -m gerbera.certify`` into the model folder, one per kind of
+machine: ``<model>/certificates/<machine key>.json`` and a one-table ``.txt`` beside it. It names
+the model's fingerprint (:func:`gerbera.tagging.model_identity.model_identity`), the machine (its
+processor's architecture and the instruction sets that choose the kernels, or the GPU and its
+compute capability), the library versions, the labelled data, and for each setting of
+:mod:`gerbera.runtimes.settings` the F1 difference to fp32 with its paired bootstrap interval, the
+share of words whose tag changed, the entities gained and lost, and the speed.
+
+:func:`choose_setting` (``run_predict.py --scoring_precision auto``) picks the fastest setting whose
+whole interval lies above ``-max_f1_loss`` points, and fp32 when none does. A certificate of another
+model (another fingerprint) or of another kind of machine is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from gerbera.outputs import read_json
+
+__all__ = ["Choice", "certificate_path", "choose_setting", "machine_kind", "summary_table"]
+
+# instruction sets that decide which CPU kernels run (bf16, int8 dot products, AMX tiles)
+CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx_vnni",
+             "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve", "bf16", "i8mm")
+
+
+def machine_kind(device: torch.device) -> dict:
+    """What makes a fast setting's tags and speed on this machine: the GPU, or the CPU's instruction sets."""
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        major, minor = torch.cuda.get_device_capability(index)
+        return {"device": "cuda", "gpu": torch.cuda.get_device_name(index), "capability": f"{major}.{minor}"}
+    flags, model = set(), platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() in ("flags", "Features") and not flags:
+                flags = set(value.split())
+            elif key.strip() == "model name" and not model:
+                model = value.strip()
+    except OSError:
+        pass
+    return {"device": "cpu", "architecture": platform.machine(), "flags": sorted(flags & set(CPU_FLAGS)), "cpu": model}
+
+
+def machine_key(kind: dict) -> str:
+    """The certificate's name: the kind of machine less what does not change the kernels (the CPU's model name)."""
+    deciding = {key: value for key, value in kind.items() if key != "cpu"}
+    digest = hashlib.sha256(json.dumps(deciding, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+    return f"{kind['device']}-{digest}"
+
+
+def certificate_path(model_dir: str | Path, device: torch.device) -> Path:
+    return Path(model_dir) / "certificates" / f"{machine_key(machine_kind(device))}.json"
+
+
+@dataclass
+class Choice:
+    """The setting ``auto`` chose, the certificate it read (None: none held) and why, in a sentence."""
+
+    setting: str
+    certificate: str | None
+    reason: str
+
+
+def choose_setting(model_dir: str | None, identity: str | None, device: torch.device, max_f1_loss: float,
+                   runnable) -> Choice:
+    """The fastest certified setting whose F1 interval lies above ``-max_f1_loss`` points, else fp32.
+
+    ``runnable(setting)`` says whether this process can run a setting (ONNX Runtime installed, ...)."""
+    if not model_dir or not Path(model_dir).is_dir():
+        return Choice("fp32", None, "the model is not a folder, so it has no certificate")
+    path = certificate_path(model_dir, device)
+    if not path.is_file():
+        return Choice("fp32", None, f"no certificate for this kind of machine ({path}; python -m gerbera.certify writes one)")
+    certificate = read_json(path)
+    if certificate.get("model") != identity:
+        return Choice("fp32", None, f"{path} was made for another model (fingerprint {certificate.get('model')}, "
+                      f"this model {identity}): certify it again")
+    if certificate.get("machine_key") != machine_key(machine_kind(device)):
+        return Choice("fp32", None, f"{path} was made on another kind of machine")
+    eligible = []
+    for setting, result in certificate.get("settings", {}).items():
+        low = result.get("ci_low")
+        if low is None or result.get("error") or not runnable(setting):
+            continue
+        if 100 * low >= -max_f1_loss and result.get("speedup", 0) > 1:
+            eligible.append((result["sentences_per_second"], setting, result))
+    if not eligible:
+        return Choice("fp32", str(path), f"no setting in {path} is both faster and within {max_f1_loss:g} F1 points of fp32")
+    _, setting, result = max(eligible)
+    return Choice(setting, str(path), f"{setting}: {result['speedup']:.2f}x fp32, F1 difference "
+                  f"{100 * result['f1_difference']:+.2f} points [{100 * result['ci_low']:+.2f}, {100 * result['ci_high']:+.2f}] "
+                  f"within {max_f1_loss:g} (certificate {path})")
+
+
+def summary_table(certificate: dict) -> str:
+    """The certificate as one text table, for a reader."""
+    reference = certificate["reference"]
+    lines = [f"model {certificate['model_path']} ({certificate['model']}), {certificate['data']['description']}",
+             f"machine {json.dumps(certificate['machine'])}",
+             "",
+             "| setting | F1 | F1 difference (points) | 95% interval | words changed | entities gained | entities lost | "
+             "sentences/s | speed-up |",
+             "|---|---|---|---|---|---|---|---|---|",
+             f"| fp32 | {100 * reference['f1']:.2f} | | | | | | {reference['sentences_per_second']:.1f} | 1.00x |"]
+    for setting, result in certificate["settings"].items():
+        if result.get("error"):
+            lines.append(f"| {setting} | not run: {result['error']} | | | | | | | |")
+            continue
+        interval = ("too few sentences" if result["ci_low"] is None
+                    else f"[{100 * result['ci_low']:+.2f}, {100 * result['ci_high']:+.2f}]")
+        lines.append(f"| {setting} | {100 * result['f1']:.2f} | {100 * result['f1_difference']:+.2f} | {interval} | "
+                     f"{100 * result['words_changed_share']:.2f}% | {result['entities_gained']} | {result['entities_lost']} | "
+                     f"{result['sentences_per_second']:.1f} | {result['speedup']:.2f}x |")
+    return "\n".join(lines) + "\n"

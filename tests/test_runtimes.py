@@ -1,0 +1,241 @@
+"""Fast settings of scoring and tagging (PyTorch bf16/int8, ONNX Runtime fp32/int8), their certificates,
+and --scoring_precision auto: through run_predict.py, run_eval.py and python -m gerbera.certify."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import BIO_SENTENCES, write_dataset
+from test_predict import UNTYPED, make_head, predict, read_jsonl
+
+from gerbera.commands import certify, run_eval
+from gerbera.errors import GerberaError
+from gerbera.runtimes import onnx_export
+from gerbera.runtimes.certificates import certificate_path, machine_key, machine_kind
+from gerbera.runtimes.settings import check_setting
+from gerbera.tagging.model_identity import model_identity
+
+pytest.importorskip("onnxruntime")
+
+CPU = torch.device("cpu")
+TEXTS = ["Mutations in BRCA1 cause breast cancer and Huntington disease .",
+         "Patients with type 2 diabetes and obesity were studied in the colon clinic ."] * 6
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def model(tiny_bert, tmp_path_factory) -> Path:
+    return make_head(tiny_bert, tmp_path_factory.mktemp("runtimes") / "model", UNTYPED, seed=5)
+
+
+@pytest.fixture
+def fresh_model(model, tmp_path) -> Path:
+    """A copy of the model whose folder the test may write certificates into."""
+    return Path(shutil.copytree(model, tmp_path / "model"))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """40 labelled test sentences: enough for a bootstrap interval (30 at least)."""
+    root = tmp_path_factory.mktemp("certify_data")
+    write_dataset(root, "bio", BIO_SENTENCES, test=BIO_SENTENCES * 10)
+    return root
+
+
+def tag(model: Path, tmp_path: Path, setting: str, *extra) -> tuple[dict, list[dict]]:
+    source = tmp_path / "in.txt"
+    source.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    out = tmp_path / f"out-{setting}.jsonl"
+    summary = predict("--model_name_or_path", model, "--input", source, "--output", out, "--output_words",
+                      "--scoring_precision", setting, *extra)
+    return summary, read_jsonl(out)
+
+
+def word_tags(records: list[dict]) -> list[str]:
+    return [word["tag"] for record in records for word in record["words"]]
+
+
+def test_onnx_fp32_tags_as_pytorch_and_int8_settings_tag_every_word(fresh_model, tmp_path):
+    _, reference = tag(fresh_model, tmp_path, "fp32")
+    for setting in ("bf16", "int8", "onnx-fp32", "onnx-int8"):
+        summary, records = tag(fresh_model, tmp_path, setting)
+        assert summary["scoring_precision"] == setting
+        assert [r["id"] for r in records] == [r["id"] for r in reference]
+        tags = word_tags(records)
+        assert len(tags) == len(word_tags(reference)) and set(tags) <= set(UNTYPED)
+        if setting == "onnx-fp32":
+            same = sum(a == b for a, b in zip(tags, word_tags(reference))) / len(tags)
+            assert same >= 0.999
+
+
+def test_the_export_is_built_once_and_a_changed_model_is_exported_anew(fresh_model, tmp_path):
+    tag(fresh_model, tmp_path, "onnx-fp32")
+    identity = model_identity(str(fresh_model))["model"]
+    [export] = onnx_export.export_dir(identity).glob("*-fp32.onnx")
+    built = export.stat().st_mtime_ns
+    tag(fresh_model, tmp_path, "onnx-fp32")
+    assert export.stat().st_mtime_ns == built  # served from the cache
+    _, before = tag(fresh_model, tmp_path, "onnx-fp32")
+    changed = make_head(Path(fresh_model), tmp_path / "changed", UNTYPED, seed=11)  # same encoder, other head
+    assert model_identity(str(changed))["model"] != identity
+    _, pytorch = tag(changed, tmp_path, "fp32")
+    _, exported = tag(changed, tmp_path, "onnx-fp32")
+    assert word_tags(exported) == word_tags(pytorch)  # never the stale export of the first head
+    assert word_tags(exported) != word_tags(before)
+
+
+def test_settings_a_machine_cannot_run_are_one_line_refusals(fresh_model, tmp_path, capsys):
+    with pytest.raises(GerberaError, match="CPU only"):
+        check_setting("int8", torch.device("cuda"))
+    with pytest.raises(GerberaError, match="ONNX Runtime on the CPU only"):
+        check_setting("onnx-fp32", torch.device("cuda"))
+    with pytest.raises(SystemExit):
+        tag(fresh_model, tmp_path, "int4")
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_model_that_cannot_be_exported_is_refused_in_one_line(tiny_bert, tmp_path, monkeypatch, capsys):
+    never_exported = make_head(tiny_bert, tmp_path / "never_exported", UNTYPED, seed=13)
+
+    def cannot(*args, **kwargs):
+        raise RuntimeError("Exporting the operator 'aten::mystery' to ONNX opset version 17 is not supported.")
+
+    monkeypatch.setattr(torch.onnx, "export", cannot)
+    with pytest.raises(SystemExit) as stopped:
+        tag(never_exported, tmp_path, "onnx-int8")
+    assert stopped.value.code not in (0, None)
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("error:") and "cannot be exported to ONNX" in error and "aten::mystery" in error
+    assert not list(tmp_path.glob("**/*.onnx"))  # no half export left in the cache
+
+
+def certify_main(model: Path, corpus: Path, *extra) -> int:
+    return certify.main(["--model_name_or_path", model, "--data_dir", corpus, "--data_list", "bio", "--rounds", "1",
+                         "--resamples", "500", *extra])
+
+
+def test_certificate_measures_every_setting_against_fp32(fresh_model, corpus, capsys):
+    assert certify_main(fresh_model, corpus) == 0
+    path = certificate_path(fresh_model, CPU)
+    certificate = json.loads(path.read_text(encoding="utf-8"))
+    assert certificate["model"] == model_identity(str(fresh_model))["model"]
+    assert certificate["machine_key"] == machine_key(machine_kind(CPU)) and certificate["libraries"]["torch"]
+    assert certificate["data"]["sentences"] == 40
+    assert set(certificate["settings"]) == {"bf16", "int8", "onnx-fp32", "onnx-int8"}
+    onnx = certificate["settings"]["onnx-fp32"]
+    assert onnx["words_changed_share"] <= 0.001 and onnx["entities_gained"] == onnx["entities_lost"] == 0
+    for result in certificate["settings"].values():
+        assert result["ci_low"] <= result["f1_difference"] <= result["ci_high"]
+        assert result["speedup"] > 0 and result["sentences_per_second"] > 0
+        assert abs(result["f1"] - certificate["reference"]["f1"] - result["f1_difference"]) < 1e-9
+    table = capsys.readouterr().out
+    assert "| onnx-int8 |" in table and path.with_suffix(".txt").read_text(encoding="utf-8") == table
+
+
+def test_an_interrupted_certification_leaves_no_certificate(fresh_model, corpus, monkeypatch):
+    calls = []
+    original = certify._counts
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(certify, "_counts", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        certify_main(fresh_model, corpus, "--settings", "bf16", "int8")
+    assert not (fresh_model / "certificates").exists() or not list((fresh_model / "certificates").iterdir())
+
+
+def write_certificate(model: Path, settings: dict, identity: str | None = None, key: str | None = None) -> Path:
+    path = certificate_path(model, CPU)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "model": identity or model_identity(str(model))["model"], "model_path": str(model),
+        "machine_key": key or machine_key(machine_kind(CPU)), "settings": settings}), encoding="utf-8")
+    return path
+
+
+def measured(speedup: float, low: float, high: float = 0.01) -> dict:
+    return {"f1": 0.8, "f1_difference": (low + high) / 2, "ci_low": low, "ci_high": high, "speedup": speedup,
+            "sentences_per_second": 10 * speedup}
+
+
+def test_auto_takes_the_fastest_setting_within_the_tolerance(fresh_model, tmp_path):
+    path = write_certificate(fresh_model, {"bf16": measured(1.7, -0.001), "int8": measured(2.4, -0.003),
+                                           "onnx-int8": measured(2.9, -0.008), "onnx-fp32": measured(1.2, -0.002)})
+    summary, _ = tag(fresh_model, tmp_path, "auto")
+    assert summary["scoring_precision"] == "int8" and summary["certificate"] == str(path)  # onnx-int8 is 0.8 points out
+    summary, _ = tag(fresh_model, tmp_path, "auto", "--max_f1_loss", "1.0")
+    assert summary["scoring_precision"] == "onnx-int8"
+    summary, _ = tag(fresh_model, tmp_path, "auto", "--max_f1_loss", "0.05")
+    assert summary["scoring_precision"] == "fp32" and summary["certificate"] is None
+
+
+@pytest.mark.parametrize("other", ["model", "machine"])
+def test_auto_never_uses_a_certificate_of_another_model_or_machine(fresh_model, tmp_path, other):
+    fast = {"int8": measured(2.4, -0.001)}
+    if other == "model":
+        write_certificate(fresh_model, fast, identity="sha256:0123456789abcdef")
+    else:
+        write_certificate(fresh_model, fast, key="cpu-000000000000")
+    summary, _ = tag(fresh_model, tmp_path, "auto")
+    assert summary["scoring_precision"] == "fp32"
+
+
+def test_auto_skips_a_setting_the_certificate_or_this_process_cannot_run(fresh_model, tmp_path, monkeypatch):
+    write_certificate(fresh_model, {"onnx-int8": {"error": "this model cannot be exported to ONNX"},
+                                    "bf16": measured(1.5, -0.001)})
+    summary, _ = tag(fresh_model, tmp_path, "auto")
+    assert summary["scoring_precision"] == "bf16"
+    write_certificate(fresh_model, {"onnx-int8": measured(2.9, -0.001), "bf16": measured(1.5, -0.001)})
+    from gerbera.runtimes import settings
+
+    checked = settings.check_setting
+
+    def without_onnxruntime(setting, device):
+        if setting.startswith("onnx"):
+            raise GerberaError(f"--scoring_precision {setting}: needs ONNX Runtime: pip install onnxruntime onnx")
+        checked(setting, device)
+
+    monkeypatch.setattr(settings, "check_setting", without_onnxruntime)
+    summary, _ = tag(fresh_model, tmp_path, "auto")
+    assert summary["scoring_precision"] == "bf16"
+
+
+def test_run_eval_scores_in_a_fast_setting_as_run_predict_tags(fresh_model, corpus, tmp_path):
+    results = {}
+    for setting in ("fp32", "onnx-fp32", "int8"):
+        results[setting] = run_eval.main([
+            "--model_name_or_path", str(fresh_model), "--data_dir", str(corpus), "--eval_data_list", "bio",
+            "--output_dir", str(tmp_path / setting), "--do_predict", "--scoring_precision", setting, "--use_cpu",
+            "--report_to", "none", "--disable_tqdm", "true"])
+    assert results["onnx-fp32"]["test_f1"] == pytest.approx(results["fp32"]["test_f1"])
+    assert results["onnx-fp32"]["test_loss"] == pytest.approx(results["fp32"]["test_loss"], rel=1e-4)
+    assert results["int8"]["test_scoring_precision"] == "int8"
+    assert 0 <= results["int8"]["test_f1"] <= 1
+
+
+def test_int8_settings_compute_with_int8_weights(fresh_model, tmp_path):
+    from gerbera.runtimes.settings import forward_for
+
+    encoder = torch.nn.Sequential(torch.nn.Linear(4, 4))
+    quantized = forward_for(encoder, "int8", CPU, lambda: None).model
+    assert not any(type(module) is torch.nn.Linear for module in quantized.modules())
+    assert any(type(module) is torch.nn.Linear for module in encoder.modules())  # the model itself is left as it was
+    tag(fresh_model, tmp_path, "onnx-int8")
+    folder = onnx_export.export_dir(model_identity(str(fresh_model))["model"])
+    [fp32], [int8] = folder.glob("*-fp32.onnx"), folder.glob("*-int8.onnx")
+    assert int8.stat().st_size < 0.6 * fp32.stat().st_size
