@@ -75,6 +75,7 @@ WINDOWS = "tests/test_windows_and_alignment.py"
 FLAGS = "tests/test_run_defaults_and_flags.py"
 COMMAND_LINES = "tests/test_command_lines.py"
 LOADING = "tests/test_model_loading_errors.py"
+EXITS = "tests/test_exit_statuses.py"
 EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_continues_that_checkpoint"
 FORMATS = "tests/test_corpus_formats.py"
 TRAINING = "tests/test_corpus_training.py"
@@ -480,6 +481,14 @@ MUTANTS: list[Mutant] = [
     Mutant("action-flags-keep-generic-help", "help texts", "gerbera/commands/command_flags.py",
            "            action.help = helps[action.dest]", "            pass", (COMMAND_LINES,)),
     Mutant("fast-path-help-claims-on", "help texts", "gerbera/commands/arguments.py",
+    Mutant("console-command-exits-with-the-results", "exit statuses", "gerbera/commands/run_predict.py",
+           "    return exit_status(main)", "    return main()", (EXITS + "::test_installed_commands_exit_0_1_2_without_a_dict_on_stderr",)),
+    Mutant("bad-input-exits-as-a-usage-error", "exit statuses", "gerbera/commands/exits.py",
+           "raise SystemExit(USAGE if isinstance(error, UsageError) else FAILED)", "raise SystemExit(USAGE)",
+           (EXITS + "::test_installed_commands_exit_0_1_2_without_a_dict_on_stderr",)),
+    Mutant("flag-value-exits-as-a-failure", "exit statuses", "gerbera/commands/run_predict.py",
+           'raise UsageError(f"--part_documents', 'raise GerberaError(f"--part_documents',
+           (EXITS + "::test_installed_commands_exit_0_1_2_without_a_dict_on_stderr",)),
            "if FAST_PATH_ON_BY_DEFAULT", "if True", (COMMAND_LINES,)),
     Mutant("tokenizer-not-the-models-loads", "model loading", "gerbera/models/loading.py",
            "    check_tokenizer_fits(tokenizer, config, name)\n", "", (LOADING,)),

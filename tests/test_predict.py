@@ -379,22 +379,22 @@ def test_whole_file_with_line_breaks_to_pubtator(inside_model, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--input", "{missing}", "--output", "{out}.jsonl"], "no such file"),
-        (["--input", "{text}", "--output", "{out}.csv"], "cannot tell the format"),
-        (["--input", "{text}", "--output", "{out}.pubtator", "--output_words"], "--output_words needs JSON Lines"),
-        (["--input", "{text}", "--output", "{out}.jsonl", "--entity_type", "two words"], "--entity_type"),
-        (["--input", "{text}", "--output", "{out}.jsonl", "--device", "gpu0"], "--device gpu0"),
+    "args, message, status",
+    [  # 1: the run failed (a file); 2: the command line is wrong whatever the files hold
+        (["--input", "{missing}", "--output", "{out}.jsonl"], "no such file", 1),
+        (["--input", "{text}", "--output", "{out}.csv"], "cannot tell the format", 2),
+        (["--input", "{text}", "--output", "{out}.pubtator", "--output_words"], "--output_words needs JSON Lines", 2),
+        (["--input", "{text}", "--output", "{out}.jsonl", "--entity_type", "two words"], "--entity_type", 2),
+        (["--input", "{text}", "--output", "{out}.jsonl", "--device", "gpu0"], "--device gpu0", 2),
     ],
 )
-def test_user_errors_are_one_line(inside_model, tmp_path, capsys, args, message):
+def test_user_errors_are_one_line(inside_model, tmp_path, capsys, args, message, status):
     text = tmp_path / "in.txt"
     text.write_text("Some text.\n", encoding="utf-8")
     values = {"missing": tmp_path / "missing.txt", "text": text, "out": tmp_path / "out"}
     with pytest.raises(SystemExit) as exit_info:
         predict("--model_name_or_path", inside_model, *[a.format(**values) for a in args])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == status
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: ") and message in err[-1]
 

@@ -53,7 +53,7 @@ def test_output_that_is_the_input_is_refused_and_the_input_kept(inside_model, tm
     with pytest.raises(SystemExit) as exit_info:
         run_predict.main(["--model_name_or_path", str(inside_model), "--input", str(source), "--output", str(source),
                           "--output_format", "pubtator", "--disable_tqdm"])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     assert "is the input file" in capsys.readouterr().err.strip().splitlines()[-1]
     assert source.read_text(encoding="utf-8") == TEXT
 

@@ -22,10 +22,10 @@ from transformers import HfArgumentParser
 from gerbera import __version__
 from gerbera.commands.arguments import StrictHfArgumentParser
 from gerbera.commands.interruption import stopped_cleanly
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
-from gerbera.commands.session import user_errors
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.tagging import unit_io
 from gerbera.tagging.corpus_inputs import expand_inputs, output_name
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
@@ -103,15 +103,15 @@ def run(model_args, args: PredictArguments) -> dict:
 def _check_arguments(args: PredictArguments) -> None:
     """Refuse bad flags before any work (and apply --num_threads)."""
     if args.input_format not in INPUT_FORMATS:
-        raise GerberaError(f"--input_format {args.input_format}: choose one of {', '.join(INPUT_FORMATS)}")
+        raise UsageError(f"--input_format {args.input_format}: choose one of {', '.join(INPUT_FORMATS)}")
     if args.part_documents < 1:
-        raise GerberaError(f"--part_documents {args.part_documents}: must be at least 1")
+        raise UsageError(f"--part_documents {args.part_documents}: must be at least 1")
     if "-" in args.input and len(args.input) > 1:
-        raise GerberaError("--input -: stdin is read alone, not with files")
+        raise UsageError("--input -: stdin is read alone, not with files")
     if args.output_words and args.output_format not in ("auto", "jsonl"):
-        raise GerberaError("--output_words needs JSON Lines output (--output_format jsonl)")
+        raise UsageError("--output_words needs JSON Lines output (--output_format jsonl)")
     if args.num_threads is not None and args.num_threads < 1:
-        raise GerberaError(f"--num_threads {args.num_threads}: must be at least 1")
+        raise UsageError(f"--num_threads {args.num_threads}: must be at least 1")
 
 
 def _load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
@@ -152,7 +152,7 @@ def _run_file(model_args, args: PredictArguments) -> dict:
         raise GerberaError(f"--input {source}: no such file")
     output_format = choose_output_format(args.output, args.output_format)
     if args.output_words and output_format != "jsonl":
-        raise GerberaError("--output_words needs JSON Lines output (--output_format jsonl)")
+        raise UsageError("--output_words needs JSON Lines output (--output_format jsonl)")
     if args.output != "-" and Path(args.output).is_dir():
         raise GerberaError(f"--output {args.output} is a folder; give a file name")
     if source != "-" and args.output != "-" and Path(args.output).exists() and os.path.samefile(source, args.output):
@@ -244,3 +244,8 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
                 f"; {totals['bad_documents_skipped']} malformed documents skipped" if totals["bad_documents_skipped"] else "",
                 totals["units_in_manifest"], Path(args.output) / MANIFEST)
     return summary
+
+
+def cli() -> int:
+    """``gerbera-predict`` and ``python run_predict.py``: the process's exit status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
