@@ -709,6 +709,18 @@ MUTANTS: list[Mutant] = [
 
 
 def git_files(root: Path, *args: str) -> list[str]:
+    Mutant("predict-replaces-an-existing-output-file", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           'if args.output != "-" and Path(args.output).is_file() and not args.overwrite_output:', "if False:",
+           (OUTPUTS + "::test_an_existing_output_file_is_refused_unless_overwrite_output",)),
+    Mutant("predict-folder-replaces-files-it-did-not-write", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           '    if found and not (RunRecord(folder).state / "settings.json").exists():', "    if False:",
+           (OUTPUTS + "::test_a_folder_is_resumed_but_files_it_did_not_write_are_refused",)),
+    Mutant("predict-folder-of-a-run-refused-as-foreign", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           '    if found and not (RunRecord(folder).state / "settings.json").exists():', "    if found:",
+           (OUTPUTS + "::test_a_folder_is_resumed_but_files_it_did_not_write_are_refused",)),
     out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True).stdout
     return [name for name in out.decode().split("\0") if name]
 
