@@ -5,11 +5,15 @@ traceback before), words mostly unknown to the tokenizer (a warning), a new tag 
 instead of transformers' LOAD REPORT table), and the tag-set error that says what to do."""
 
 import logging
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import warnings
 
 import pytest
-from conftest import write_dataset
+from conftest import REPO, write_dataset
 from test_predict import make_head
 
 import run_eval
@@ -18,7 +22,7 @@ from gerbera.commands import inspect_data, run_predict
 from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
 from gerbera.features.word_pieces import UNKNOWN_WORDS_WARNING_SHARE, WordEncoder, unknown_word_share
-from gerbera.models.loading import load_config, load_model, load_tokenizer
+from gerbera.models.loading import is_local_path, load_config, load_model, load_tokenizer
 
 LABELS = ["O", "B", "I"]
 GREEK = [["☃☃", "ЖЖЖ", "漢字", "δεζ"], ["ηθι", "νξο", "πρσ"]]  # characters the tiny vocabulary lacks
