@@ -268,6 +268,11 @@ MUTANTS: list[Mutant] = [
     Mutant("group-by-length-flag-ignored", "entry-script flags", "gerbera/commands/original_flags.py",
            '    if values.get("group_by_length"):\n        values["train_sampling_strategy"] = "group_by_length"\n',
            "", (FLAGS,)),
+    Mutant("training-curve-of-one-point", "entry-script flags", "gerbera/commands/arguments.py",
+           '        values["logging_steps"] = LOGGING_SHARE\n', "", (FLAGS + "::test_the_training_curve_has_points_without_logging_steps",)),
+    Mutant("evaluations-follow-the-logging-share", "entry-script flags", "gerbera/commands/arguments.py",
+           '            values["eval_steps"] = TRAINER_LOGGING_STEPS\n', "            pass\n",
+           (FLAGS + "::test_the_training_curve_has_points_without_logging_steps",)),
     # --- the same answers on every machine, clusters (issue 15) ----------------------------------------
     Mutant("scoring-under-training-autocast", "scoring precision", "gerbera/training/trainer.py",
            "        with scoring_precision(model, self.scoring_precision, self.args.device):\n            return super().prediction_step(",
@@ -476,11 +481,6 @@ MUTANTS: list[Mutant] = [
            (COMMAND_LINES,)),
     Mutant("nothing-asked-runs", "command lines", "gerbera/commands/arguments.py",
            "    check_something_asked(values, command)\n", "", (COMMAND_LINES,)),
-    Mutant("run-eval-help-lists-training-flags", "help texts", "gerbera/commands/command_flags.py",
-           "action.help = argparse.SUPPRESS", "pass", (COMMAND_LINES,)),
-    Mutant("action-flags-keep-generic-help", "help texts", "gerbera/commands/command_flags.py",
-           "            action.help = helps[action.dest]", "            pass", (COMMAND_LINES,)),
-    Mutant("fast-path-help-claims-on", "help texts", "gerbera/commands/arguments.py",
     Mutant("console-command-exits-with-the-results", "exit statuses", "gerbera/commands/run_predict.py",
            "    return exit_status(main)", "    return main()", (EXITS + "::test_installed_commands_exit_0_1_2_without_a_dict_on_stderr",)),
     Mutant("bad-input-exits-as-a-usage-error", "exit statuses", "gerbera/commands/exits.py",
@@ -489,17 +489,22 @@ MUTANTS: list[Mutant] = [
     Mutant("flag-value-exits-as-a-failure", "exit statuses", "gerbera/commands/run_predict.py",
            'raise UsageError(f"--part_documents', 'raise GerberaError(f"--part_documents',
            (EXITS + "::test_installed_commands_exit_0_1_2_without_a_dict_on_stderr",)),
+    Mutant("run-eval-help-lists-training-flags", "help texts", "gerbera/commands/command_flags.py",
+           "action.help = argparse.SUPPRESS", "pass", (COMMAND_LINES,)),
+    Mutant("action-flags-keep-generic-help", "help texts", "gerbera/commands/command_flags.py",
+           "            action.help = helps[action.dest]", "            pass", (COMMAND_LINES,)),
+    Mutant("fast-path-help-claims-on", "help texts", "gerbera/commands/arguments.py",
            "if FAST_PATH_ON_BY_DEFAULT", "if True", (COMMAND_LINES,)),
     Mutant("tokenizer-not-the-models-loads", "model loading", "gerbera/models/loading.py",
            "    check_tokenizer_fits(tokenizer, config, name)\n", "", (LOADING,)),
+    Mutant("mistyped-local-path-asks-the-hub", "model loading", "gerbera/models/loading.py",
+           "    if is_local_path(name) and not os.path.exists(name):", "    if False:",
+           (LOADING + "::test_a_mistyped_local_path_fails_at_once_without_asking_the_hub",)),
     Mutant("damaged-weights-traceback", "model loading", "gerbera/models/weights.py",
            "        except SafetensorError as error:", "        except KeyError as error:", (LOADING,)),
     Mutant("unknown-words-not-warned", "model loading", "gerbera/reporting/data_summary.py",
            "            warn_if_words_unknown(encoder, [s.words for s in split.sentences], str(split.path))", "            pass",
            (LOADING,)),
-    Mutant("mistyped-local-path-asks-the-hub", "model loading", "gerbera/models/loading.py",
-           "    if is_local_path(name) and not os.path.exists(name):", "    if False:",
-           (LOADING + "::test_a_mistyped_local_path_fails_at_once_without_asking_the_hub",)),
     Mutant("unknown-word-counts-partly-known", "model loading", "gerbera/features/word_pieces.py",
            "all(piece == encoder.unk_id for piece in word)", "any(piece == encoder.unk_id for piece in word[:0])", (LOADING,)),
     Mutant("load-report-shown", "log noise", "gerbera/models/weights.py",
@@ -704,14 +709,6 @@ MUTANTS: list[Mutant] = [
            "        if target.exists() and os.path.samefile(target, item.path):\n",
            "        if False:\n",
            (OUTPUTS + "::test_folder_output_that_would_replace_an_input_is_refused",)),
-    Mutant("predict-empty-input-silent", "what the README promises of the entry scripts",
-           "gerbera/commands/run_predict.py",
-           '    if not totals["documents"]:\n', "    if False:\n",
-           (OUTPUTS + "::test_empty_input_is_said",)),
-]
-
-
-def git_files(root: Path, *args: str) -> list[str]:
     Mutant("predict-replaces-an-existing-output-file", "what the README promises of the entry scripts",
            "gerbera/commands/run_predict.py",
            'if args.output != "-" and Path(args.output).is_file() and not args.overwrite_output:', "if False:",
@@ -724,6 +721,14 @@ def git_files(root: Path, *args: str) -> list[str]:
            "gerbera/commands/run_predict.py",
            '    if found and not (RunRecord(folder).state / "settings.json").exists():', "    if found:",
            (OUTPUTS + "::test_a_folder_is_resumed_but_files_it_did_not_write_are_refused",)),
+    Mutant("predict-empty-input-silent", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           '    if not totals["documents"]:\n', "    if False:\n",
+           (OUTPUTS + "::test_empty_input_is_said",)),
+]
+
+
+def git_files(root: Path, *args: str) -> list[str]:
     out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=True).stdout
     return [name for name in out.decode().split("\0") if name]
 

@@ -103,6 +103,8 @@ class DataArguments:
 
 
 ARGUMENT_TYPES = (ModelArguments, DataArguments, OriginalFlags, TrainingArguments)
+LOGGING_SHARE = 0.02  # --logging_steps when not given: every 2% of the steps (the Trainer rounds up: at least 1)
+TRAINER_LOGGING_STEPS = 500  # the Trainer's own default
 
 # What each command must be asked to do, and how the user asks it.
 ACTIONS = {
@@ -189,6 +191,12 @@ def apply_toolkit_defaults(values: dict[str, Any], given: set[str]) -> None:
         # The Trainer's running concatenation of batch outputs is quadratic in the number of
         # batches; the toolkit joins the per-batch arrays once (gerbera.features.word_predictions).
         values["eval_do_concat_batches"] = False
+    if "logging_steps" not in given:
+        # A training curve of about 50 points whatever the run's length (the Trainer's 500 steps gave a 116-step
+        # run one point); evaluations stay every 500 steps, where they followed the logging steps.
+        if values.get("eval_strategy") == "steps" and values.get("eval_steps") is None:
+            values["eval_steps"] = TRAINER_LOGGING_STEPS
+        values["logging_steps"] = LOGGING_SHARE
     if values.get("output_dir") is None:
         raise UsageError("--output_dir is required")
 
