@@ -297,7 +297,7 @@ def test_jsonl_schema_for_text_lines(varied_model, tmp_path):
     assert entity_count == summary["entities"] > 0
     assert mixed_scores  # some entity's words differ in probability: the mean is not the first word's nor the best
     # without --output_words: no words
-    predict("--model_name_or_path", varied_model, "--input", source, "--output", out)
+    predict("--model_name_or_path", varied_model, "--input", source, "--output", out, "--overwrite_output")
     assert all(set(r) == {"id", "text", "entities"} for r in read_jsonl(out))
 
 
@@ -308,10 +308,11 @@ def test_entity_types_untyped_and_typed(inside_model, typed_model, tmp_path):
     out = tmp_path / "out.jsonl"
     predict("--model_name_or_path", inside_model, "--input", source, "--output", out, "--entity_type", "Disease")
     assert {e["type"] for r in read_jsonl(out) for e in r["entities"]} == {"Disease"}
-    predict("--model_name_or_path", inside_model, "--input", source, "--output", out)
+    predict("--model_name_or_path", inside_model, "--input", source, "--output", out, "--overwrite_output")
     assert {e["type"] for r in read_jsonl(out) for e in r["entities"]} == {"Entity"}
     # a typed model: the types of its tags, whatever --entity_type says
-    predict("--model_name_or_path", typed_model, "--input", source, "--output", out, "--entity_type", "Gene")
+    predict("--model_name_or_path", typed_model, "--input", source, "--output", out, "--entity_type", "Gene",
+            "--overwrite_output")
     types = {e["type"] for r in read_jsonl(out) for e in r["entities"]}
     assert types and types <= {"Disease", "Chemical"}
 
