@@ -126,11 +126,14 @@ def test_installed_commands_exit_0_1_2_without_a_dict_on_stderr(name, outcome, s
         assert "error: " in "\n".join(err.strip().splitlines()[-2:])  # one line (and where to find the flags)
 
 
-@pytest.mark.parametrize("script", ["run_ner.py", "run_eval.py", "run_predict.py", "convert_checkpoint.py"])
-def test_scripts_start_the_same_entry_point(script):
-    """``python run_ner.py`` exits with what ``cli()`` returns, as the installed command does."""
-    text = (REPO / script).read_text()
-    assert "import cli\n" in text and "raise SystemExit(cli())" in text
+def test_scripts_and_modules_start_the_same_entry_point():
+    """``python run_ner.py`` and ``python -m gerbera.compare`` (every module that runs as a program)
+    exit with what ``cli()`` returns, as the installed command does."""
+    starters = [REPO / name for name in ("run_ner.py", "run_eval.py", "run_predict.py", "convert_checkpoint.py")]
+    starters += [path for path in (REPO / "gerbera").rglob("*.py") if '__name__ == "__main__"' in path.read_text()]
+    assert len(starters) >= 4 + 3 + 8
+    for path in starters:
+        assert path.read_text().endswith('if __name__ == "__main__":\n    raise SystemExit(cli())\n'), path
 
 
 def test_exit_status_of_errors_and_ctrl_c(capsys):

@@ -271,3 +271,7 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
 def cli() -> int:
     """``gerbera-predict`` and ``python run_predict.py``: the process's exit status, never the results (`gerbera.commands.exits`)."""
     return exit_status(main)
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())
