@@ -29,7 +29,7 @@ class OriginalFlags:
                   "rate, steps, data, seed...) differ from its run's; without it such a resume is refused."},
     )
     evaluate_during_training: bool = field(
-        default=False, metadata={"help": "Evaluate on devel every --eval_steps (default: every --logging_steps)."}
+        default=False, metadata={"help": "Evaluate on devel every --eval_steps (default: every --logging_steps given, else every 500 steps)."}
     )
     evaluation_strategy: str | None = field(default=None, metadata={"help": "Old name of --eval_strategy."})
     group_by_length: bool = field(
