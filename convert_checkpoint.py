@@ -13,7 +13,9 @@ The converted folder loads without unpickling anything and gives the same predic
 also read the original folder directly (its pickle with ``weights_only=True``).
 """
 
-from gerbera.commands.convert import main
+from gerbera.commands.convert import cli, main
+
+__all__ = ["cli", "main"]  # main(argv): what the run produced, for Python; cli(): the exit status
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

@@ -7,7 +7,9 @@
 ``python run_eval.py --help`` lists every flag.
 """
 
-from gerbera.commands.run_eval import main
+from gerbera.commands.run_eval import cli, main
+
+__all__ = ["cli", "main"]  # main(argv): what the run produced, for Python; cli(): the exit status
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

@@ -7,7 +7,9 @@
 ``python run_ner.py --help`` lists every flag.
 """
 
-from gerbera.commands.run_ner import main
+from gerbera.commands.run_ner import cli, main
+
+__all__ = ["cli", "main"]  # main(argv): what the run produced, for Python; cli(): the exit status
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

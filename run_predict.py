@@ -9,7 +9,9 @@ PubTator, from the output file's extension or ``--output_format``. ``python run_
 lists every flag.
 """
 
-from gerbera.commands.run_predict import main
+from gerbera.commands.run_predict import cli, main
+
+__all__ = ["cli", "main"]  # main(argv): what the run produced, for Python; cli(): the exit status
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

@@ -3,9 +3,9 @@
 The command lives in `gerbera.commands.certify`; this module only starts it.
 """
 
-import sys
+from gerbera.commands.certify import cli, main
 
-from gerbera.commands.certify import main
+__all__ = ["cli", "main"]  # main(argv): the certificate, for Python; cli(): the exit status
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(cli())

@@ -1,7 +1,9 @@
 """Errors a user can act on.
 
 A `GerberaError` is a mistake in the user's input (a file, a flag, a model path). The entry
-scripts print it as one line on stderr and exit with status 2, without a Python traceback.
+scripts print it as one line on stderr, without a Python traceback, and exit with status 1; a
+`UsageError`, a command line wrong whatever the files hold (a flag's value out of range, flags that
+do not go together), with status 2, as argparse's errors (`gerbera.commands.exits`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,11 @@ import os
 
 class GerberaError(Exception):
     """A problem with the user's input, reported as one clear line."""
+
+
+class UsageError(GerberaError):
+    """A command line that cannot run whatever the files hold: a flag's value out of range, flags
+    that do not go together, a required flag missing, nothing asked. Told before any work."""
 
 
 class CorpusFormatError(GerberaError):

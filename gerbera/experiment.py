@@ -3,7 +3,9 @@
 The command lives in `gerbera.commands.experiment`; this module only starts it.
 """
 
-from gerbera.commands.experiment import main
+from gerbera.commands.experiment import cli, main
+
+__all__ = ["cli", "main"]  # main(argv): what the run produced, for Python; cli(): the exit status
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

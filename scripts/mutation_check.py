@@ -78,6 +78,7 @@ DOC_COMMANDS = "tests/test_docs_commands.py::test_every_documented_command_parse
 RUNTIMES = "tests/test_runtimes.py"
 COMMAND_LINES = "tests/test_command_lines.py"
 LOADING = "tests/test_model_loading_errors.py"
+EXITS = "tests/test_exit_statuses.py"
 EXPLICIT_RESUME = "tests/test_resume.py::test_explicit_resume_from_checkpoint_continues_that_checkpoint"
 FORMATS = "tests/test_corpus_formats.py"
 TRAINING = "tests/test_corpus_training.py"
@@ -323,6 +324,11 @@ MUTANTS: list[Mutant] = [
            "    eval_data_type: str | None = field(", "    eval_dataset_type: str | None = field(", (DOC_COMMANDS,)),
     Mutant("documented-flag-renamed-in-experiment", "documented commands", "gerbera/commands/experiment.py",
            'parser.add_argument("--general_fraction",', 'parser.add_argument("--general_share",', (DOC_COMMANDS,)),
+    Mutant("training-curve-of-one-point", "entry-script flags", "gerbera/commands/arguments.py",
+           '        values["logging_steps"] = LOGGING_SHARE\n', "", (FLAGS + "::test_the_training_curve_has_points_without_logging_steps",)),
+    Mutant("evaluations-follow-the-logging-share", "entry-script flags", "gerbera/commands/arguments.py",
+           '            values["eval_steps"] = TRAINER_LOGGING_STEPS\n', "            pass\n",
+           (FLAGS + "::test_the_training_curve_has_points_without_logging_steps",)),
     # --- the same answers on every machine, clusters (issue 15) ----------------------------------------
     Mutant("scoring-under-training-autocast", "scoring precision", "gerbera/training/trainer.py",
            "        with scoring_precision(model, self.scoring_precision, self.args.device):\n            return super().prediction_step(",
@@ -565,6 +571,14 @@ MUTANTS: list[Mutant] = [
            (COMMAND_LINES,)),
     Mutant("nothing-asked-runs", "command lines", "gerbera/commands/arguments.py",
            "    check_something_asked(values, command)\n", "", (COMMAND_LINES,)),
+    Mutant("console-command-exits-with-the-results", "exit statuses", "gerbera/commands/run_predict.py",
+           "    return exit_status(main)", "    return main()", (EXITS + "::test_installed_commands_exit_0_1_2_without_a_dict_on_stderr",)),
+    Mutant("bad-input-exits-as-a-usage-error", "exit statuses", "gerbera/commands/exits.py",
+           "raise SystemExit(USAGE if isinstance(error, UsageError) else FAILED)", "raise SystemExit(USAGE)",
+           (EXITS + "::test_installed_commands_exit_0_1_2_without_a_dict_on_stderr",)),
+    Mutant("flag-value-exits-as-a-failure", "exit statuses", "gerbera/commands/run_predict.py",
+           'raise UsageError(f"--part_documents', 'raise GerberaError(f"--part_documents',
+           (EXITS + "::test_installed_commands_exit_0_1_2_without_a_dict_on_stderr",)),
     Mutant("run-eval-help-lists-training-flags", "help texts", "gerbera/commands/command_flags.py",
            "action.help = argparse.SUPPRESS", "pass", (COMMAND_LINES,)),
     Mutant("action-flags-keep-generic-help", "help texts", "gerbera/commands/command_flags.py",
@@ -573,6 +587,9 @@ MUTANTS: list[Mutant] = [
            "if FAST_PATH_ON_BY_DEFAULT", "if True", (COMMAND_LINES,)),
     Mutant("tokenizer-not-the-models-loads", "model loading", "gerbera/models/loading.py",
            "    check_tokenizer_fits(tokenizer, config, name)\n", "", (LOADING,)),
+    Mutant("mistyped-local-path-asks-the-hub", "model loading", "gerbera/models/loading.py",
+           "    if is_local_path(name) and not os.path.exists(name):", "    if False:",
+           (LOADING + "::test_a_mistyped_local_path_fails_at_once_without_asking_the_hub",)),
     Mutant("damaged-weights-traceback", "model loading", "gerbera/models/weights.py",
            "        except SafetensorError as error:", "        except KeyError as error:", (LOADING,)),
     Mutant("unknown-words-not-warned", "model loading", "gerbera/reporting/data_summary.py",
@@ -897,6 +914,18 @@ MUTANTS: list[Mutant] = [
            "        if target.exists() and os.path.samefile(target, item.path):\n",
            "        if False:\n",
            (OUTPUTS + "::test_folder_output_that_would_replace_an_input_is_refused",)),
+    Mutant("predict-replaces-an-existing-output-file", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           'if args.output != "-" and Path(args.output).is_file() and not args.overwrite_output:', "if False:",
+           (OUTPUTS + "::test_an_existing_output_file_is_refused_unless_overwrite_output",)),
+    Mutant("predict-folder-replaces-files-it-did-not-write", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           '    if found and not (RunRecord(folder).state / "settings.json").exists():', "    if False:",
+           (OUTPUTS + "::test_a_folder_is_resumed_but_files_it_did_not_write_are_refused",)),
+    Mutant("predict-folder-of-a-run-refused-as-foreign", "what the README promises of the entry scripts",
+           "gerbera/commands/run_predict.py",
+           '    if found and not (RunRecord(folder).state / "settings.json").exists():', "    if found:",
+           (OUTPUTS + "::test_a_folder_is_resumed_but_files_it_did_not_write_are_refused",)),
     Mutant("predict-empty-input-silent", "what the README promises of the entry scripts",
            "gerbera/commands/run_predict.py",
            '    if not totals["documents"]:\n', "    if False:\n",

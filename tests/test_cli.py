@@ -188,7 +188,7 @@ def test_starting_model_with_other_tag_set_is_refused(tiny_bert, data_dir, tmp_p
     run_ner.main(args)
     with pytest.raises(SystemExit) as exit_info:
         run_ner.main(train_args(typed, data_dir, tmp_path / "ft", data_list="bio"))
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "has the tags [O, B-LOC" in err and "is [B, I, O]" in err
 
@@ -230,7 +230,7 @@ def test_help_explains_gerbera_flags():
 def test_user_error_is_one_line_without_traceback(data_dir, tmp_path, tiny_bert):
     result = run_script("run_eval.py", "--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir),
                         "--eval_data_list", "linnaeus", "--output_dir", str(tmp_path / "o"), "--do_eval")
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
 

@@ -239,7 +239,7 @@ def test_mismatched_files_are_refused_naming_the_line(tmp_path, capsys, change, 
     first = next(i for i, (x, y) in enumerate(zip(text.split("\n"), changed.split("\n")), start=1) if x != y)
     with pytest.raises(SystemExit) as refused:
         run_cli(capsys, pa, pb)
-    assert refused.value.code == 2
+    assert refused.value.code == 1
     message = capsys.readouterr().err
     assert message.startswith("error: the files differ")
     assert f"{pb}:{first}" in message

@@ -225,7 +225,7 @@ def test_converted_checkpoint_gives_identical_predictions(kind, request, data_di
 def test_converter_refuses_a_model_that_needs_no_conversion(tiny_bert, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         convert_checkpoint.main([str(tiny_bert), str(tmp_path / "out")])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     assert "not a checkpoint of the original GERBERA code" in capsys.readouterr().err
 
 
@@ -250,7 +250,7 @@ def test_pickle_with_objects_is_refused_without_running_it(original_roberta, dat
     torch.save(state, checkpoint / "pytorch_model.bin")
     with pytest.raises(SystemExit) as exit_info:
         eval_predictions(checkpoint, data_dir, tmp_path / "eval")
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "refuses to unpickle arbitrary objects" in err and str(checkpoint / "pytorch_model.bin") in err
     assert not marker.exists()
@@ -272,7 +272,7 @@ def test_checkpoint_without_the_branches_is_refused(original_bert, data_dir, tmp
 def test_hub_name_offline_says_no_download_was_possible(data_dir, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         eval_predictions("Euanyu/GERBERA-NCBI", data_dir, tmp_path / "eval")
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "Euanyu/GERBERA-NCBI: no such local folder, and no download was possible" in err
     assert "HF_HUB_OFFLINE" in err

@@ -5,11 +5,15 @@ traceback before), words mostly unknown to the tokenizer (a warning), a new tag 
 instead of transformers' LOAD REPORT table), and the tag-set error that says what to do."""
 
 import logging
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import warnings
 
 import pytest
-from conftest import write_dataset
+from conftest import REPO, write_dataset
 from test_predict import make_head
 
 import run_eval
@@ -18,7 +22,7 @@ from gerbera.commands import inspect_data, run_predict
 from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError
 from gerbera.features.word_pieces import UNKNOWN_WORDS_WARNING_SHARE, WordEncoder, unknown_word_share
-from gerbera.models.loading import load_config, load_model, load_tokenizer
+from gerbera.models.loading import is_local_path, load_config, load_model, load_tokenizer
 
 LABELS = ["O", "B", "I"]
 GREEK = [["☃☃", "ЖЖЖ", "漢字", "δεζ"], ["ηθι", "νξο", "πρσ"]]  # characters the tiny vocabulary lacks
@@ -58,7 +62,7 @@ def entry_points(model, data_dir, tmp_path):
 def one_line_error(main, argv, capsys) -> str:
     with pytest.raises(SystemExit) as stop:
         main(argv)
-    assert stop.value.code == 2
+    assert stop.value.code == 1
     err = capsys.readouterr().err.strip()
     *before, last = err.splitlines()
     assert last.startswith("error: ") and "safetensors" not in "\n".join(before), err  # the log may come before
@@ -151,3 +155,37 @@ def test_inspection_without_a_model_uses_and_names_the_default_encoder(data_dir,
     out = capsys.readouterr().out
     assert "run_ner.py's default encoder" in out and "all_minilm" in out.lower()
     assert "sub-tokens per sentence:" in out
+
+
+@pytest.mark.parametrize("name, local", [
+    ("bert-base-uncased", False), ("dmis-lab/biobert-v1.1", False), ("./model", True), ("../model", True),
+    ("/models/x", True), ("~/x", True), ("runs/pt/checkpoint-5", True), ("a//b", True), ("runs/pt", True),
+    ("nosuchfolder/pt", False),
+])
+def test_a_name_that_can_only_be_a_local_path(name, local, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()  # exists partly: runs/pt is a path
+    assert is_local_path(name) == local
+
+
+def test_a_mistyped_local_path_fails_at_once_without_asking_the_hub(tiny_bert, tmp_path):
+    """Online (HF_HUB_OFFLINE unset), a --model_name_or_path that can only be a local path and does
+    not exist is refused before any hub call (which took 23 s of retries): the hub is a socket here
+    that sees every connection."""
+    (tmp_path / "runs" / "pt").mkdir(parents=True)
+    (tmp_path / "in.txt").write_text("Colon cancer is common.\n", encoding="utf-8")
+    offline = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+    with socket.socket() as hub:
+        hub.bind(("127.0.0.1", 0))
+        hub.listen(8)
+        hub.setblocking(False)
+        env = {**{k: v for k, v in os.environ.items() if k not in offline},
+               "HF_ENDPOINT": f"http://127.0.0.1:{hub.getsockname()[1]}", "HF_HOME": str(tmp_path / "hf")}
+        result = subprocess.run([sys.executable, str(REPO / "run_predict.py"), "--model_name_or_path", "runs/pt-best",
+                                 "--input", "in.txt", "--output", "out.jsonl", "--disable_tqdm"],
+                                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        with pytest.raises(BlockingIOError):
+            hub.accept()  # nobody called
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: --model_name_or_path runs/pt-best: no such local folder (runs{os.sep} exists; its folders: pt)")

@@ -297,7 +297,7 @@ def test_jsonl_schema_for_text_lines(varied_model, tmp_path):
     assert entity_count == summary["entities"] > 0
     assert mixed_scores  # some entity's words differ in probability: the mean is not the first word's nor the best
     # without --output_words: no words
-    predict("--model_name_or_path", varied_model, "--input", source, "--output", out)
+    predict("--model_name_or_path", varied_model, "--input", source, "--output", out, "--overwrite_output")
     assert all(set(r) == {"id", "text", "entities"} for r in read_jsonl(out))
 
 
@@ -308,10 +308,11 @@ def test_entity_types_untyped_and_typed(inside_model, typed_model, tmp_path):
     out = tmp_path / "out.jsonl"
     predict("--model_name_or_path", inside_model, "--input", source, "--output", out, "--entity_type", "Disease")
     assert {e["type"] for r in read_jsonl(out) for e in r["entities"]} == {"Disease"}
-    predict("--model_name_or_path", inside_model, "--input", source, "--output", out)
+    predict("--model_name_or_path", inside_model, "--input", source, "--output", out, "--overwrite_output")
     assert {e["type"] for r in read_jsonl(out) for e in r["entities"]} == {"Entity"}
     # a typed model: the types of its tags, whatever --entity_type says
-    predict("--model_name_or_path", typed_model, "--input", source, "--output", out, "--entity_type", "Gene")
+    predict("--model_name_or_path", typed_model, "--input", source, "--output", out, "--entity_type", "Gene",
+            "--overwrite_output")
     types = {e["type"] for r in read_jsonl(out) for e in r["entities"]}
     assert types and types <= {"Disease", "Chemical"}
 
@@ -379,22 +380,22 @@ def test_whole_file_with_line_breaks_to_pubtator(inside_model, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--input", "{missing}", "--output", "{out}.jsonl"], "no such file"),
-        (["--input", "{text}", "--output", "{out}.csv"], "cannot tell the format"),
-        (["--input", "{text}", "--output", "{out}.pubtator", "--output_words"], "--output_words needs JSON Lines"),
-        (["--input", "{text}", "--output", "{out}.jsonl", "--entity_type", "two words"], "--entity_type"),
-        (["--input", "{text}", "--output", "{out}.jsonl", "--device", "gpu0"], "--device gpu0"),
+    "args, message, status",
+    [  # 1: the run failed (a file); 2: the command line is wrong whatever the files hold
+        (["--input", "{missing}", "--output", "{out}.jsonl"], "no such file", 1),
+        (["--input", "{text}", "--output", "{out}.csv"], "cannot tell the format", 2),
+        (["--input", "{text}", "--output", "{out}.pubtator", "--output_words"], "--output_words needs JSON Lines", 2),
+        (["--input", "{text}", "--output", "{out}.jsonl", "--entity_type", "two words"], "--entity_type", 2),
+        (["--input", "{text}", "--output", "{out}.jsonl", "--device", "gpu0"], "--device gpu0", 2),
     ],
 )
-def test_user_errors_are_one_line(inside_model, tmp_path, capsys, args, message):
+def test_user_errors_are_one_line(inside_model, tmp_path, capsys, args, message, status):
     text = tmp_path / "in.txt"
     text.write_text("Some text.\n", encoding="utf-8")
     values = {"missing": tmp_path / "missing.txt", "text": text, "out": tmp_path / "out"}
     with pytest.raises(SystemExit) as exit_info:
         predict("--model_name_or_path", inside_model, *[a.format(**values) for a in args])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == status
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: ") and message in err[-1]
 

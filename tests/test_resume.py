@@ -145,7 +145,7 @@ def test_rerun_with_other_training_arguments_is_refused_by_name(tiny_bert, data_
     other = quick_run(tiny_bert, data_dir, out, "--max_steps", "4", "--save_steps", "2", "--learning_rate", "5e-3")
     with pytest.raises(SystemExit) as refused:
         run_ner.main(other)
-    assert refused.value.code == 2
+    assert refused.value.code == 1
     message = capsys.readouterr().err
     assert "--learning_rate 0.01 (now 0.005)" in message and "--max_steps 2 (now 4)" in message, message
     assert "--resume_with_other_arguments" in message and "--save_steps" not in message
@@ -166,7 +166,7 @@ def test_output_dir_that_is_a_file_is_a_one_line_error(tiny_bert, data_dir, tmp_
         with pytest.raises(SystemExit) as refused:
             main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--data_list", "bio",
                   "--output_dir", str(path / "sub"), "--report_to", "none", *extra])
-        assert refused.value.code == 2
+        assert refused.value.code == 1
         error = capsys.readouterr().err.strip()
         assert error == f"error: --output_dir {path / 'sub'}: {path} is a file, not a folder; choose a folder"
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import write_dataset
+from transformers import TrainerState
 
 import run_eval
 import run_ner
@@ -60,6 +61,30 @@ def test_evaluation_strategy_of_the_original_command_line_evaluates_while_traini
     assert [h["step"] for h in history if "eval_f1" in h] == [1, 2]
     *_, training_args = parse_arguments(["--output_dir", str(tmp_path), "--do_train", "--evaluation_strategy", "epoch"], "t")
     assert training_args.eval_strategy == "epoch"
+
+
+def test_the_training_curve_has_points_without_logging_steps(tiny_bert, data_dir, tmp_path):
+    """Without --logging_steps the loss is logged about 50 times over the run, at least every step
+    (the Trainer's 500 steps gave a 116-step run one point); a given --logging_steps is kept, and
+    --evaluate_during_training (the original's flag) still evaluates every 500 steps."""
+    out = tmp_path / "model"
+    run_ner.main(base_args(tiny_bert, data_dir, out, "--data_list", "bio", "--do_train", "--max_steps", "3"))
+    history = json.loads((out / "trainer_state.json").read_text())["log_history"]
+    assert [h["step"] for h in history if "loss" in h] == [1, 2, 3]
+
+    def resolved(*flags, steps=116):
+        *_, training_args = parse_arguments(["--output_dir", str(tmp_path), "--do_train", "--report_to", "none", *flags], "t")
+        state = TrainerState()
+        state.compute_steps(training_args, steps)  # as the Trainer resolves a share of the run's steps
+        return training_args, state
+
+    assert resolved()[1].logging_steps == 3  # 39 points over 116 steps
+    assert resolved(steps=10_000)[1].logging_steps == 200
+    assert resolved("--logging_steps", "7")[1].logging_steps == 7
+    training_args, state = resolved("--evaluate_during_training")
+    assert (training_args.eval_strategy, state.eval_steps, state.logging_steps) == ("steps", 500, 3)
+    assert resolved("--eval_strategy", "steps")[1].eval_steps == 500
+    assert resolved("--evaluate_during_training", "--logging_steps", "4")[1].eval_steps == 4
 
 
 @pytest.fixture(scope="module")

@@ -53,9 +53,45 @@ def test_output_that_is_the_input_is_refused_and_the_input_kept(inside_model, tm
     with pytest.raises(SystemExit) as exit_info:
         run_predict.main(["--model_name_or_path", str(inside_model), "--input", str(source), "--output", str(source),
                           "--output_format", "pubtator", "--disable_tqdm"])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     assert "is the input file" in capsys.readouterr().err.strip().splitlines()[-1]
     assert source.read_text(encoding="utf-8") == TEXT
+
+
+def test_an_existing_output_file_is_refused_unless_overwrite_output(inside_model, tmp_path, capsys):
+    source, out = tmp_path / "abstracts.txt", tmp_path / "entities.jsonl"
+    source.write_text(TEXT, encoding="utf-8")
+    out.write_text("an earlier result\n", encoding="utf-8")
+    args = ["--model_name_or_path", str(inside_model), "--input", str(source), "--output", str(out), "--disable_tqdm"]
+    with pytest.raises(SystemExit) as exit_info:
+        run_predict.main(args)
+    assert exit_info.value.code == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == f"error: --output {out} exists: add --overwrite_output to replace it, or give another name"
+    assert out.read_text(encoding="utf-8") == "an earlier result\n"
+    assert run_predict.main([*args, "--overwrite_output"])["documents"] == 2
+    assert [json.loads(record)["text"] for record in out.read_text(encoding="utf-8").splitlines()] == SENTENCES
+
+
+def test_a_folder_is_resumed_but_files_it_did_not_write_are_refused(inside_model, tmp_path, capsys):
+    """A corpus run's folder is resumed by the same command; a folder holding files with its outputs'
+    names, but no run's record, is refused (the name said) unless --overwrite_output."""
+    data, out = tmp_path / "data", tmp_path / "out"
+    data.mkdir()
+    out.mkdir()
+    for name in ("a", "b"):
+        (data / f"{name}.txt").write_text(TEXT, encoding="utf-8")
+    (out / "b.part0002.jsonl").write_text("someone else's\n", encoding="utf-8")
+    args = ["--model_name_or_path", str(inside_model), "--input", str(data), "--output", str(out), "--disable_tqdm",
+            "--part_documents", "1"]
+    with pytest.raises(SystemExit) as exit_info:
+        run_predict.main(args)
+    assert exit_info.value.code == 1
+    assert "holds b.part0002.jsonl, which this run would replace: add --overwrite_output" in capsys.readouterr().err
+    assert (out / "b.part0002.jsonl").read_text(encoding="utf-8") == "someone else's\n"
+    assert run_predict.main([*args, "--overwrite_output"])["units_done"] == 4
+    again = run_predict.main(args)  # the folder of a run: resumed (here, nothing left), not refused
+    assert (again["units_done"], again["units_skipped"]) == (0, 4)
 
 
 def test_folder_output_that_would_replace_an_input_is_refused(inside_model, tmp_path, capsys):

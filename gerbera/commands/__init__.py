@@ -12,6 +12,8 @@ in the library imports them.
 - ``arguments``, ``original_flags``: the flags of run_ner.py and run_eval.py, and the original
   code's flags that transformers dropped;
 - ``session``: what every command run shares: logging, user errors, the output folder and resuming.
+- ``exits``: what every command exits with (0 done, 1 failed, 2 a wrong command line, 130/143 a signal), and
+  ``exit_status``, behind each command's ``cli()`` (what the installed ``gerbera-*`` commands and the scripts start);
 - ``interruption``: Ctrl-C or SIGTERM during a command with nothing to checkpoint (``run_predict``): one line,
   no traceback, no partial file.
 """

@@ -25,7 +25,7 @@ from gerbera.commands.command_flags import RUN_EVAL, RUN_NER, tailor_help
 from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.original_flags import OriginalFlags, rename_original_flags
 from gerbera.commands.parsers import StrictParsing
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.hardware import training_defaults
 from gerbera.models.model_side import ModelArguments
 from gerbera.reporting.record_paths import replayed_arguments
@@ -122,6 +122,8 @@ class DataArguments:
 
 
 ARGUMENT_TYPES = (ModelArguments, DataArguments, OriginalFlags, TrainingArguments)
+LOGGING_SHARE = 0.02  # --logging_steps when not given: every 2% of the steps (the Trainer rounds up: at least 1)
+TRAINER_LOGGING_STEPS = 500  # the Trainer's own default
 
 # What each command must be asked to do, and how the user asks it.
 ACTIONS = {
@@ -147,7 +149,7 @@ def check_something_asked(values: dict[str, Any], command: str) -> None:
     actions = ACTIONS.get(command, ACTIONS[RUN_NER])
     if not any(values.get(flag) for flag in actions):
         wanted = ", ".join(f"--{flag} ({what})" for flag, what in actions.items())
-        raise GerberaError(f"nothing to do: no action asked; add one or more of {wanted}")
+        raise UsageError(f"nothing to do: no action asked; add one or more of {wanted}")
 
 
 def _given_on_command_line(parser: HfArgumentParser, argv: Sequence[str]) -> set[str]:
@@ -202,15 +204,21 @@ def apply_toolkit_defaults(values: dict[str, Any], given: set[str]) -> None:
         values["eval_strategy"] = "no"
     for flag in ("prediction_loss_only", "batch_eval_metrics"):
         if values.get(flag):
-            raise GerberaError(f"--{flag} is not supported: the toolkit scores whole datasets and writes every prediction")
+            raise UsageError(f"--{flag} is not supported: the toolkit scores whole datasets and writes every prediction")
     if "train_sampling_strategy" not in given and not values["pad_to_max_length"]:
         values["train_sampling_strategy"] = "group_by_length"
     if "eval_do_concat_batches" not in given:
         # The Trainer's running concatenation of batch outputs is quadratic in the number of
         # batches; the toolkit joins the per-batch arrays once (gerbera.features.word_predictions).
         values["eval_do_concat_batches"] = False
+    if "logging_steps" not in given:
+        # A training curve of about 50 points whatever the run's length (the Trainer's 500 steps gave a 116-step
+        # run one point); evaluations stay every 500 steps, where they followed the logging steps.
+        if values.get("eval_strategy") == "steps" and values.get("eval_steps") is None:
+            values["eval_steps"] = TRAINER_LOGGING_STEPS
+        values["logging_steps"] = LOGGING_SHARE
     if values.get("output_dir") is None:
-        raise GerberaError("--output_dir is required")
+        raise UsageError("--output_dir is required")
 
 
 def choose_hardware_defaults(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
@@ -241,7 +249,7 @@ def parse_arguments(argv: Sequence[str] | None, description: str, command: str =
         try:
             result.append(dtype(**{k: v for k, v in values.items() if k in names}))
         except (ValueError, TypeError) as error:
-            raise GerberaError(f"invalid arguments: {error}") from None
+            raise UsageError(f"invalid arguments: {error}") from None
     result[-1].hardware_choices = hardware_choices  # logged, and recorded apart from the user's flags
     result[-1].given_flags = sorted(given)  # recorded: a replay tells the user's choices from defaults
     return tuple(result)

@@ -26,10 +26,11 @@ from importlib import metadata
 import numpy as np
 import torch
 
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.split_sources import load_split
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import atomic_write, write_json
 from gerbera.runtimes.certificates import certificate_path, machine_key, machine_kind, summary_table
 from gerbera.runtimes.settings import SETTINGS
@@ -60,23 +61,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> dict:
+    """Certify and return the certificate; a wrong command line exits 2, a run that cannot be done 1
+    (`gerbera.commands.exits`)."""
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
     args.given = argv
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    try:
+    with user_errors():
         if args.rounds < 1 or args.resamples < 1 or args.batch_size < 1:
-            raise GerberaError("--rounds, --resamples and --batch_size must be at least 1")
+            raise UsageError("--rounds, --resamples and --batch_size must be at least 1")
         if args.num_threads is not None:
+            if args.num_threads < 1:
+                raise UsageError("--num_threads must be at least 1")
             torch.set_num_threads(args.num_threads)
         certificate, path = certify(args)
-    except GerberaError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     sys.stdout.write(summary_table(certificate))
     print(f"wrote {path}", file=sys.stderr)
-    return 0
+    return certificate
+
+
+def cli() -> int:
+    """``gerbera-certify`` and ``python -m gerbera.certify``: the process's exit status (`gerbera.commands.exits`)."""
+    return exit_status(main)
 
 
 def certify(args) -> tuple[dict, str]:

@@ -49,6 +49,11 @@ RUN_EVAL_FLAGS = {
 }
 
 OTHER_HELP = {
+    RUN_NER: {
+        "logging_steps": "Log the training loss every N optimizer steps, or every such share of the run's steps when "
+                         "below 1 (default 0.02: about 50 points over the run, at least one a step, for the training "
+                         "curve). --evaluate_during_training evaluates every --logging_steps (500 when not given).",
+    },
     RUN_EVAL: {
         "eval_data_list": "Datasets to score, joined by '+' (required): devel.txt with --do_eval, test.txt with "
                           "--do_predict; scored together and each on its own.",

@@ -18,8 +18,9 @@ import argparse
 import json
 import sys
 
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.parsers import StrictArgumentParser
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import write_json
 from gerbera.scoring.comparison.report import compare, format_text
 
@@ -46,16 +47,16 @@ def check_ranges(args) -> None:
     """Every numeric flag in its range: a one-line error otherwise."""
     if not 0 < args.confidence < 1:
         hint = f" (for {args.confidence:g}%, write {args.confidence / 100:g})" if 1 < args.confidence < 100 else ""
-        raise GerberaError(f"--confidence is a level between 0 and 1, not {args.confidence:g}{hint}")
+        raise UsageError(f"--confidence is a level between 0 and 1, not {args.confidence:g}{hint}")
     if args.resamples < 1:
-        raise GerberaError(f"--resamples must be at least 1, not {args.resamples}")
+        raise UsageError(f"--resamples must be at least 1, not {args.resamples}")
     if args.examples < 0:
-        raise GerberaError(f"--examples must be 0 or more, not {args.examples}")
+        raise UsageError(f"--examples must be 0 or more, not {args.examples}")
 
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    try:
+    with user_errors():  # a user's mistake: one line, no traceback (as the other entry points)
         check_ranges(args)
         comparison = compare(args.a, args.b, args.resamples, args.seed, args.unit, args.examples, args.confidence)
         try:
@@ -67,14 +68,16 @@ def main(argv=None) -> None:
                 write_json(args.json, comparison.summary)
         except OSError as error:
             raise GerberaError(f"cannot write {error.filename}: {error.strerror}") from None
-    except GerberaError as error:  # a user's mistake: one line, no traceback (as the other entry points)
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
     sys.stdout.write(json.dumps(comparison.summary, indent=1) + "\n" if args.json == "-" else format_text(comparison.summary))
     for written in (args.html, None if args.json == "-" else args.json):
         if written:
             print(f"wrote {written}", file=sys.stderr)
 
 
+def cli() -> int:
+    """``gerbera-compare`` and ``python -m gerbera.compare``: the process's exit status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

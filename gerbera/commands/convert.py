@@ -15,6 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.errors import GerberaError
 from gerbera.features.word_pieces import ORIGINAL_WORD_TOKENIZATION, WORD_TOKENIZATION_MODES, check_word_tokenization
@@ -85,14 +86,16 @@ def main(argv=None) -> str:
     parser.add_argument("--overwrite", action="store_true", help="write into a non-empty output_dir")
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=logging.INFO, stream=sys.stdout)
-    try:
+    with user_errors():
         out = convert_checkpoint(args.source, args.output_dir, args.word_tokenization, args.cache_dir, args.overwrite)
-    except GerberaError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
     print(f"converted model written to {out}")
     return str(out)
 
 
+def cli() -> int:
+    """``gerbera-convert`` and ``python convert_checkpoint.py``: the process's exit status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.corpora.column_files import SPLITS, Sentence, write_column_file
 from gerbera.corpora.conversion_report import ConversionReport
 from gerbera.corpora.split_sources import find_split_file, format_of, read_split_file
@@ -95,8 +96,6 @@ def convert_file(path: Path, fmt: str, split: str, output: Path, to: str, args) 
 
 
 def main(argv=None) -> ConversionReport:
-    from gerbera.commands.session import user_errors
-
     args = parse_args(argv)
     with user_errors():
         source, output = Path(args.input), Path(args.output)
@@ -131,5 +130,11 @@ def format_of_folder(folder: Path) -> bool:
     return not ((folder / "dataset_info.json").is_file() or (folder / "state.json").is_file())
 
 
+def cli() -> int:
+    """``gerbera-convert-corpus`` and ``python -m gerbera.commands.convert_corpus``: the process's exit
+    status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

@@ -39,10 +39,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.experiment_checks import check_datasets, check_ranges, check_train_args
 from gerbera.commands.experiment_runs import execute, finished, listed_runs, optimizer_steps, output_dir, training_precision
 from gerbera.commands.parsers import StrictArgumentParser
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import atomic_write, write_json
 from gerbera.reporting.experiment_report import write_report
 from gerbera.reporting.experiment_statistics import SAME_STEPS
@@ -198,9 +199,9 @@ def parse_plan(args) -> Plan:
     check_ranges(args)
     fractions = args.general_fraction
     if len(fractions) not in (1, len(args.sizes)):
-        raise GerberaError(f"--general_fraction: one value, or one per size ({len(args.sizes)})")
+        raise UsageError(f"--general_fraction: one value, or one per size ({len(args.sizes)})")
     if len(set(args.seeds)) != len(args.seeds) or len(set(args.sizes)) != len(args.sizes):
-        raise GerberaError("--seeds and --sizes must not repeat a value")
+        raise UsageError("--seeds and --sizes must not repeat a value")
     extra = shlex.split(args.train_args)
     check_train_args(extra, args.equal_steps)
     work_dir = Path(args.work_dir)
@@ -264,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    try:
+    with user_errors():
         plan = parse_plan(args)
         if args.dry_run:
             for size, seed, name, command, done in listed_runs(plan):
@@ -280,11 +281,13 @@ def main(argv=None) -> None:
 
         rows, count = run_all(plan, on_row=report_so_far, start_runs=not args.report_only)
         report_so_far(rows)
-    except GerberaError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
     print(f"{count} runs started, {len(rows)} results ({time.time() - started:.0f} s); wrote {report}")
 
 
+def cli() -> int:
+    """``gerbera-experiment`` and ``python -m gerbera.experiment``: the process's exit status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

@@ -12,7 +12,7 @@ import difflib
 from pathlib import Path
 
 from gerbera.commands.arguments import make_parser
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 
 # run_ner.py flags every run's command already holds -> the experiment's flag that sets them
 SET_BY_EXPERIMENT = {
@@ -42,17 +42,17 @@ def check_datasets(data_dir: Path, names: list[str]) -> None:
 def check_ranges(args) -> None:
     """The experiment's numeric flags, each in its range."""
     if any(not 0 < s <= 1 for s in args.sizes):
-        raise GerberaError("--sizes are shares of the biomedical train set, in (0, 1]")
+        raise UsageError("--sizes are shares of the biomedical train set, in (0, 1]")
     if any(f <= 0 for f in args.general_fraction):
-        raise GerberaError("--general_fraction must be above 0 (above 1 oversamples)")
+        raise UsageError("--general_fraction must be above 0 (above 1 oversamples)")
     for flag in ("mt_epochs", "ft_epochs", "learning_rate"):
         if not getattr(args, flag) > 0:
-            raise GerberaError(f"--{flag} must be above 0, not {getattr(args, flag):g}")
+            raise UsageError(f"--{flag} must be above 0, not {getattr(args, flag):g}")
     for flag in ("per_device_train_batch_size", "per_device_eval_batch_size", "max_seq_length", "resamples"):
         if getattr(args, flag) < 1:
-            raise GerberaError(f"--{flag} must be at least 1, not {getattr(args, flag)}")
+            raise UsageError(f"--{flag} must be at least 1, not {getattr(args, flag)}")
     if args.warmup_steps < 0:
-        raise GerberaError(f"--warmup_steps must be 0 or more, not {args.warmup_steps}")
+        raise UsageError(f"--warmup_steps must be 0 or more, not {args.warmup_steps}")
 
 
 def check_train_args(extra: list[str], equal_steps: bool) -> None:
@@ -62,7 +62,7 @@ def check_train_args(extra: list[str], equal_steps: bool) -> None:
     parser = make_parser("")
 
     def refuse(message: str) -> None:
-        raise GerberaError(f"--train_args: {message.splitlines()[0]}")
+        raise UsageError(f"--train_args: {message.splitlines()[0]}")
 
     parser.error = refuse
     options = parser._option_string_actions  # flag spelling -> its argparse action

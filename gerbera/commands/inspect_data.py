@@ -12,6 +12,7 @@ Run it as ``python -m gerbera.inspection --data_dir NERdata --data_list A+B [--m
 
 from __future__ import annotations
 
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.corpora.mixing import parse_training_list, sample_split
 from gerbera.corpora.tags import TagSet
@@ -40,7 +41,6 @@ def build_parser() -> StrictArgumentParser:
 
 
 def main(argv=None) -> None:
-    from gerbera.commands.session import user_errors
     from gerbera.models.model_side import ModelArguments, ModelSide
 
     args = build_parser().parse_args(argv)
@@ -68,5 +68,10 @@ def main(argv=None) -> None:
         print(describe(group, encoder))
 
 
+def cli() -> int:
+    """``gerbera-inspect`` and ``python -m gerbera.inspection``: the process's exit status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

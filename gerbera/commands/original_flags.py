@@ -36,7 +36,7 @@ class OriginalFlags:
                   "keeps the checkpoints that limit leaves."},
     )
     evaluate_during_training: bool = field(
-        default=False, metadata={"help": "Evaluate on devel every --eval_steps (default: every --logging_steps)."}
+        default=False, metadata={"help": "Evaluate on devel every --eval_steps (default: every --logging_steps given, else every 500 steps)."}
     )
     evaluation_strategy: str | None = field(default=None, metadata={"help": "Old name of --eval_strategy."})
     group_by_length: bool = field(

@@ -73,6 +73,12 @@ class PredictArguments:
                   "exists or ends with '/'. Several inputs, a folder or a glob: a folder holding one output per "
                   "unit of work, named after its input, a manifest.jsonl, and what a rerun needs to resume. Required."},
     )
+    overwrite_output: bool = field(
+        default=False,
+        metadata={"help": "Replace an existing --output file (default off: it is refused). Into a folder: replace the "
+                  "files there that have the names of its outputs but were not written by a tagging run into it "
+                  "(a folder of an earlier run is resumed, not overwritten)."},
+    )
     input_format: str = field(
         default="auto",
         metadata={"help": "Format of the inputs (default auto: detected file by file from the content and the "

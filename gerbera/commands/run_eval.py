@@ -8,11 +8,12 @@ from pathlib import Path
 from transformers import set_seed
 
 from gerbera.commands.arguments import parse_arguments
-from gerbera.commands.session import prepare_output_dir, setup_logging, user_errors
+from gerbera.commands.exits import exit_status, user_errors
+from gerbera.commands.session import prepare_output_dir, setup_logging
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.tags import TagSet
 from gerbera.corpora.type_map import read_corpus_types
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.features.split_groups import features_cache_dir, load_group
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
@@ -42,9 +43,9 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     setup_logging(training_args)
     eval_names = parse_dataset_list(data_args.eval_data_list)
     if not eval_names:
-        raise GerberaError("--eval_data_list is required (datasets joined by '+')")
+        raise UsageError("--eval_data_list is required (datasets joined by '+')")
     if not (training_args.do_eval or training_args.do_predict):
-        raise GerberaError("nothing to do: give --do_eval (devel.txt) and/or --do_predict (test.txt)")
+        raise UsageError("nothing to do: give --do_eval (devel.txt) and/or --do_predict (test.txt)")
     prepare_output_dir(training_args.output_dir, original_flags.overwrite_output_dir, None, training=False)
 
     model_side = ModelSide.load(model_args, data_args.max_seq_length)
@@ -96,5 +97,10 @@ def score(model_args, data_args, training_args, model_side, tagset, groups, reco
     return results
 
 
+def cli() -> int:
+    """``gerbera-eval`` and ``python run_eval.py``: the process's exit status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

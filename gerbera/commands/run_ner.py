@@ -10,13 +10,14 @@ from pathlib import Path
 from transformers import set_seed
 
 from gerbera.commands.arguments import parse_arguments
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.output_folder import drop_checkpoints
-from gerbera.commands.session import prepare_output_dir, setup_logging, user_errors
+from gerbera.commands.session import prepare_output_dir, setup_logging
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.mixing import parse_training_list, sample_split
 from gerbera.corpora.tags import TagSet
 from gerbera.corpora.type_map import read_corpus_types
-from gerbera.errors import GerberaError
+from gerbera.errors import UsageError
 from gerbera.features.split_groups import SplitGroup, features_cache_dir, load_group, read_splits
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
@@ -51,15 +52,15 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     train_specs = parse_training_list(data_args.data_list)
     eval_names = parse_dataset_list(data_args.eval_data_list) or [name for name, _ in train_specs[:1]]
     if training_args.do_train and not train_specs:
-        raise GerberaError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
+        raise UsageError("--do_train needs --data_list (e.g. NCBI-disease+CoNLL2003)")
     if training_args.do_train and data_args.ignore_types:
-        raise GerberaError("--ignore_types scores spans without types and cannot train; to fine-tune on a corpus "
-                           "with other type names, read them as the model's with --type_map MODEL_TYPE=CORPUS_TYPE")
+        raise UsageError("--ignore_types scores spans without types and cannot train; to fine-tune on a corpus "
+                         "with other type names, read them as the model's with --type_map MODEL_TYPE=CORPUS_TYPE")
     if (training_args.do_eval or training_args.do_predict) and not eval_names:
-        raise GerberaError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
+        raise UsageError("--do_eval/--do_predict need --eval_data_list (or --data_list)")
     if model_args.scoring_precision not in ("fp32", "bf16"):
-        raise GerberaError(f"--scoring_precision {model_args.scoring_precision}: run_ner.py scores in fp32 or bf16; "
-                           f"score the trained model in {model_args.scoring_precision} with run_eval.py")
+        raise UsageError(f"--scoring_precision {model_args.scoring_precision}: run_ner.py scores in fp32 or bf16; "
+                         f"score the trained model in {model_args.scoring_precision} with run_eval.py")
     arguments = resolved_arguments(model_args, data_args, original_flags, training_args)
     resume = prepare_output_dir(
         training_args.output_dir, original_flags.overwrite_output_dir, training_args.resume_from_checkpoint,
@@ -221,5 +222,10 @@ def _scores_only(results: dict, prefix: str) -> dict:
     return {k: v for k, v in results.items() if k.startswith(prefix + "_") and isinstance(v, (int, float))}
 
 
+def cli() -> int:
+    """``gerbera-train`` and ``python run_ner.py``: the process's exit status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(cli())

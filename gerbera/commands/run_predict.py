@@ -11,6 +11,7 @@ the summary; its flags are :mod:`gerbera.commands.predict_arguments`.
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
 import sys
@@ -21,11 +22,11 @@ from transformers import HfArgumentParser
 
 from gerbera import __version__
 from gerbera.commands.arguments import StrictHfArgumentParser
+from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.interruption import stopped_cleanly
 from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
-from gerbera.commands.session import user_errors
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.tagging import unit_io
 from gerbera.tagging.corpus_inputs import expand_inputs, output_name
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
@@ -104,15 +105,15 @@ def run(model_args, args: PredictArguments) -> dict:
 def _check_arguments(args: PredictArguments) -> None:
     """Refuse bad flags before any work (and apply --num_threads)."""
     if args.input_format not in INPUT_FORMATS:
-        raise GerberaError(f"--input_format {args.input_format}: choose one of {', '.join(INPUT_FORMATS)}")
+        raise UsageError(f"--input_format {args.input_format}: choose one of {', '.join(INPUT_FORMATS)}")
     if args.part_documents < 1:
-        raise GerberaError(f"--part_documents {args.part_documents}: must be at least 1")
+        raise UsageError(f"--part_documents {args.part_documents}: must be at least 1")
     if "-" in args.input and len(args.input) > 1:
-        raise GerberaError("--input -: stdin is read alone, not with files")
+        raise UsageError("--input -: stdin is read alone, not with files")
     if args.output_words and args.output_format not in ("auto", "jsonl"):
-        raise GerberaError("--output_words needs JSON Lines output (--output_format jsonl)")
+        raise UsageError("--output_words needs JSON Lines output (--output_format jsonl)")
     if args.num_threads is not None and args.num_threads < 1:
-        raise GerberaError(f"--num_threads {args.num_threads}: must be at least 1")
+        raise UsageError(f"--num_threads {args.num_threads}: must be at least 1")
 
 
 def _load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
@@ -185,11 +186,13 @@ def _run_file(model_args, args: PredictArguments) -> dict:
         raise GerberaError(f"--input {source}: no such file")
     output_format = choose_output_format(args.output, args.output_format)
     if args.output_words and output_format != "jsonl":
-        raise GerberaError("--output_words needs JSON Lines output (--output_format jsonl)")
+        raise UsageError("--output_words needs JSON Lines output (--output_format jsonl)")
     if args.output != "-" and Path(args.output).is_dir():
         raise GerberaError(f"--output {args.output} is a folder; give a file name")
     if source != "-" and args.output != "-" and Path(args.output).exists() and os.path.samefile(source, args.output):
         raise GerberaError(f"--output {args.output} is the input file: the output would replace it; give another name")
+    if args.output != "-" and Path(args.output).is_file() and not args.overwrite_output:
+        raise GerberaError(f"--output {args.output} exists: add --overwrite_output to replace it, or give another name")
     _set_threads(args.num_threads)
     input_format, documents = unit_io.read(source, args.input_format)
     tagger = _load_tagger(model_args, args, args.device)
@@ -245,6 +248,23 @@ def _refuse_overwriting_inputs(job: CorpusJob) -> None:
                                "write into another folder")
 
 
+def _refuse_replacing_outputs(job: CorpusJob) -> None:
+    """Files in the output folder with the names of its outputs, when no tagging run wrote into the
+    folder (no ``.gerbera-predict/settings.json``), are refused before any work: a folder of an
+    earlier run is resumed instead. The files are looked for first: a run writes its settings
+    before any output, so outputs seen before the settings are missing are not a run's."""
+    folder = Path(job.output_folder)
+    found = []
+    for item in job.files:
+        stem = output_name(item.name, job.output_format_of(job.input_format_of(item)), None)
+        root, extension = os.path.splitext(stem)
+        found += [path for path in (folder / stem, *folder.glob(f"{glob.escape(root)}.part[0-9]*{extension}"))
+                  if path.is_file()]
+    if found and not (RunRecord(folder).state / "settings.json").exists():
+        raise GerberaError(f"--output {folder} holds {found[0].name}, which this run would replace: add "
+                           "--overwrite_output to replace it, or tag into another folder")
+
+
 def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     """Files, folders and globs into a folder of units (see gerbera.tagging.corpus_run)."""
     if "-" in args.input:
@@ -255,6 +275,8 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     job = CorpusJob(files, args.output, args.input_format, args.output_format, args.part_documents,
                     args.skip_bad_documents, args.output_words, args.write_scores, worker)
     _refuse_overwriting_inputs(job)
+    if not args.overwrite_output:
+        _refuse_replacing_outputs(job)
     _set_threads(args.num_threads if args.num_threads is not None else
                  (worker.cpu_threads() if worker.local_world > 1 else None))
     tagger = _load_tagger(model_args, args, worker.device(args.device))
@@ -281,3 +303,12 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
                    f"({totals['stale_units_removed']} stale units removed)" if totals["inputs_changed"] else ""),
                 totals["units_in_manifest"], Path(args.output) / MANIFEST)
     return summary
+
+
+def cli() -> int:
+    """``gerbera-predict`` and ``python run_predict.py``: the process's exit status, never the results (`gerbera.commands.exits`)."""
+    return exit_status(main)
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gerbera.errors import CorpusFormatError, GerberaError
+from gerbera.errors import CorpusFormatError, GerberaError, UsageError
 
 SPLITS = ("train", "devel", "test")
 DOCSTART = "-DOCSTART-"
@@ -149,9 +149,9 @@ def parse_dataset_list(value: str | None) -> list[str]:
         return []
     names = [name.strip() for name in value.split("+")]
     if any(not name for name in names):
-        raise GerberaError(f"dataset list '{value}' has an empty name (use A+B+C)")
+        raise UsageError(f"dataset list '{value}' has an empty name (use A+B+C)")
     if any(":" in name for name in names):
-        raise GerberaError(f"dataset list '{value}': fractions (A:0.5) apply to --data_list only")
+        raise UsageError(f"dataset list '{value}': fractions (A:0.5) apply to --data_list only")
     return names
 
 

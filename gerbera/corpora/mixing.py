@@ -13,7 +13,7 @@ import random
 from dataclasses import replace
 
 from gerbera.corpora.column_files import CorpusSplit
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 
 
 def parse_training_list(value: str | None) -> list[tuple[str, float]]:
@@ -24,13 +24,13 @@ def parse_training_list(value: str | None) -> list[tuple[str, float]]:
     for item in value.split("+"):
         name, _, fraction_text = item.strip().partition(":")
         if not name:
-            raise GerberaError(f"--data_list '{value}' has an empty dataset name (use A+B or A+B:0.25)")
+            raise UsageError(f"--data_list '{value}' has an empty dataset name (use A+B or A+B:0.25)")
         try:
             fraction = float(fraction_text) if fraction_text else 1.0
         except ValueError:
-            raise GerberaError(f"--data_list '{value}': '{fraction_text}' is not a fraction (e.g. {name}:0.25)") from None
+            raise UsageError(f"--data_list '{value}': '{fraction_text}' is not a fraction (e.g. {name}:0.25)") from None
         if not math.isfinite(fraction) or fraction <= 0:
-            raise GerberaError(f"--data_list '{value}': the fraction of {name} must be above 0")
+            raise UsageError(f"--data_list '{value}': the fraction of {name} must be above 0")
         specs.append((name, fraction))
     return specs
 

@@ -75,7 +75,23 @@ def resolve_model_path(name: str | None) -> str:
     return name
 
 
+def is_local_path(name: str) -> bool:
+    """Whether ``name`` can only be a local path, never a hub name (``name`` or ``org/name``): it starts
+    with ``./``, ``../``, ``/`` or ``~``, has more than one separator or an empty or dot part, or
+    its first part is a local folder (``runs/model`` where ``runs/`` exists)."""
+    if name.startswith(("./", "../", "/", "~", ".\\", "..\\")) or name in (".", ".."):
+        return True
+    if os.sep != "/" and os.sep in name:
+        return True
+    parts = name.split("/")
+    if len(parts) > 2 or any(part in ("", ".", "..") for part in parts):
+        return True
+    return len(parts) == 2 and os.path.isdir(parts[0])
+
+
 def load_config(name: str, trust_remote_code: bool = False, cache_dir: str | None = None) -> PretrainedConfig:
+    if is_local_path(name) and not os.path.exists(name):  # at once: no hub to ask (and to wait for)
+        raise GerberaError(f"--model_name_or_path {name}: no such local folder{_nearest_folder(name)}")
     try:
         return AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code, cache_dir=cache_dir)
     except (OSError, ValueError) as error:
@@ -88,6 +104,18 @@ def load_config(name: str, trust_remote_code: bool = False, cache_dir: str | Non
         raise GerberaError(
             f"--model_name_or_path {name}: no such local folder, and no download was possible: {why}"
         ) from None
+
+
+def _nearest_folder(name: str) -> str:
+    """Where the path stops existing: ``" (runs/ exists; it holds pt, ft)"``, or nothing."""
+    parent = os.path.dirname(os.path.normpath(os.path.expanduser(name)))
+    while parent and not os.path.isdir(parent):
+        parent = os.path.dirname(parent)
+    if not parent or parent == os.path.dirname(parent):  # nothing of it exists, or only the root
+        return ""
+    names = sorted(entry.name for entry in os.scandir(parent) if entry.is_dir() and not entry.name.startswith("."))
+    shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+    return f" ({parent}{os.sep} exists; its folders: {shown or 'none'})"
 
 
 def _offline() -> bool:

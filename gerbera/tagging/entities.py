@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from seqeval.metrics.sequence_labeling import end_of_chunk, start_of_chunk
 
-from gerbera.errors import GerberaError
+from gerbera.errors import UsageError
 from gerbera.tagging.documents import Entity
 from gerbera.tagging.text_segmentation import Sentence
 
@@ -34,7 +34,7 @@ DEFAULT_ENTITY_TYPE = "Entity"
 def check_entity_type(entity_type: str) -> str:
     """``entity_type``, refused when it is empty or holds whitespace (it must fit a PubTator column)."""
     if not entity_type or any(char.isspace() for char in entity_type):
-        raise GerberaError(f"--entity_type {entity_type!r}: give a name without whitespace, e.g. Disease")
+        raise UsageError(f"--entity_type {entity_type!r}: give a name without whitespace, e.g. Disease")
     return entity_type
 
 

@@ -36,7 +36,7 @@ from typing import TextIO
 from gerbera.documents.detection import file_suffixes
 from gerbera.documents.model import Document
 from gerbera.documents.writers import entity_record, open_writer, pubtator_form
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import atomic_open
 from gerbera.tagging.documents import TaggedDocument
 
@@ -67,7 +67,7 @@ def choose_output_format(output: str, output_format: str) -> str:
         return "pubtator"
     if suffix in BIOC_XML_EXTENSIONS:
         return "bioc-xml"
-    raise GerberaError(
+    raise UsageError(
         f"--output {output}: cannot tell the format from the extension; name it .jsonl, .pubtator, .bioc.xml "
         "or .bioc.json, or give --output_format jsonl|pubtator|bioc-xml|bioc-json"
     )

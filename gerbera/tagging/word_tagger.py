@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from transformers.data.data_collator import pad_without_fast_tokenizer_warning
 
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.features.word_predictions import word_level_ids
 from gerbera.models.loading import load_model
 from gerbera.models.model_side import ModelArguments, ModelSide
@@ -38,7 +38,7 @@ def choose_device(device: str | None) -> torch.device:
     try:
         chosen = torch.device(device)
     except (RuntimeError, ValueError):
-        raise GerberaError(f"--device {device}: not a device (use cpu, cuda, cuda:1, ... or auto)") from None
+        raise UsageError(f"--device {device}: not a device (use cpu, cuda, cuda:1, ... or auto)") from None
     if chosen.type == "cuda" and not torch.cuda.is_available():
         raise GerberaError(f"--device {device}: this machine has no CUDA GPU that torch can use")
     if chosen.type == "cuda" and chosen.index is not None and chosen.index >= torch.cuda.device_count():
