@@ -83,6 +83,8 @@ DOCUMENTS = "tests/test_documents.py"
 DOCUMENT_WRITERS = "tests/test_document_writers.py"
 SPEED_PATHS = "tests/test_tagging_speed_paths.py"
 DOCUMENT_TAGGING = "tests/test_document_tagging.py"
+PROCESSES = "tests/test_corpus_processes.py"
+DAMAGED = "tests/test_damaged_and_slow_inputs.py"
 LIFECYCLE = "tests/test_run_lifecycle.py"
 OTHER_ARGUMENTS = "tests/test_resume.py::test_rerun_with_other_training_arguments_is_refused_by_name"
 FAILED_START = "tests/test_resume.py::test_a_run_that_failed_before_training_does_not_block_its_rerun"
@@ -535,6 +537,21 @@ MUTANTS: list[Mutant] = [
     Mutant("skipped-document-not-listed", "corpus tagging", "gerbera/tagging/corpus_run.py",
            'skipped = reader.skipped.pop(part, [])', 'skipped = []',
            (f"{CORPUS}::test_skip_bad_documents_lists_them_in_the_manifest_and_goes_on",)),
+    Mutant("damage-stops-the-run-under-skip", "corpus tagging", "gerbera/tagging/corpus_run.py",
+           "            if not self.job.skip_bad_documents:\n                raise\n",
+           "            if True:\n                raise\n",
+           (f"{DAMAGED}::test_skip_bad_documents_tags_what_precedes_the_damage_and_lists_it",)),
+    Mutant("damage-met-reading-ahead-not-listed", "corpus tagging", "gerbera/tagging/corpus_run.py",
+           "part = self.part_of_next - self._peeking", "part = self.part_of_next",
+           (f"{DAMAGED}::test_skip_bad_documents_tags_what_precedes_the_damage_and_lists_it",)),
+    Mutant("estimate-crashes-on-damaged-gz", "corpus tagging", "gerbera/tagging/progress.py",
+           "            except (EOFError, OSError, zlib.error):\n                return",
+           "            except ZeroDivisionError:\n                return",
+           (f"{DAMAGED}::test_a_truncated_gz_file_is_a_one_line_error_naming_it",)),
+    Mutant("unreadable-file-stops-the-estimate", "corpus tagging", "gerbera/tagging/corpus_run.py",
+           "        except GerberaError:\n            continue  # a file that cannot be read",
+           "        except ZeroDivisionError:\n            continue  # a file that cannot be read",
+           (f"{DAMAGED}::test_a_file_that_cannot_be_read_is_named_when_the_run_reaches_it",)),
     Mutant("record-of-unfinished-unit-kept", "corpus tagging", "gerbera/tagging/manifest.py",
            'if record.get("input_name") != input_name or record.get("input_bytes") != input_bytes:',
            'if record.get("input_name") != input_name:',
@@ -633,6 +650,15 @@ MUTANTS: list[Mutant] = [
            'if element.tag != "DeleteCitation":', "if True:", (DOCUMENTS,)),
     Mutant("detect-pubmed-as-bioc", "document formats", "gerbera/documents/detection.py",
            '"PubmedArticleSet": "medline"', '"PubmedArticleSet": "bioc-xml"', (DOCUMENTS, DOCUMENT_TAGGING)),
+    Mutant("detection-stops-at-damaged-head", "document formats", "gerbera/documents/detection.py",
+           "                except (EOFError, OSError, zlib.error):\n                    break",
+           "                except ZeroDivisionError:\n                    break",
+           (f"{DAMAGED}::test_skip_bad_documents_tags_what_precedes_the_damage_and_lists_it",)),
+    Mutant("stdin-detected-on-what-is-buffered", "document formats", "gerbera/documents/detection.py",
+           "stdin_head(lambda data: _tells_format(_decoded(data)), _HEAD_BYTES)",
+           "stdin_head(lambda data: bool(data), _HEAD_BYTES)", (DAMAGED,)),
+    Mutant("stdin-head-not-given-again", "document formats", "gerbera/documents/opening.py",
+           'raw = _stdin_reader()[0] if path == "-" else', 'raw = sys.stdin.buffer if path == "-" else', (DAMAGED,)),
     Mutant("bioc-out-rebuilt-not-the-input", "document formats", "gerbera/documents/bioc_writing.py",
            "    if original is not None:\n        return original\n", "", (DOCUMENT_WRITERS,)),
     Mutant("bioc-new-annotation-ids-repeat", "document formats", "gerbera/documents/bioc_writing.py",
