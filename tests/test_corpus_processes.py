@@ -83,7 +83,7 @@ def test_a_shard_takes_its_share_of_the_cores_unless_num_threads_is_given(model,
     torch.set_num_threads(1)
     predict(model, "--input", tmp_path / "a.pubtator", "--output", f"{out}/", "--part_documents", 1, "--shard", "0/2")
     assert torch.get_num_threads() == 2
-    assert "2 processes of this run on this machine share its 4 cores: 2 torch threads each" in capsys.readouterr().err
+    assert "2 processes of this run on this machine, 4 cores: 2 torch threads each (--num_threads" in capsys.readouterr().err
     assert [path.name for path in (out / ".gerbera-predict" / "processes").iterdir()] == [f"{socket.gethostname()}-{peer.pid}.json"]
     torch.set_num_threads(1)
     predict(model, "--input", tmp_path / "a.pubtator", "--output", f"{tmp_path}/given/", "--shard", "0/2",

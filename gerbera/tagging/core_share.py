@@ -126,7 +126,7 @@ class CoreShare:
         import torch
 
         torch.set_num_threads(threads)
-        logger.info("%s%d process%s of this run on this machine share its %d cores: %d torch thread%s each "
-                    "(--num_threads chooses)", "now " if self.threads is not None else "", count,
-                    "es" if count > 1 else "", len(self.cores), threads, "s" if threads > 1 else "")
+        logger.info("%s%d process%s of this run on this machine, %d cores: %d torch thread%s%s (--num_threads chooses)",
+                    "now " if self.threads is not None else "", count, "es" if count > 1 else "", len(self.cores),
+                    threads, "s" if threads > 1 else "", " each" if count > 1 else "")
         self.threads = threads
