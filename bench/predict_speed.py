@@ -158,13 +158,17 @@ def peak_memory_mb(model: Path, source: Path, scratch: Path) -> float:
 
 
 def scaling(model: Path, documents, scratch: Path, processes: int,
-            flags=("--device", "cpu", "--num_threads", "1")) -> dict:
+            flags=("--device", "cpu"), default_threads: bool = False) -> dict:
     """Documents/s of ``processes`` run_predict.py processes (--shard; by default on the CPU, one thread
-    each) against one.
+    each: ``--num_threads 1``) against one.
 
     Two clocks: the wall clock of the whole command, each process's start-up (importing torch,
     loading the model) included, and the processes' own tagging clocks (the ``seconds`` of their
-    manifests' units; the slowest process sets the pace), which is what a long job sees."""
+    manifests' units; the slowest process sets the pace), which is what a long job sees.
+    ``default_threads`` also runs one process and ``processes`` processes as a user would, without
+    --num_threads or OMP_NUM_THREADS (issue 33: each process chooses its share of the cores), and
+    ``processes`` processes with every core each (``--num_threads`` the cores: the default before),
+    and lists what the processes logged of their share."""
     folder = scratch / "scaling"
     folder.mkdir(exist_ok=True)
     share = len(documents) // (2 * processes)
@@ -172,26 +176,52 @@ def scaling(model: Path, documents, scratch: Path, processes: int,
         write_pubtator(folder / f"part{index}.pubtator", documents[index * share : (index + 1) * share])
     base = [sys.executable, str(REPO / "run_predict.py"), "--model_name_or_path", str(model), "--input", str(folder),
             "--disable_tqdm", *flags]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    total = 2 * processes * share
+
+    shares: list[str] = []
+
+    def arm(count: int, threads: int | None) -> tuple[float, float]:
+        env = {key: value for key, value in os.environ.items() if key != "OMP_NUM_THREADS"}
+        extra = [] if threads is None else ["--num_threads", str(threads)]
+        if threads is not None:
+            env["OMP_NUM_THREADS"] = str(threads)
+        out = Path(tempfile.mkdtemp(dir=scratch))  # one output folder, shared by the shards as by a job array
+        logs = [out.with_suffix(f".{k}.log") for k in range(count)]
+        started = time.perf_counter()
+        running = [subprocess.Popen([*base, *extra, "--output", f"{out}/", "--shard", f"{k}/{count}"], env=env,
+                                    stderr=log.open("w")) for k, log in enumerate(logs)]
+        if any(process.wait() for process in running):
+            raise RuntimeError("a run_predict.py process failed: " + " ".join(str(log) for log in logs))
+        wall = total / (time.perf_counter() - started)
+        shares.extend(line.split(": ", 1)[1] for log in logs for line in log.read_text().splitlines()
+                      if "torch thread" in line)
+        units = [json.loads(line) for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+        own = [0.0] * count  # each file is one unit, file f is process f % count's (gerbera.tagging.sharding)
+        for index, unit in enumerate(sorted(units, key=lambda unit: unit["input_name"])):
+            own[index % count] += unit["seconds"]
+        return wall, total / max(own)
+
     wall, tagging = {}, {}
     for count in (1, processes):
-        outs = [Path(tempfile.mkdtemp(dir=scratch)) for _ in range(count)]
-        started = time.perf_counter()
-        running = [subprocess.Popen([*base, "--output", f"{out}/", "--shard", f"{k}/{count}"], env=env,
-                                    stderr=subprocess.DEVNULL) for k, out in enumerate(outs)]
-        if any(process.wait() for process in running):
-            raise RuntimeError("a run_predict.py process failed")
-        wall[count] = 2 * processes * share / (time.perf_counter() - started)
-        own = [sum(json.loads(line)["seconds"] for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines())
-               for out in outs]
-        tagging[count] = 2 * processes * share / max(own)
-    return {"processes": processes, "documents": 2 * processes * share,
-            "wall_documents_per_second_1": round(wall[1], 2),
-            f"wall_documents_per_second_{processes}": round(wall[processes], 2),
-            "wall_speedup": round(wall[processes] / wall[1], 3),
-            "tagging_documents_per_second_1": round(tagging[1], 2),
-            f"tagging_documents_per_second_{processes}": round(tagging[processes], 2),
-            "speedup": round(tagging[processes] / tagging[1], 3), "load_average": list(os.getloadavg())}
+        wall[count], tagging[count] = arm(count, 1)
+    summary = {"processes": processes, "documents": total,
+               "wall_documents_per_second_1": round(wall[1], 2),
+               f"wall_documents_per_second_{processes}": round(wall[processes], 2),
+               "wall_speedup": round(wall[processes] / wall[1], 3),
+               "tagging_documents_per_second_1": round(tagging[1], 2),
+               f"tagging_documents_per_second_{processes}": round(tagging[processes], 2),
+               "speedup": round(tagging[processes] / tagging[1], 3)}
+    if default_threads:  # as a user runs them: no --num_threads, no OMP_NUM_THREADS; and every core each
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        arms = {"default_1": (1, None), f"default_{processes}": (processes, None),
+                f"every_core_{processes}": (processes, cores)}  # every core each: the default before issue 33
+        measured = {name: arm(*settings) for name, settings in arms.items()}
+        summary["default_threads"] = {
+            **{f"wall_documents_per_second_{name}": round(value[0], 2) for name, value in measured.items()},
+            **{f"tagging_documents_per_second_{name}": round(value[1], 2) for name, value in measured.items()},
+            "shares_logged": shares}
+    summary["load_average"] = list(os.getloadavg())
+    return summary
 
 
 ARMS = ("run_predict", "forward", "pipeline", "host", "host_forward")
@@ -209,6 +239,8 @@ def main(argv=None) -> dict:
                         help="also peak RSS at SMALL and LARGE documents (issue 22: 2000 20000)")
     parser.add_argument("--profile", action="store_true", help="cProfile the host arm, top 25 by own time")
     parser.add_argument("--scaling", type=int, default=0, help="N: N --shard processes against one (MiniLM, the arms' documents)")
+    parser.add_argument("--scaling_default_threads", action="store_true",
+                        help="--scaling also without --num_threads (each process chooses its share of the cores)")
     parser.add_argument("--host_documents", type=int, default=2000, help="documents of the host arm")
     parser.add_argument("--skip", nargs="*", default=[], choices=list(ARMS))
     parser.add_argument("--settings", nargs="*", default=[], metavar="SETTING",
@@ -288,7 +320,8 @@ def main(argv=None) -> dict:
         small, large = args.memory
         summary["peak_rss_growth_mb"] = round(summary[f"peak_rss_mb_{large}"] - summary[f"peak_rss_mb_{small}"], 1)
     if args.scaling:
-        summary["scaling"] = scaling(model, documents[:count], scratch, args.scaling)
+        summary["scaling"] = scaling(model, documents[:count], scratch, args.scaling,
+                                     default_threads=args.scaling_default_threads)
     summary["own_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(summary))
     return summary

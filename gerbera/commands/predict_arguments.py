@@ -95,7 +95,8 @@ class PredictArguments:
         default=10_000,
         metadata={"help": "Documents per unit of work (default 10000): a longer input file is tagged in parts of "
                   "this many documents, each with its own output file, finished or redone as a whole on resume "
-                  "and given to one process."},
+                  "and given to one process. A shorter file is one unit: to share one file among N processes, give "
+                  "at most its documents / N."},
     )
     shard: str | None = field(
         default=None,
@@ -122,13 +123,14 @@ class PredictArguments:
     )
     device: str = field(
         default="auto",
-        metadata={"help": "cpu, cuda, cuda:1, ... (default auto: the GPU if there is one; under torchrun each process "
-                  "its own GPU, LOCAL_RANK)."},
+        metadata={"help": "cpu, cuda, cuda:1, ... (default auto: the GPU if there is one). Under torchrun, auto and cuda "
+                  "mean each process's own GPU (LOCAL_RANK); cuda:1 is cuda:1."},
     )
     num_threads: int | None = field(
         default=None,
-        metadata={"help": "CPU threads for torch (default: one per core, shared out among the processes of a torchrun "
-                  "run). On a machine busy with other work, 1 is often faster than several."},
+        metadata={"help": "CPU threads for torch (default: one per core; the processes of one --shard or torchrun run "
+                  "on one machine share out its cores, and say so in the log). On a machine busy with other work, 1 is "
+                  "often faster than several."},
     )
     output_words: bool = field(
         default=False, metadata={"help": "JSON Lines: add every word with its offsets, predicted tag and probability (default off)."}

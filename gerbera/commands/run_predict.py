@@ -28,6 +28,7 @@ from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
 from gerbera.errors import GerberaError, UsageError
 from gerbera.tagging import unit_io
+from gerbera.tagging.core_share import CoreShare
 from gerbera.tagging.corpus_inputs import expand_inputs, output_name
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
 from gerbera.tagging.garbage_collection import fewer_collections
@@ -265,6 +266,21 @@ def _refuse_replacing_outputs(job: CorpusJob) -> None:
                            "--overwrite_output to replace it, or tag into another folder")
 
 
+def _warn_if_idle(job: CorpusJob) -> None:
+    """A process that the units leave without one is told so before any work, with the flag to use."""
+    if job.worker.world <= len(job.files):
+        return  # process k has the first part of file k
+    documents = []
+    for item in job.files:
+        try:
+            documents.append(estimate_documents(item.path, job.input_format_of(item)))
+        except GerberaError:
+            return  # named when the run reaches it
+    warning = job.worker.idle_warning(documents, job.part_documents)
+    if warning:
+        logger.warning(warning)
+
+
 def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     """Files, folders and globs into a folder of units (see gerbera.tagging.corpus_run)."""
     if "-" in args.input:
@@ -277,19 +293,24 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     _refuse_overwriting_inputs(job)
     if not args.overwrite_output:
         _refuse_replacing_outputs(job)
-    _set_threads(args.num_threads if args.num_threads is not None else
-                 (worker.cpu_threads() if worker.local_world > 1 else None))
-    tagger = _load_tagger(model_args, args, worker.device(args.device))
-    RunRecord(args.output).check_settings(_settings(tagger, model_args, args))
-    logger.info("Tagging %d files into %s with %s on %s in %s (%s), tags: %s", len(files), args.output, tagger.name,
-                tagger.device, tagger.precision, worker.label, ", ".join(tagger.tagset.labels))
-    progress = CorpusProgress(None if args.disable_tqdm else documents_to_tag(job),
-                              args.disable_tqdm, f" ({worker.rank + 1}/{worker.world})" if worker.world > 1 else "")
-    try:
-        with fewer_collections():
-            totals = tag_corpus(tagger, job, progress)
-    finally:
-        progress.close()
+    _warn_if_idle(job)
+    _set_threads(args.num_threads)
+    share = CoreShare(args.output, worker.local_world) if worker.world > 1 and args.num_threads is None else None
+    with share or contextlib.nullcontext():  # registered before the model loads, so that peers count it
+        tagger = _load_tagger(model_args, args, worker.device(args.device))
+        RunRecord(args.output).check_settings(_settings(tagger, model_args, args))
+        if share is not None:
+            share.apply()
+        logger.info("Tagging %d files into %s with %s on %s in %s (%s), tags: %s", len(files), args.output,
+                    tagger.name, tagger.device, tagger.precision, worker.label, ", ".join(tagger.tagset.labels))
+        progress = CorpusProgress(None if args.disable_tqdm else documents_to_tag(job), args.disable_tqdm,
+                                  f" ({worker.rank + 1}/{worker.world})" if worker.world > 1 else "",
+                                  share.apply if share is not None else None)
+        try:
+            with fewer_collections():
+                totals = tag_corpus(tagger, job, progress)
+        finally:
+            progress.close()
     summary = _speed({"model": tagger.name, "input": args.input, "output": args.output,
                       "scoring_precision": tagger.precision, "certificate": tagger.certificate,
                       "process": worker.rank, "processes": worker.world,

@@ -10,17 +10,21 @@ of the name looked at):
   error); JSON (``{`` or ``[`` first) with ``"passages"`` or ``"documents"`` -> ``bioc-json``;
   else text as :func:`detect_text_format` tells it: ``pubtator``, ``conll`` or ``text-lines``.
 
-Only the first 64 KB (decompressed) are looked at.
+Only the first 64 KB (decompressed) are looked at, or what a truncated ``.gz`` holds before its
+damage (the reader reports the damage). On stdin, a slow pipe is waited for until these bytes
+tell the format (:func:`_tells_format`: the XML root element's whole name, JSON's BioC keys, a
+text's first whole line, a column file's first 5,000) or end.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from pathlib import Path
 
 from gerbera.corpora.column_files import DOCSTART
 from gerbera.corpora.tags import parse_tag
-from gerbera.documents.opening import DocumentFormatError, open_binary, reading_errors
+from gerbera.documents.opening import DocumentFormatError, open_binary, stdin_head
 
 __all__ = ["CONLL_EXTENSIONS", "detect_format", "detect_text_format", "file_suffixes"]
 
@@ -44,7 +48,7 @@ def file_suffixes(path: str) -> list[str]:
 
 
 def detect_format(path: str) -> str:
-    """The format of ``path`` (see the module docstring); ``-`` looks at what stdin has buffered."""
+    """The format of ``path`` (see the module docstring); ``-`` reads stdin until its first bytes tell."""
     suffixes = file_suffixes(path)
     last = suffixes[-1] if suffixes else ""
     if last == ".pubtator":
@@ -66,21 +70,61 @@ def detect_format(path: str) -> str:
 
 def _head(path: str) -> str:
     """The first 64 KB of the (decompressed) text, cut after its last whole line when there is more."""
-    with open_binary(path) as binary, reading_errors(path):
-        data = binary.peek(_HEAD_BYTES)[:_HEAD_BYTES] if path == "-" else binary.read(_HEAD_BYTES)
+    if path == "-":
+        data = stdin_head(lambda data: _tells_format(_decoded(data)), _HEAD_BYTES)
+    else:
+        pieces, size = [], 0
+        with open_binary(path) as binary:
+            while size < _HEAD_BYTES:
+                try:
+                    piece = binary.read1(_HEAD_BYTES - size)
+                except (EOFError, OSError, zlib.error):
+                    break  # a damaged .gz: what was read before the damage tells the format
+                if not piece:
+                    break
+                pieces.append(piece)
+                size += len(piece)
+        data = b"".join(pieces)
     if len(data) >= _HEAD_BYTES:
         data = data[: data.rfind(b"\n") + 1] or data
+    return _decoded(data)
+
+
+def _decoded(data: bytes) -> str:
     text = data.decode("utf-8", errors="ignore")  # bytes that are not UTF-8 are the reader's to report, by line
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _xml_format(path: str, head: str) -> str:
+def _tells_format(head: str) -> bool:
+    """Whether the first bytes of a stream tell its format as :func:`detect_format` would tell it from
+    more: more bytes could change neither the answer nor the error."""
+    start = head.lstrip(" \t\r\n")
+    if start.startswith("<"):
+        root = _ROOT.match(head, _after_prolog(head))
+        return root is not None and root.end() < len(head)  # the whole name, not a prefix of it
+    if start[:1] in ("{", "["):
+        return '"passages"' in head or '"documents"' in head
+    whole = head[: head.rfind("\n") + 1]
+    lines = [line for line in whole.split("\n") if line.strip()]
+    if not lines:
+        return False
+    if detect_text_format(whole) != "conll":
+        return True  # the first line, or a line that is not "word ... tag", decided it
+    return lines[0].strip(" \t").split(" ")[0].split("\t")[0] == DOCSTART or len(lines) >= 5000
+
+
+def _after_prolog(head: str) -> int:
+    """Where the root element may start: after the XML declaration, comments, a DOCTYPE and space."""
     position = 0
     while match := _XML_PROLOG.match(head, position):
         if match.end() == position:
             break
         position = match.end()
-    root = _ROOT.match(head, position)
+    return position
+
+
+def _xml_format(path: str, head: str) -> str:
+    root = _ROOT.match(head, _after_prolog(head))
     name = root.group(1) if root else "?"
     if name in _ROOTS:
         return _ROOTS[name]

@@ -9,6 +9,9 @@ Every reader of :mod:`gerbera.documents` opens its input here:
 - text is UTF-8 (a byte-order mark is dropped): other bytes are an error naming the file, the
   line and the bytes; a truncated or damaged ``.gz`` is an error naming the file.
 
+stdin is read once: :func:`stdin_head` reads its first bytes (waiting on a slow pipe until a
+test says it has enough, or the end), and every later reader of ``-`` gets them again first.
+
 The errors are :class:`DocumentFormatError` (``"{path}:{line}: problem"``), a
 :class:`~gerbera.errors.GerberaError`, so the entry points print them as one line.
 """
@@ -21,7 +24,7 @@ import io
 import os
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO, TextIO
 
@@ -37,6 +40,7 @@ __all__ = [
     "open_text",
     "read_text",
     "reading_errors",
+    "stdin_head",
 ]
 
 _MAGIC = {
@@ -73,17 +77,69 @@ def _is_gz_name(path: str) -> bool:
     return str(path).lower().endswith(".gz")
 
 
+class _Replayed(io.RawIOBase):
+    """stdin with the bytes read ahead of its readers (:func:`stdin_head`) given again first."""
+
+    def __init__(self, source: BinaryIO):
+        self.source, self.head, self.given = source, bytearray(), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read_ahead(self, enough: Callable[[bytes], bool], limit: int) -> bytes:
+        while self.given == 0 and len(self.head) < limit and not enough(bytes(self.head)):
+            data = _read_some(self.source, limit - len(self.head))
+            if not data:
+                break
+            self.head += data
+        return bytes(self.head[self.given:])
+
+    def readinto(self, buffer) -> int:
+        if self.given < len(self.head):
+            count = min(len(buffer), len(self.head) - self.given)
+            buffer[:count] = self.head[self.given : self.given + count]
+            self.given += count
+            return count
+        data = _read_some(self.source, len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_some(source: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes, as soon as there are any (blocks only while there are none)."""
+    return source.read1(size) if hasattr(source, "read1") else source.read(size)
+
+
+_stdin: tuple[object, io.BufferedReader, _Replayed] | None = None
+
+
+def _stdin_reader() -> tuple[io.BufferedReader, _Replayed]:
+    """One reader of the current ``sys.stdin`` for every reader of ``-`` (a new stdin gets a new one)."""
+    global _stdin
+    source = sys.stdin.buffer
+    if _stdin is None or _stdin[0] is not source:
+        replayed = _Replayed(source)
+        _stdin = (source, io.BufferedReader(replayed), replayed)
+    return _stdin[1], _stdin[2]
+
+
+def stdin_head(enough: Callable[[bytes], bool], limit: int) -> bytes:
+    """stdin's first bytes, read (waiting for a slow pipe) until ``enough(bytes)`` says so, ``limit``
+    bytes or the end; a reader of ``-`` opened after gets them again (see the module docstring)."""
+    return _stdin_reader()[1].read_ahead(enough, limit)[:limit]
+
+
 @contextmanager
 def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """The file's bytes, decompressed when its name ends in ``.gz``; ``-`` is stdin."""
     path = str(path)
     shown = display_name(path)
     try:
-        raw = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115 (closed below)
+        raw = _stdin_reader()[0] if path == "-" else open(path, "rb")  # noqa: SIM115 (closed below)
     except OSError as error:
         raise DocumentFormatError(shown, None, f"cannot read the file ({error.strerror or error})") from None
     try:
-        head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
+        head = stdin_head(lambda data: len(data) >= 8, 8) if path == "-" else raw.peek(8)[:8]
         compression = compression_of(head)
         if _is_gz_name(path):
             if compression != "gzip":
@@ -106,7 +162,7 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
                                           "articles, BioC from PMC holds the text)")
             yield raw
     finally:
-        if raw is not sys.stdin.buffer:
+        if path != "-":
             raw.close()
 
 

@@ -25,6 +25,9 @@
   With ``skip_bad_documents`` each is left out and listed in its unit's record (file, id,
   line, reason): the unit of the next good document, or the file's last unit when none follows.
   A malformed document in another process's part is that process's to report.
+  Damage that ends a file early (a truncated ``.gz``, XML that stops parsing) stops the run too,
+  or with ``skip_bad_documents`` ends the file there: the documents before it are tagged, and
+  the damage is listed in the record of the part it cut short, which is the file's last.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ class _PartReader:
         self.job, self.item, self.todo = job, item, todo
         self.part_of_next = 0
         self.skipped: dict[int, list[dict]] = {}
-        self._documents = unit_io.read(item.path, input_format, on_bad_document=self._bad_document)[1]
+        self._documents = self._until_damage(unit_io.read(item.path, input_format, on_bad_document=self._bad_document)[1])
         self._peeked: list = []
         self._between: list[GerberaError] | None = None  # malformed documents met while reading ahead
 
@@ -105,6 +108,20 @@ class _PartReader:
         self.skipped.setdefault(part, []).append({"file": self.item.path, "id": where["document_id"],
                                                   "line": where["line"], "reason": str(error)})
         logger.warning("skipped a malformed document (--skip_bad_documents): %s", error)
+
+    def _until_damage(self, documents):
+        """The file's documents; damage that leaves no next document raises, or with skip_bad_documents
+        ends the file there (see the module docstring)."""
+        try:
+            yield from documents
+        except GerberaError as error:
+            if not self.job.skip_bad_documents:
+                raise
+            part = self.part_of_next - (self._between is not None)  # met reading ahead: the part being finished is the last
+            if self.todo(part):
+                self.skipped.setdefault(part, []).append({"file": self.item.path, "id": None,
+                                                          "line": getattr(error, "line", None), "reason": str(error)})
+                logger.warning("left out the rest of %s (--skip_bad_documents): %s", self.item.path, error)
 
     def part(self, index: int):
         """The documents of part ``index`` (0-based), lazily."""
@@ -253,7 +270,10 @@ def documents_to_tag(job: CorpusJob) -> int | None:
     """About how many documents this process will tag (for the progress bar's total and ETA)."""
     record, total = RunRecord(job.output_folder), 0
     for file_index, item in enumerate(job.files):
-        count = estimate_documents(item.path, job.input_format_of(item))
+        try:
+            count = estimate_documents(item.path, job.input_format_of(item))
+        except GerberaError:
+            continue  # a file that cannot be read is named when the run reaches it, not before it starts
         if count is None:
             return None
         units = record.units_of(item.name)

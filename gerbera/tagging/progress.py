@@ -3,7 +3,8 @@
 The bar counts the documents this process tags, over all its units, with an ETA. Its total
 is estimated before the run by a quick scan of the input bytes (:func:`estimate_documents`:
 the marks that start a document in each format, counted without parsing, in the first
-megabytes of a large file), so the ETA is known from the start.
+megabytes of a large file), so the ETA is known from the start. A damaged ``.gz`` is counted as
+far as it can be read: the damage is the reader's to report, when the run reaches it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import re
 import sys
 import time
+import zlib
+from collections.abc import Callable
 
 __all__ = ["CorpusProgress", "estimate_documents"]
 
@@ -43,13 +46,28 @@ def estimate_documents(path: str, input_format: str, sample_bytes: int = 1 << 22
     if mark is None:
         return None
     compressed = path.lower().endswith(".gz")
-    with (gzip.open if compressed else open)(path, "rb") as handle:
-        sample = handle.read(sample_bytes)
-        if len(sample) < sample_bytes:
-            return len(mark.findall(sample))
+    sample, damaged = _head(path, compressed, sample_bytes)
+    if damaged or len(sample) < sample_bytes:
+        return len(mark.findall(sample))
     cut = sample.rfind(b"\n") + 1 or len(sample)
     size = _gzip_size(path) if compressed else os.path.getsize(path)
     return round(len(mark.findall(sample, 0, cut)) * size / cut)
+
+
+def _head(path: str, compressed: bool, size: int) -> tuple[bytes, bool]:
+    """The first ``size`` bytes (decompressed), and whether the file was found damaged before them."""
+    pieces, read = [], 0
+    with (gzip.open if compressed else open)(path, "rb") as handle:
+        while read < size:
+            try:
+                piece = handle.read1(min(1 << 16, size - read))
+            except (EOFError, OSError, zlib.error):
+                return b"".join(pieces), True
+            if not piece:
+                break
+            pieces.append(piece)
+            read += len(piece)
+    return b"".join(pieces), False
 
 
 def _gzip_size(path: str) -> int:
@@ -61,8 +79,10 @@ def _gzip_size(path: str) -> int:
 class CorpusProgress:
     """The bar and the log lines of one process's run."""
 
-    def __init__(self, total: int | None, disable: bool, label: str = ""):
+    def __init__(self, total: int | None, disable: bool, label: str = "", every_chunk: Callable[[], None] | None = None):
         from tqdm.auto import tqdm
+
+        self.every_chunk = every_chunk  # called after each chunk (the share of the cores taken again)
 
         self.bar = tqdm(total=total, unit="doc", desc=f"Tagging{label}", disable=disable, file=sys.stderr,
                         dynamic_ncols=True)
@@ -76,6 +96,8 @@ class CorpusProgress:
             self.bar.total = self.bar.n
         self.bar.set_postfix_str(f"{self.words / max(time.perf_counter() - self.started, 1e-9):.0f} words/s",
                                  refresh=False)
+        if self.every_chunk is not None:
+            self.every_chunk()
 
     def unit_done(self, record: dict) -> None:
         first = record["first_document"]

@@ -8,8 +8,8 @@ writes only its own units' files, so there is nothing to coordinate and a proces
 leaves only its own units undone (the next run redoes them).
 
 - ``torchrun --nproc_per_node N`` (and multi-node torchrun) sets ``RANK`` and ``WORLD_SIZE``;
-  each process uses the GPU of its ``LOCAL_RANK``, or on the CPU a ``1/LOCAL_WORLD_SIZE``
-  share of the cores.
+  each process uses the GPU of its ``LOCAL_RANK`` (``--device auto`` or ``cuda`` without an
+  index), or on the CPU its share of the cores (:mod:`gerbera.tagging.core_share`).
 - ``--shard K/N`` (``K`` from 0 to ``N-1``, e.g. ``--shard $SLURM_ARRAY_TASK_ID/100``) does the
   same for processes started by a scheduler. Under torchrun too, shard ``K`` of ``N`` is cut
   again among the ranks: ``N x WORLD_SIZE`` processes in all.
@@ -78,17 +78,30 @@ class Worker:
     def label(self) -> str:
         return f"process {self.rank + 1} of {self.world}" if self.world > 1 else "one process"
 
-    def cpu_threads(self) -> int:
-        """This process's share of the cores when several share a machine."""
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return max(1, cores // self.local_world)
+    def idle_warning(self, documents: list[int | None], part_documents: int) -> str | None:
+        """Why this process will tag nothing, with the flag to use, when the input files (of about
+        ``documents`` documents each, in input order) have too few units to give it one; else None."""
+        if any(count is None for count in documents):
+            return None
+        parts = [max(1, -(-count // part_documents)) for count in documents]
+        if any(self.owns(file_index, part) for file_index, count in enumerate(parts) for part in range(count)):
+            return None
+        total = sum(documents)
+        fix = (f"give --part_documents {max(1, total // self.world)} or fewer to cut the input into a unit for "
+               "every process" if total >= self.world else "start fewer processes")
+        return (f"{self.label} has no unit to tag: {len(documents)} input file{'s' if len(documents) > 1 else ''} "
+                f"of about {total} documents in all make {sum(parts)} unit{'s' if sum(parts) > 1 else ''} at "
+                f"--part_documents {part_documents}, for {self.world} processes (--shard and torchrun share out "
+                f"units, a file is cut only into parts of --part_documents documents); {fix}")
 
     def device(self, requested: str) -> str:
-        """``--device auto`` under torchrun: this process's own GPU (``cuda:LOCAL_RANK``)."""
-        if requested != "auto" or self.local_world == 1:
+        """The device of ``requested`` for this process: under torchrun, ``auto`` and ``cuda`` (no index)
+        mean this process's own GPU, ``cuda:LOCAL_RANK`` counted round the node's GPUs; ``cuda:1`` is
+        ``cuda:1``."""
+        if requested not in ("auto", "cuda") or self.local_world == 1:
             return requested
         import torch
 
         if torch.cuda.is_available():
             return f"cuda:{self.local_rank % torch.cuda.device_count()}"
-        return "cpu"
+        return "cpu" if requested == "auto" else requested
