@@ -11,7 +11,6 @@ the summary; its flags are :mod:`gerbera.commands.predict_arguments`.
 from __future__ import annotations
 
 import contextlib
-import glob
 import logging
 import os
 import sys
@@ -26,10 +25,12 @@ from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.interruption import stopped_cleanly
 from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
+from gerbera.commands.predict_folder_checks import refuse_overwriting_inputs, refuse_replacing_outputs, warn_if_idle
+from gerbera.commands.predict_model import load_tagger, set_threads
 from gerbera.errors import GerberaError, UsageError
 from gerbera.tagging import unit_io
 from gerbera.tagging.core_share import CoreShare
-from gerbera.tagging.corpus_inputs import expand_inputs, output_name
+from gerbera.tagging.corpus_inputs import expand_inputs
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
 from gerbera.tagging.garbage_collection import fewer_collections
 from gerbera.tagging.input_formats import INPUT_FORMATS
@@ -117,62 +118,6 @@ def _check_arguments(args: PredictArguments) -> None:
         raise UsageError(f"--num_threads {args.num_threads}: must be at least 1")
 
 
-def _load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
-    """The model, loaded without transformers' progress bars under --disable_tqdm."""
-    from transformers.utils import logging as hf_logging
-
-    bars_were_on = hf_logging.is_progress_bar_enabled()
-    if args.disable_tqdm:  # also the "Loading weights" bar
-        hf_logging.disable_progress_bar()
-    try:
-        model_args = _with_chosen_setting(model_args, args, device)
-        tagger = Tagger.load(
-            model_args=model_args, max_seq_length=args.max_seq_length, batch_size=args.batch_size,
-            device=device, entity_type=args.entity_type,
-        )
-        tagger.certificate = getattr(model_args, "certificate", None)
-        return tagger
-    finally:
-        if bars_were_on:
-            hf_logging.enable_progress_bar()
-
-
-def _with_chosen_setting(model_args, args: PredictArguments, device: str):
-    """``--scoring_precision auto``: the fastest setting the model's certificate for this kind of machine
-    holds within ``--max_f1_loss`` F1 points of fp32, else fp32 (:mod:`gerbera.runtimes.certificates`)."""
-    if model_args.scoring_precision != "auto":
-        return model_args
-    from dataclasses import replace
-
-    from gerbera.runtimes.certificates import choose_setting
-    from gerbera.runtimes.settings import check_setting
-    from gerbera.tagging.model_identity import model_identity
-    from gerbera.tagging.word_tagger import choose_device
-
-    chosen_device, name = choose_device(device), model_args.model_name_or_path
-
-    def runnable(setting: str) -> bool:
-        try:
-            check_setting(setting, chosen_device)
-        except GerberaError:
-            return False
-        return True
-
-    identity = model_identity(name)["model"] if name and Path(name).is_dir() else None
-    choice = choose_setting(name, identity, chosen_device, model_args.max_f1_loss, runnable)
-    logger.info("--scoring_precision auto: %s", choice.reason if choice.setting != "fp32" else f"fp32 ({choice.reason})")
-    chosen = replace(model_args, scoring_precision=choice.setting)
-    chosen.certificate = choice.certificate if choice.setting != "fp32" else None
-    return chosen
-
-
-def _set_threads(count: int | None) -> None:
-    if count is not None:
-        import torch
-
-        torch.set_num_threads(count)
-
-
 def _speed(summary: dict, seconds: float) -> dict:
     summary["seconds"] = round(seconds, 3)
     summary["documents_per_second"] = round(summary["documents"] / seconds, 2) if seconds else None
@@ -194,9 +139,9 @@ def _run_file(model_args, args: PredictArguments) -> dict:
         raise GerberaError(f"--output {args.output} is the input file: the output would replace it; give another name")
     if args.output != "-" and Path(args.output).is_file() and not args.overwrite_output:
         raise GerberaError(f"--output {args.output} exists: add --overwrite_output to replace it, or give another name")
-    _set_threads(args.num_threads)
+    set_threads(args.num_threads)
     input_format, documents = unit_io.read(source, args.input_format)
-    tagger = _load_tagger(model_args, args, args.device)
+    tagger = load_tagger(model_args, args, args.device)
     logger.info("Tagging %s (%s) with %s on %s in %s, tags: %s", source, input_format, tagger.name, tagger.device,
                 tagger.precision, ", ".join(tagger.tagset.labels))
     totals = {"documents": 0, "words": 0, "entities": 0}
@@ -236,51 +181,6 @@ def _settings(tagger: Tagger, model_args, args: PredictArguments) -> dict:
     }
 
 
-def _refuse_overwriting_inputs(job: CorpusJob) -> None:
-    """An input file in the output folder that its own output would replace (--input 'data/*.pubtator'
-    --output data/) is refused before any work."""
-    folder = Path(job.output_folder).resolve()
-    for item in job.files:
-        if folder not in Path(item.path).resolve().parents:
-            continue
-        target = folder / output_name(item.name, job.output_format_of(job.input_format_of(item)), None)
-        if target.exists() and os.path.samefile(target, item.path):
-            raise GerberaError(f"--input {item.path}: its output would replace it in --output {job.output_folder}; "
-                               "write into another folder")
-
-
-def _refuse_replacing_outputs(job: CorpusJob) -> None:
-    """Files in the output folder with the names of its outputs, when no tagging run wrote into the
-    folder (no ``.gerbera-predict/settings.json``), are refused before any work: a folder of an
-    earlier run is resumed instead. The files are looked for first: a run writes its settings
-    before any output, so outputs seen before the settings are missing are not a run's."""
-    folder = Path(job.output_folder)
-    found = []
-    for item in job.files:
-        stem = output_name(item.name, job.output_format_of(job.input_format_of(item)), None)
-        root, extension = os.path.splitext(stem)
-        found += [path for path in (folder / stem, *folder.glob(f"{glob.escape(root)}.part[0-9]*{extension}"))
-                  if path.is_file()]
-    if found and not (RunRecord(folder).state / "settings.json").exists():
-        raise GerberaError(f"--output {folder} holds {found[0].name}, which this run would replace: add "
-                           "--overwrite_output to replace it, or tag into another folder")
-
-
-def _warn_if_idle(job: CorpusJob) -> None:
-    """A process that the units leave without one is told so before any work, with the flag to use."""
-    if job.worker.world <= len(job.files):
-        return  # process k has the first part of file k
-    documents = []
-    for item in job.files:
-        try:
-            documents.append(estimate_documents(item.path, job.input_format_of(item)))
-        except GerberaError:
-            return  # named when the run reaches it
-    warning = job.worker.idle_warning(documents, job.part_documents)
-    if warning:
-        logger.warning(warning)
-
-
 def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     """Files, folders and globs into a folder of units (see gerbera.tagging.corpus_run)."""
     if "-" in args.input:
@@ -290,14 +190,14 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     files = expand_inputs(args.input, args.output)
     job = CorpusJob(files, args.output, args.input_format, args.output_format, args.part_documents,
                     args.skip_bad_documents, args.output_words, args.write_scores, worker)
-    _refuse_overwriting_inputs(job)
+    refuse_overwriting_inputs(job)
     if not args.overwrite_output:
-        _refuse_replacing_outputs(job)
-    _warn_if_idle(job)
-    _set_threads(args.num_threads)
+        refuse_replacing_outputs(job)
+    warn_if_idle(job)
+    set_threads(args.num_threads)
     share = CoreShare(args.output, worker.local_world) if worker.world > 1 and args.num_threads is None else None
     with share or contextlib.nullcontext():  # registered before the model loads, so that peers count it
-        tagger = _load_tagger(model_args, args, worker.device(args.device))
+        tagger = load_tagger(model_args, args, worker.device(args.device))
         RunRecord(args.output).check_settings(_settings(tagger, model_args, args))
         if share is not None:
             share.apply()

@@ -1,0 +1,71 @@
+"""The model side of run_predict.py: the setting chosen (``--scoring_precision auto``), the tagger
+loaded, the threads it runs on."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from gerbera.commands.predict_arguments import PredictArguments
+from gerbera.errors import GerberaError
+from gerbera.tagging.tagger import Tagger
+
+logger = logging.getLogger("gerbera")
+
+__all__ = ["load_tagger", "set_threads", "with_chosen_setting"]
+
+
+def load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
+    """The model, loaded without transformers' progress bars under --disable_tqdm."""
+    from transformers.utils import logging as hf_logging
+
+    bars_were_on = hf_logging.is_progress_bar_enabled()
+    if args.disable_tqdm:  # also the "Loading weights" bar
+        hf_logging.disable_progress_bar()
+    try:
+        model_args = with_chosen_setting(model_args, args, device)
+        tagger = Tagger.load(
+            model_args=model_args, max_seq_length=args.max_seq_length, batch_size=args.batch_size,
+            device=device, entity_type=args.entity_type,
+        )
+        tagger.certificate = getattr(model_args, "certificate", None)
+        return tagger
+    finally:
+        if bars_were_on:
+            hf_logging.enable_progress_bar()
+
+
+def with_chosen_setting(model_args, args: PredictArguments, device: str):
+    """``--scoring_precision auto``: the fastest setting the model's certificate for this kind of machine
+    holds within ``--max_f1_loss`` F1 points of fp32, else fp32 (:mod:`gerbera.runtimes.certificates`)."""
+    if model_args.scoring_precision != "auto":
+        return model_args
+    from dataclasses import replace
+
+    from gerbera.runtimes.certificates import choose_setting
+    from gerbera.runtimes.settings import check_setting
+    from gerbera.tagging.model_identity import model_identity
+    from gerbera.tagging.word_tagger import choose_device
+
+    chosen_device, name = choose_device(device), model_args.model_name_or_path
+
+    def runnable(setting: str) -> bool:
+        try:
+            check_setting(setting, chosen_device)
+        except GerberaError:
+            return False
+        return True
+
+    identity = model_identity(name)["model"] if name and Path(name).is_dir() else None
+    choice = choose_setting(name, identity, chosen_device, model_args.max_f1_loss, runnable)
+    logger.info("--scoring_precision auto: %s", choice.reason if choice.setting != "fp32" else f"fp32 ({choice.reason})")
+    chosen = replace(model_args, scoring_precision=choice.setting)
+    chosen.certificate = choice.certificate if choice.setting != "fp32" else None
+    return chosen
+
+
+def set_threads(count: int | None) -> None:
+    if count is not None:
+        import torch
+
+        torch.set_num_threads(count)
