@@ -26,7 +26,7 @@ from gerbera.errors import GerberaError, UsageError
 
 BIN = Path(sys.executable).parent
 COMMANDS = ["gerbera-train", "gerbera-eval", "gerbera-predict", "gerbera-inspect", "gerbera-convert",
-            "gerbera-convert-corpus", "gerbera-compare", "gerbera-experiment"]
+            "gerbera-convert-corpus", "gerbera-compare", "gerbera-experiment", "gerbera-certify"]
 QUICK = ["--max_steps", "1", "--per_device_train_batch_size", "4", "--per_device_eval_batch_size", "4",
          "--save_strategy", "no", "--report_to", "none", "--disable_tqdm", "true", "--max_seq_length", "64"]
 
@@ -59,6 +59,7 @@ def cases(name: str, paths: dict) -> dict[str, list]:
                 "--disable_tqdm", "true", "--max_seq_length", "64"]
     experiment = ["--data_dir", data, "--bio", "bio", "--general", "news", "--sizes", "0.5", "--seeds", "1",
                   "--work_dir", tmp / "w", "--dry_run"]
+    certify = ["--model_name_or_path", model, "--data_dir", data, "--settings", "bf16", "--rounds", "1", "--resamples", "10"]
     return {
         "gerbera-train": {"success": [*train, "--data_list", "bio", "--do_train"],
                           "failure": [*train, "--data_list", "nosuch", "--do_train"],
@@ -84,6 +85,9 @@ def cases(name: str, paths: dict) -> dict[str, list]:
         "gerbera-compare": {"success": [paths["predictions"], paths["predictions"], "--resamples", "10"],
                             "failure": [paths["predictions"], tmp / "nosuch.txt", "--resamples", "10"],
                             "usage": [paths["predictions"], paths["predictions"], "--confidence", "95"]},
+        "gerbera-certify": {"success": [*certify, "--data_list", "bio"],
+                            "failure": [*certify, "--data_list", "nosuch"],
+                            "usage": [*certify, "--data_list", "bio", "--rounds", "0"]},
         "gerbera-experiment": {"success": experiment,
                                "failure": [*experiment, "--general", "nosuch"],
                                "usage": [*experiment, "--sizes", "2"]},
