@@ -332,6 +332,13 @@ MUTANTS: list[Mutant] = [
            '            values["eval_steps"] = TRAINER_LOGGING_STEPS\n', "            pass\n",
            (FLAGS + "::test_the_training_curve_has_points_without_logging_steps",)),
     # --- the same answers on every machine, clusters (issue 15) ----------------------------------------
+    Mutant("two-runs-share-an-output-dir", "run lifecycle", "gerbera/commands/run_ner.py",
+           "with one_run_at_a_time(training_args.output_dir, enabled=training_args.process_index == 0):",
+           "with one_run_at_a_time(training_args.output_dir, enabled=False):",
+           ("tests/test_run_lifecycle.py::test_a_second_run_into_the_folder_of_a_run_going_on_is_refused",)),
+    Mutant("arguments-file-typo-exits-as-a-failure", "exit statuses", "gerbera/commands/arguments.py",
+           'raise UsageError(f"{argv[0]}: unknown arguments:', 'raise GerberaError(f"{argv[0]}: unknown arguments:',
+           ("tests/test_exit_statuses.py::test_unknown_keys_of_an_arguments_file_are_a_usage_error",)),
     Mutant("scoring-under-training-autocast", "scoring precision", "gerbera/training/trainer.py",
            "        with scoring_precision(model, self.scoring_precision, self.args.device):\n            return super().prediction_step(",
            "        if True:\n            return super().prediction_step(", (HARDWARE,)),
@@ -353,6 +360,12 @@ MUTANTS: list[Mutant] = [
            "    certificate_path(args.model_name_or_path, device).parent.mkdir(parents=True, exist_ok=True)\n"
            "    certificate_path(args.model_name_or_path, device).write_text('{}')\n"
            "    tags, seconds, errors = _tag_in_turns(taggers, words, args.rounds)\n", (RUNTIMES,)),
+    Mutant("export-leaves-the-model-training", "fast settings and certificates", "gerbera/runtimes/onnx_export.py",
+           '    wrapper = _Logits(model.float(), input_names).eval()\n    try:\n        with _temporary(path) as temporary, warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():\n            warnings.simplefilter("ignore")\n            try:\n                torch.onnx.export(wrapper, tuple(example[name] for name in input_names), temporary,\n                                  input_names=input_names, output_names=["logits"], dynamic_axes=axes,\n                                  opset_version=17, dynamo=False)\n            except Exception as error:  # any operator or module the exporter cannot write\n                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__\n                raise GerberaError(f"this model cannot be exported to ONNX ({type(error).__name__}: {reason[:200]})") from None\n    finally:\n        model.train(was_training)\n',
+           '    wrapper = _Logits(model.float(), input_names)\n    try:\n        with _temporary(path) as temporary, warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():\n            warnings.simplefilter("ignore")\n            try:\n                torch.onnx.export(wrapper, tuple(example[name] for name in input_names), temporary,\n                                  input_names=input_names, output_names=["logits"], dynamic_axes=axes,\n                                  opset_version=17, dynamo=False)\n            except Exception as error:  # any operator or module the exporter cannot write\n                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__\n                raise GerberaError(f"this model cannot be exported to ONNX ({type(error).__name__}: {reason[:200]})") from None\n    finally:\n        pass\n',
+           (RUNTIMES,)),
+    Mutant("certificate-of-a-model-that-finds-nothing", "fast settings and certificates", "gerbera/commands/certify.py",
+           "    if not base_counts[:, 0].sum():", "    if False:", (RUNTIMES,)),
     Mutant("stale-export-served", "fast settings and certificates", "gerbera/runtimes/onnx_export.py",
            'return Path(base) / "exports" / re.sub(r"[^A-Za-z0-9_.-]", "_", identity)',
            'return Path(base) / "exports" / "model"', (RUNTIMES,)),

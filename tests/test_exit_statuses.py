@@ -176,3 +176,18 @@ def test_a_set_e_shell_script_runs_the_installed_commands(tmp_path, tagged_model
     assert (tmp_path / "failed.txt").read_text().strip() == "1"
     for log in ("predict.err", "failed.err"):
         assert not re.search(r"^\{|\{'", (tmp_path / log).read_text(), flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("flags", [["--batch_size", "0"], ["--shard", "abc"], ["--shard", "3/2"], ["--shard", "0/0"]])
+def test_flag_values_out_of_range_are_usage_errors(flags, paths, monkeypatch, capsys):
+    """Seams trial: these exited 1, as if the input had been bad."""
+    args = ["--model_name_or_path", paths["model"], "--input", paths["text"], "--output", paths["tmp"] / "out/", *flags]
+    code, err = run_installed("gerbera-predict", args, monkeypatch, capsys)
+    assert code == 2 and "error: " in err, err[-2000:]
+
+
+def test_unknown_keys_of_an_arguments_file_are_a_usage_error(paths, monkeypatch, capsys):
+    arguments = paths["tmp"] / "args.json"
+    arguments.write_text('{"bogus_key": 1, "do_train": true, "output_dir": "x"}', encoding="utf-8")
+    code, err = run_installed("gerbera-train", [arguments], monkeypatch, capsys)
+    assert code == 2 and "unknown arguments: bogus_key" in err, err[-2000:]

@@ -174,3 +174,31 @@ def test_an_error_in_training_gives_the_signal_handlers_back(tiny_bert, data_dir
         run_ner.main(flags(tiny_bert, data_dir, tmp_path / "run", "--max_steps", "2"))
     assert {s: signal.getsignal(s) for s in before} == before
     assert record_of(tmp_path / "run")["status"] == "failed"
+
+
+def test_a_second_run_into_the_folder_of_a_run_going_on_is_refused(tiny_bert, data_dir, tmp_path, env):
+    """Seams trial: two runs started on one --output_dir trained side by side and mixed their
+    checkpoints and records. The second is refused in one line naming the first; the first goes on."""
+    from gerbera.commands import run_eval
+
+    out = tmp_path / "run"
+    first = start([sys.executable, PLANTED, "pause-in-saving", *flags(tiny_bert, data_dir, out, "--max_steps", "2")], env)
+    seen = []
+    for line in first.stdout:
+        seen.append(line)
+        if "PLANTED PAUSE" in line:
+            break
+    try:
+        second = subprocess.run([sys.executable, "run_ner.py", *flags(tiny_bert, data_dir, out, "--max_steps", "2")],
+                                cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        assert second.returncode == 1, second.stderr[-3000:]
+        refusal = second.stderr.strip().splitlines()[-1]
+        assert "another run is writing into it" in refusal and f"pid {first.pid} on" in refusal, refusal
+        with pytest.raises(SystemExit):  # run_eval.py into the same folder too
+            run_eval.main(["--model_name_or_path", str(tiny_bert), "--data_dir", str(data_dir), "--eval_data_list", "bio",
+                           "--output_dir", str(out), "--do_eval", "--report_to", "none", "--overwrite_output_dir"])
+    finally:
+        Path(env["PLANTED_GO"]).touch()
+    code, output = finish(first, seen, 300)
+    assert code == 0, output[-3000:]
+    assert record_of(out)["status"] == "finished"

@@ -46,10 +46,16 @@ def fresh_model(model, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    """40 labelled test sentences: enough for a bootstrap interval (30 at least)."""
+def corpus(model, tmp_path_factory) -> Path:
+    """40 labelled test sentences (enough for a bootstrap interval: 30 at least) whose gold tags are the
+    model's own fp32 tags, every fourth sentence's left all O: fp32 scores below 1, and above 0."""
+    from gerbera.tagging.word_tagger import WordTagger
+
+    words = [[word for word, _ in sentence] for sentence in BIO_SENTENCES] * 10
+    tagger = WordTagger.load(str(model), 128, 8, "cpu")
+    gold = [tagger.tags_of(ids) if n % 4 else ["O"] * len(ids) for n, ids in enumerate(tagger.predict(words)[0])]
     root = tmp_path_factory.mktemp("certify_data")
-    write_dataset(root, "bio", BIO_SENTENCES, test=BIO_SENTENCES * 10)
+    write_dataset(root, "bio", BIO_SENTENCES, test=[list(zip(w, t)) for w, t in zip(words, gold)])
     return root
 
 
@@ -57,7 +63,7 @@ def tag(model: Path, tmp_path: Path, setting: str, *extra) -> tuple[dict, list[d
     source = tmp_path / "in.txt"
     source.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
     out = tmp_path / f"out-{setting}.jsonl"
-    summary = predict("--model_name_or_path", model, "--input", source, "--output", out, "--output_words",
+    summary = predict("--model_name_or_path", model, "--input", source, "--output", out, "--output_words", "--overwrite_output",
                       "--scoring_precision", setting, *extra)
     return summary, read_jsonl(out)
 
@@ -239,3 +245,32 @@ def test_int8_settings_compute_with_int8_weights(fresh_model, tmp_path):
     folder = onnx_export.export_dir(model_identity(str(fresh_model))["model"])
     [fp32], [int8] = folder.glob("*-fp32.onnx"), folder.glob("*-int8.onnx")
     assert int8.stat().st_size < 0.6 * fp32.stat().st_size
+
+
+def test_an_export_leaves_the_model_as_it_found_it(tiny_bert, tmp_path):
+    """The exporter puts its module back in the mode it found; the model the process goes on tagging with
+    (certify's fp32 and bf16 after its ONNX settings) stays in eval mode: no dropout, the same logits."""
+    from gerbera.tagging.word_tagger import WordTagger
+
+    model = make_head(tiny_bert, tmp_path / "export-mode", UNTYPED, seed=17)
+    tagger = WordTagger.load(str(model), 32, 4, "cpu")
+    for module in tagger.model.modules():  # dropout that would show if training mode came back
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.5
+    exported = WordTagger(tagger.model, tagger.encoder, tagger.tagset, batch_size=4, device=CPU, precision="onnx-fp32")
+    exported.name = tagger.name
+    words = [text.split() for text in TEXTS]
+    before, _ = tagger.predict(words)
+    exported.predict(words)  # the export happens here
+    assert not tagger.model.training
+    after, _ = tagger.predict(words)
+    assert all((a == b).all() for a, b in zip(before, after))
+
+
+def test_a_model_that_finds_no_entity_gets_no_certificate(tiny_bert, corpus, tmp_path, capsys):
+    blind = make_head(tiny_bert, tmp_path / "blind", UNTYPED, favour="O")
+    with pytest.raises(SystemExit) as stopped:
+        certify_main(blind, corpus, "--settings", "bf16")
+    assert stopped.value.code == 1
+    assert "finds none of the" in capsys.readouterr().err
+    assert not (blind / "certificates").exists()

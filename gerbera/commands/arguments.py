@@ -183,7 +183,7 @@ def _read_values(parser: HfArgumentParser, argv: Sequence[str]) -> tuple[dict[st
         from_file = {k: v for k, v in replayed_arguments(from_file, argv[0]).items() if k not in automatic}
     unknown = sorted(set(from_file) - set(defaults))
     if unknown:
-        raise GerberaError(f"{argv[0]}: unknown arguments: {', '.join(unknown)}")
+        raise UsageError(f"{argv[0]}: unknown arguments: {', '.join(unknown)}")
     overrides = vars(parser.parse_args(list(argv[1:])))
     given_after = _given_on_command_line(parser, argv[1:])
     values = {**defaults, **from_file, **{k: overrides[k] for k in given_after}}

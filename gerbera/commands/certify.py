@@ -95,6 +95,10 @@ def certify(args) -> tuple[dict, str]:
         taggers[setting] = _tagger_like(reference, setting)
     tags, seconds, errors = _tag_in_turns(taggers, words, args.rounds)
     base_counts = _counts(gold, tags["fp32"])
+    if not base_counts[:, 0].sum():  # no true positive: every F1 is 0, and every difference 0 whatever the tags
+        raise GerberaError(f"{args.model_name_or_path} finds none of the {int(base_counts[:, [0, 2]].sum())} gold entities "
+                           f"of {description} in fp32 (F1 0): a certificate would measure nothing; certify a trained "
+                           f"model on data of its kind")
     base_speed = len(words) / statistics.median(seconds["fp32"])
     results = {}
     for setting in args.settings:

@@ -9,6 +9,7 @@ from transformers import set_seed
 
 from gerbera.commands.arguments import parse_arguments
 from gerbera.commands.exits import exit_status, user_errors
+from gerbera.commands.run_folder_lock import one_run_at_a_time
 from gerbera.commands.session import prepare_output_dir, setup_logging
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.tags import TagSet
@@ -36,7 +37,8 @@ DESCRIPTION = (
 def main(argv=None) -> dict:
     with user_errors():
         model_args, data_args, original_flags, training_args = parse_arguments(argv, DESCRIPTION, "run_eval")
-        return run(model_args, data_args, original_flags, training_args)
+        with one_run_at_a_time(training_args.output_dir, enabled=training_args.process_index == 0):
+            return run(model_args, data_args, original_flags, training_args)
 
 
 def run(model_args, data_args, original_flags, training_args) -> dict:

@@ -12,6 +12,7 @@ from transformers import set_seed
 from gerbera.commands.arguments import parse_arguments
 from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.output_folder import drop_checkpoints
+from gerbera.commands.run_folder_lock import one_run_at_a_time
 from gerbera.commands.session import prepare_output_dir, setup_logging
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.mixing import parse_training_list, sample_split
@@ -42,7 +43,8 @@ def main(argv=None) -> dict:
     with user_errors():
         model_args, data_args, original_flags, training_args = parse_arguments(argv, DESCRIPTION)
         try:
-            return run(model_args, data_args, original_flags, training_args)
+            with one_run_at_a_time(training_args.output_dir, enabled=training_args.process_index == 0):
+                return run(model_args, data_args, original_flags, training_args)
         except Preempted as stop:
             raise SystemExit(stop.exit_code) from None
 

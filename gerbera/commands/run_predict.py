@@ -100,7 +100,7 @@ def run(model_args, args: PredictArguments) -> dict:
     if _into_folder(args):
         return _run_corpus(model_args, args, worker)
     if worker.world > 1:
-        raise GerberaError("--shard and torchrun share the units of a folder output: give --output a folder")
+        raise UsageError("--shard and torchrun share the units of a folder output: give --output a folder")
     return _run_file(model_args, args)
 
 
@@ -116,6 +116,8 @@ def _check_arguments(args: PredictArguments) -> None:
         raise UsageError("--output_words needs JSON Lines output (--output_format jsonl)")
     if args.num_threads is not None and args.num_threads < 1:
         raise UsageError(f"--num_threads {args.num_threads}: must be at least 1")
+    if args.batch_size < 1:  # before the model loads
+        raise UsageError(f"--batch_size {args.batch_size}: must be at least 1")
 
 
 def _speed(summary: dict, seconds: float) -> dict:

@@ -24,6 +24,7 @@ from gerbera.commands.output_folder import (
     remove_previous_run,
     shaping_differences,
 )
+from gerbera.commands.run_folder_lock import LOCK_NAME
 from gerbera.errors import GerberaError
 from gerbera.hardware import describe_choices
 from gerbera.reporting.record_paths import PATHS_KEY
@@ -73,7 +74,7 @@ def prepare_output_dir(output_dir: str, overwrite: bool, resume_from_checkpoint:
     resumed: without --overwrite_output_dir it is refused, with the choices. Only a checkpoint inside
     the folder is resumed. Result files of the run before are removed (`gerbera.commands.output_folder`)."""
     path = check_output_dir(output_dir)
-    if not path.is_dir() or not any(path.iterdir()):
+    if not path.is_dir() or not any(entry.name != LOCK_NAME for entry in path.iterdir()):
         return resume_from_checkpoint
     if resume_from_checkpoint:
         remove_previous_run(path, training)

@@ -95,11 +95,12 @@ def choose_setting(model_dir: str | None, identity: str | None, device: torch.de
         if 100 * low >= -max_f1_loss and result.get("speedup", 0) > 1:
             eligible.append((result["sentences_per_second"], setting, result))
     if not eligible:
-        return Choice("fp32", str(path), f"no setting in {path} is both faster and within {max_f1_loss:g} F1 points of fp32")
+        return Choice("fp32", str(path), f"no setting in {path} is faster than fp32 with its whole 95% interval of "
+                      f"the F1 difference above -{max_f1_loss:g} points (--max_f1_loss)")
     _, setting, result = max(eligible)
     return Choice(setting, str(path), f"{setting}: {result['speedup']:.2f}x fp32, F1 difference "
-                  f"{100 * result['f1_difference']:+.2f} points [{100 * result['ci_low']:+.2f}, {100 * result['ci_high']:+.2f}] "
-                  f"within {max_f1_loss:g} (certificate {path})")
+                  f"{100 * result['f1_difference']:+.2f} points, 95% interval [{100 * result['ci_low']:+.2f}, "
+                  f"{100 * result['ci_high']:+.2f}] above -{max_f1_loss:g} (--max_f1_loss; certificate {path})")
 
 
 def summary_table(certificate: dict) -> str:

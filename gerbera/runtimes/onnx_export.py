@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from gerbera.errors import GerberaError
+from gerbera.outputs import follow_umask
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +68,23 @@ def _export(model: torch.nn.Module, input_names: list[str], path: Path) -> None:
         example["token_type_ids"] = torch.zeros((2, 8), dtype=torch.long)
     axes = {name: {0: "rows", 1: "tokens"} for name in [*input_names, "logits"]}
     logger.info("exporting the model to ONNX (once; cached in %s)", path.parent)
-    model = model.float().eval()
-    with _temporary(path) as temporary, warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
-        warnings.simplefilter("ignore")
-        try:
-            torch.onnx.export(_Logits(model, input_names), tuple(example[name] for name in input_names), temporary,
-                              input_names=input_names, output_names=["logits"], dynamic_axes=axes,
-                              opset_version=17, dynamo=False)
-        except Exception as error:  # any operator or module the exporter cannot write
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise GerberaError(f"this model cannot be exported to ONNX ({type(error).__name__}: {reason[:200]})") from None
+    # The exporter puts the module it is given back in the mode it found it in, and a new module is in
+    # training mode: so the wrapper is made in eval mode, and the model's own mode is put back after,
+    # or the model the caller goes on tagging with would run with dropout on.
+    was_training = model.training
+    wrapper = _Logits(model.float(), input_names).eval()
+    try:
+        with _temporary(path) as temporary, warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+            warnings.simplefilter("ignore")
+            try:
+                torch.onnx.export(wrapper, tuple(example[name] for name in input_names), temporary,
+                                  input_names=input_names, output_names=["logits"], dynamic_axes=axes,
+                                  opset_version=17, dynamo=False)
+            except Exception as error:  # any operator or module the exporter cannot write
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                raise GerberaError(f"this model cannot be exported to ONNX ({type(error).__name__}: {reason[:200]})") from None
+    finally:
+        model.train(was_training)
 
 
 def _quantize(source: Path, path: Path) -> None:
@@ -101,6 +109,7 @@ class _temporary:
 
     def __exit__(self, kind, error, trace) -> None:
         if kind is None:
+            follow_umask(self.temporary)  # mkstemp makes it 0600: a cache shared by a group must be readable
             os.replace(self.temporary, self.path)
         else:
             Path(self.temporary).unlink(missing_ok=True)

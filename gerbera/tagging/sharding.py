@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 
 __all__ = ["Worker", "parse_shard"]
 
@@ -34,10 +34,10 @@ def parse_shard(value: str | None) -> tuple[int, int]:
         return 0, 1
     match = _SHARD.match(value)
     if not match:
-        raise GerberaError(f"--shard {value}: give K/N, e.g. --shard 0/4 for the first of 4 shards")
+        raise UsageError(f"--shard {value}: give K/N, e.g. --shard 0/4 for the first of 4 shards")
     index, count = int(match.group(1)), int(match.group(2))
     if count < 1 or index >= count:
-        raise GerberaError(f"--shard {value}: K must be from 0 to N-1 (shards are numbered from 0)")
+        raise UsageError(f"--shard {value}: K must be from 0 to N-1 (shards are numbered from 0)")
     return index, count
 
 

@@ -66,7 +66,7 @@ class WordTagger:
         precision: str = "fp32",
     ):
         if batch_size < 1:
-            raise GerberaError(f"--batch_size {batch_size}: must be at least 1")
+            raise UsageError(f"--batch_size {batch_size}: must be at least 1")
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.model = model.to(self.device).eval()
         self.encoder = encoder
