@@ -72,11 +72,12 @@ def evaluate(model, data, dataset, out, *extra):
                           "--output_dir", str(out), "--do_predict", "--report_to", "none", *extra])
 
 
-def refusal(capsys, main, args) -> str:
+def refusal(capsys, main, args, code: int = 1) -> str:
+    """The one-line refusal; ``code``: 1 for data or a model that cannot be used, 2 for a wrong command line."""
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_info:
         main(args)
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == code
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: "), err
     return err[0]
@@ -139,8 +140,8 @@ def test_fine_tuning_a_typed_model_on_untyped_or_other_type_names(chemical_model
     assert (tmp_path / "mapped" / "labels.txt").read_text().split() == ["O", "B-Chemical", "I-Chemical"]
     args = ["--model_name_or_path", str(chemical_model), "--data_dir", str(corpora), "--data_list", "species",
             "--output_dir", str(tmp_path / "x"), "--do_train", "--report_to", "none"]
-    assert "--ignore_types scores spans without types and cannot train" in refusal(capsys, run_ner.main, [*args, "--ignore_types"])
-    assert "'Chemical' is not MODEL_TYPE=CORPUS_TYPE" in refusal(capsys, run_ner.main, [*args, "--type_map", "Chemical"])
+    assert "--ignore_types scores spans without types and cannot train" in refusal(capsys, run_ner.main, [*args, "--ignore_types"], code=2)
+    assert "'Chemical' is not MODEL_TYPE=CORPUS_TYPE" in refusal(capsys, run_ner.main, [*args, "--type_map", "Chemical"], code=2)
     assert "has no type Gene; its types: Chemical" in refusal(capsys, run_ner.main, [*args, "--type_map", "Gene=Species"])
 
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIO_SENTENCES, REPO
+from conftest import BIO_SENTENCES, REPO, write_dataset
 from test_legacy import make_original_checkpoint
 from test_predict import UNTYPED, make_head
 
@@ -59,7 +59,9 @@ def cases(name: str, paths: dict) -> dict[str, list]:
                 "--disable_tqdm", "true", "--max_seq_length", "64"]
     experiment = ["--data_dir", data, "--bio", "bio", "--general", "news", "--sizes", "0.5", "--seeds", "1",
                   "--work_dir", tmp / "w", "--dry_run"]
-    certify = ["--model_name_or_path", model, "--data_dir", data, "--settings", "bf16", "--rounds", "1", "--resamples", "10"]
+    inside = write_dataset(tmp / "certify", "inside", BIO_SENTENCES,  # gold as the model tags: one entity a sentence
+                           test=[[(word, "I") for word, _ in sentence] for sentence in BIO_SENTENCES]).parent
+    certify = ["--model_name_or_path", model, "--data_dir", inside, "--settings", "bf16", "--rounds", "1", "--resamples", "10"]
     return {
         "gerbera-train": {"success": [*train, "--data_list", "bio", "--do_train"],
                           "failure": [*train, "--data_list", "nosuch", "--do_train"],
@@ -85,9 +87,9 @@ def cases(name: str, paths: dict) -> dict[str, list]:
         "gerbera-compare": {"success": [paths["predictions"], paths["predictions"], "--resamples", "10"],
                             "failure": [paths["predictions"], tmp / "nosuch.txt", "--resamples", "10"],
                             "usage": [paths["predictions"], paths["predictions"], "--confidence", "95"]},
-        "gerbera-certify": {"success": [*certify, "--data_list", "bio"],
+        "gerbera-certify": {"success": [*certify, "--data_list", "inside"],
                             "failure": [*certify, "--data_list", "nosuch"],
-                            "usage": [*certify, "--data_list", "bio", "--rounds", "0"]},
+                            "usage": [*certify, "--data_list", "inside", "--rounds", "0"]},
         "gerbera-experiment": {"success": experiment,
                                "failure": [*experiment, "--general", "nosuch"],
                                "usage": [*experiment, "--sizes", "2"]},

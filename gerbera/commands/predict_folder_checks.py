@@ -38,9 +38,14 @@ def refuse_replacing_outputs(job: CorpusJob) -> None:
     earlier run is resumed instead. The files are looked for first: a run writes its settings
     before any output, so outputs seen before the settings are missing are not a run's."""
     folder = Path(job.output_folder)
+    if not folder.is_dir() or (RunRecord(folder).state / "settings.json").exists():
+        return
     found = []
     for item in job.files:
-        stem = output_name(item.name, job.output_format_of(job.input_format_of(item)), None)
+        try:
+            stem = output_name(item.name, job.output_format_of(job.input_format_of(item)), None)
+        except GerberaError:
+            continue  # a file whose format cannot be told is named when the run reaches it, not before it starts
         root, extension = os.path.splitext(stem)
         found += [path for path in (folder / stem, *folder.glob(f"{glob.escape(root)}.part[0-9]*{extension}"))
                   if path.is_file()]

@@ -33,10 +33,11 @@ def one_run_at_a_time(output_dir: str, enabled: bool = True) -> Iterator[None]:
     import fcntl
 
     folder = Path(output_dir)
-    if folder.exists() and not folder.is_dir():
-        yield  # not a folder: the output-folder checks say so
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # not a folder, or not one that can be made: the output-folder checks say so in one line
+        yield
         return
-    folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK_NAME, "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -170,7 +170,8 @@ def train_and_score(model_args, data_args, training_args, model_side, tagset, gr
                 trained = {"trained": {"steps": trainer.state.global_step, "epochs": round(trainer.state.epoch or 0.0, 4)}}
             record.finish(results, trained)
             if training_args.do_train:
-                write_model_card(output_dir, record.data, results, tagset, word_tokenization, model_side.uses_domain_head)
+                write_model_card(output_dir, record.data, results, tagset, word_tokenization, model_side.uses_domain_head,
+                                 data_dir=data_args.data_dir)
         if training_args.do_train and trainer.args.should_save and not keep_checkpoints:
             record.checkpoints_removed(drop_checkpoints(Path(training_args.output_dir)))
     return results

@@ -12,7 +12,7 @@ tags as ``B``/``I``.
 from __future__ import annotations
 
 from gerbera.corpora.tags import TagSet
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 
 
 def parse_type_map(value: str | None) -> dict[str, str]:
@@ -23,9 +23,9 @@ def parse_type_map(value: str | None) -> dict[str, str]:
     for pair in value.split(","):
         model_type, _, corpus_type = (part.strip() for part in pair.partition("="))
         if not model_type or not corpus_type or any(" " in t or "=" in t for t in (model_type, corpus_type)):
-            raise GerberaError(f"--type_map {value}: '{pair}' is not MODEL_TYPE=CORPUS_TYPE (e.g. --type_map Chemical=Drug)")
+            raise UsageError(f"--type_map {value}: '{pair}' is not MODEL_TYPE=CORPUS_TYPE (e.g. --type_map Chemical=Drug)")
         if corpus_type in renames:
-            raise GerberaError(f"--type_map {value}: the corpus type {corpus_type} is mapped twice")
+            raise UsageError(f"--type_map {value}: the corpus type {corpus_type} is mapped twice")
         renames[corpus_type] = model_type
     return renames
 
@@ -34,7 +34,7 @@ def read_corpus_types(tagset: TagSet, type_map: str | None, ignore_types: bool) 
     """Set how ``tagset`` reads the corpora's types (checked against its own types) and return it."""
     renames = parse_type_map(type_map)
     if renames and ignore_types:
-        raise GerberaError("--type_map and --ignore_types: give one (with --ignore_types types are not compared at all)")
+        raise UsageError("--type_map and --ignore_types: give one (with --ignore_types types are not compared at all)")
     if renames and not tagset.typed:
         raise GerberaError(
             f"--type_map {type_map}: the tag set ({tagset.source}) is untyped ({', '.join(tagset.labels)}): every "

