@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import BIO_SENTENCES, write_dataset
-from test_predict import UNTYPED, make_head, predict, read_jsonl
+from test_predict import UNTYPED, _one_thread, make_head, predict, read_jsonl  # noqa: F401 (_one_thread: autouse)
 
 from gerbera.commands import certify, run_eval
 from gerbera.errors import GerberaError
@@ -24,14 +24,6 @@ pytest.importorskip("onnxruntime")
 CPU = torch.device("cpu")
 TEXTS = ["Mutations in BRCA1 cause breast cancer and Huntington disease .",
          "Patients with type 2 diabetes and obesity were studied in the colon clinic ."] * 6
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +55,8 @@ def tag(model: Path, tmp_path: Path, setting: str, *extra) -> tuple[dict, list[d
     source = tmp_path / "in.txt"
     source.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
     out = tmp_path / f"out-{setting}.jsonl"
-    summary = predict("--model_name_or_path", model, "--input", source, "--output", out, "--output_words", "--overwrite_output",
+    summary = predict("--model_name_or_path", model, "--input", source, "--output", out, "--output_words",
+                      "--overwrite_output", "--device", "cpu",  # the fast settings run on the CPU, on a GPU machine too
                       "--scoring_precision", setting, *extra)
     return summary, read_jsonl(out)
 

@@ -137,6 +137,6 @@ class PredictArguments:
     )
     write_scores: bool = field(
         default=False,
-        metadata={"help": "PubTator: add each entity's score as a 7th column, after an empty identifier (default off)."},
+        metadata={"help": "PubTator: add each entity's score as a 7th column, after the identifier column (-) (default off)."},
     )
     disable_tqdm: bool = field(default=False, metadata={"help": "No progress bar (default: a bar on stderr)."})

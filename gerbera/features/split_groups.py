@@ -20,6 +20,7 @@ from pathlib import Path
 
 import datasets
 
+from gerbera.cache_dir import toolkit_cache_dir
 from gerbera.corpora.column_files import CorpusSplit
 from gerbera.corpora.split_sources import load_split
 from gerbera.corpora.tags import TagSet
@@ -47,10 +48,7 @@ def garbage_collection_paused():
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("GERBERA_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.join(os.path.expanduser("~"), ".cache")), "gerbera"
-    )
-    return Path(base) / "features"
+    return toolkit_cache_dir("features")
 
 
 def features_cache_dir(data_args) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from gerbera.cache_dir import toolkit_cache_dir
 from gerbera.errors import GerberaError
 from gerbera.outputs import follow_umask
 
@@ -29,9 +30,7 @@ __all__ = ["export_dir", "exported", "open_session"]
 
 
 def export_dir(identity: str) -> Path:
-    base = os.environ.get("GERBERA_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.join(os.path.expanduser("~"), ".cache")), "gerbera")
-    return Path(base) / "exports" / re.sub(r"[^A-Za-z0-9_.-]", "_", identity)
+    return toolkit_cache_dir("exports") / re.sub(r"[^A-Za-z0-9_.-]", "_", identity)
 
 
 def exported(model: torch.nn.Module, identity: str, input_names: list[str], int8: bool) -> Path:
