@@ -1,10 +1,9 @@
-"""The rules of a command session: a user's mistake reported as one line (every command), the log's
-set-up, and what run_ner.py and run_eval.py do with a non-empty --output_dir (refuse it, or resume
+"""The rules of a command session: the log's set-up (a user's mistake is reported by
+`gerbera.commands.exits`), and what run_ner.py and run_eval.py do with a non-empty --output_dir (refuse it, or resume
 the unfinished training run it holds from its last complete checkpoint in that folder)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
@@ -30,16 +29,6 @@ from gerbera.hardware import describe_choices
 from gerbera.reporting.record_paths import PATHS_KEY
 
 logger = logging.getLogger("gerbera")
-
-
-@contextlib.contextmanager
-def user_errors():
-    """Report a user's mistake as one line on stderr and exit 2, without a traceback."""
-    try:
-        yield
-    except GerberaError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
 
 
 def setup_logging(training_args) -> None:
