@@ -366,6 +366,8 @@ MUTANTS: list[Mutant] = [
            (RUNTIMES,)),
     Mutant("certificate-of-a-model-that-finds-nothing", "fast settings and certificates", "gerbera/commands/certify.py",
            "    if not base_counts[:, 0].sum():", "    if False:", (RUNTIMES,)),
+    Mutant("killed-export-left-forever", "fast settings and certificates", "gerbera/runtimes/onnx_export.py",
+           "                    left.unlink()", "                    pass", (RUNTIMES,)),
     Mutant("stale-export-served", "fast settings and certificates", "gerbera/runtimes/onnx_export.py",
            'return toolkit_cache_dir("exports") / re.sub(r"[^A-Za-z0-9_.-]", "_", identity)',
            'return toolkit_cache_dir("exports") / "model"', (RUNTIMES,)),

@@ -267,3 +267,20 @@ def test_a_model_that_finds_no_entity_gets_no_certificate(tiny_bert, corpus, tmp
     assert stopped.value.code == 1
     assert "finds none of the" in capsys.readouterr().err
     assert not (blind / "certificates").exists()
+
+
+def test_a_temporary_export_left_by_a_killed_process_is_removed(tiny_bert, tmp_path):
+    import os
+    import time
+
+    model = make_head(tiny_bert, tmp_path / "left", UNTYPED, seed=19)
+    folder = onnx_export.export_dir(model_identity(str(model))["model"])
+    folder.mkdir(parents=True)
+    stem = "-".join(["attentionmask", "inputids", "tokentypeids", "fp32"])
+    old, fresh = folder / f".{stem}-killed.onnx", folder / f".{stem}-writing.onnx"
+    for left in (old, fresh):
+        left.write_bytes(b"half an export")
+    os.utime(old, (time.time() - 2 * onnx_export.LEFT_BEHIND_SECONDS,) * 2)
+    tag(model, tmp_path, "onnx-fp32")
+    assert not old.exists() and fresh.exists()  # another process may still be writing the fresh one
+    assert (folder / f"{stem}.onnx").is_file()

@@ -11,10 +11,12 @@ once both end with a whole one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -27,6 +29,8 @@ from gerbera.outputs import follow_umask
 logger = logging.getLogger(__name__)
 
 __all__ = ["export_dir", "exported", "open_session"]
+
+LEFT_BEHIND_SECONDS = 3600  # a temporary export older than this was left by a killed process: an export takes minutes
 
 
 def export_dir(identity: str) -> Path:
@@ -102,6 +106,10 @@ class _temporary:
 
     def __enter__(self) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for left in self.path.parent.glob(f".{self.path.stem}-*.onnx"):  # of a process killed while it wrote
+            with contextlib.suppress(OSError):
+                if time.time() - left.stat().st_mtime > LEFT_BEHIND_SECONDS:
+                    left.unlink()
         handle, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}-", suffix=".onnx")
         os.close(handle)
         return self.temporary
