@@ -264,6 +264,8 @@ MUTANTS: list[Mutant] = [
     Mutant("head-loss-to-the-first-head", "training loss and sampler", "gerbera/training/trainer.py",
            "logits = self.head_columns().route(logits, head_ids)",
            "head_ids = torch.zeros_like(head_ids)\n            logits = self.head_columns().route(logits, head_ids)", (HEADS,)),
+    Mutant("head-ids-dropped-by-the-trainer", "training loss and sampler", "gerbera/training/trainer.py",
+           "if HEAD_IDS not in self._signature_columns:", "if False:", (HEADS, "tests/test_corpus_heads_runs.py")),
     Mutant("batches-not-shuffled", "training loss and sampler", "gerbera/training/sampling.py",
            "middle = [int(i) + 1 for i in torch.randperm(full - 1, generator=generator)] if full > 1 else []",
            "middle = list(range(1, full))", ("tests/test_sampler.py",)),

@@ -99,6 +99,10 @@ def test_a_dataset_without_a_head_is_refused(multi_task, data_dir, tmp_path, cap
     assert stop.value.code == 1
     error = capsys.readouterr().err
     assert "no head for bio2" in error and "Disease (bio: O B I)" in error
+    # --head_types names the head it trains: bio2's Disease mentions read as the untyped Disease head's
+    run_ner.main(["--model_name_or_path", str(out), "--data_dir", str(data_dir), "--data_list", "bio2", "--head_types",
+                  "bio2=Disease", "--output_dir", str(tmp_path / "named"), "--do_train", "--do_predict", *TRAIN])
+    assert predicted_tags(tmp_path / "named" / "test_predictions.txt") <= {"O", "B", "I"}
 
 
 def test_run_eval_scores_each_dataset_with_its_own_head(multi_task, tmp_path):
