@@ -176,3 +176,16 @@ def test_heads_of_reads_the_saved_columns(multi_task):
 
     heads = heads_of(AutoConfig.from_pretrained(out))
     assert [(head.name, head.columns) for head in heads] == [(name, columns) for name, columns in COLUMNS.items()]
+
+
+def test_head_types_may_name_a_dataset_scored_while_training(tiny_bert, heads_data, tmp_path, capsys):
+    """--head_types names the heads of trained and scored datasets; a name the run does not hold is refused (exit 2)."""
+    common = ["--model_name_or_path", str(tiny_bert), "--data_dir", str(heads_data), "--data_list", "bio+genes",
+              "--head", "corpus", "--do_train", "--do_predict", *TRAIN]
+    with pytest.raises(SystemExit) as stop:
+        run_ner.main([*common, "--head_types", "bio=Disease,bio3=Disease", "--output_dir", str(tmp_path / "o")])
+    assert stop.value.code == 2
+    assert "--head_types names bio3, which the run neither trains nor scores (its datasets: bio, genes)" in capsys.readouterr().err
+    results = run_ner.main([*common, "--head_types", "bio=Disease,bio2=Disease", "--eval_data_list", "bio2+genes",
+                            "--output_dir", str(tmp_path / "cross")])
+    assert results["test_bio2_support"] == 4 and results["test_genes_support"] == 5

@@ -17,6 +17,7 @@ from gerbera.corpora.type_map import read_corpus_types
 from gerbera.errors import GerberaError, UsageError
 from gerbera.features.split_groups import features_cache_dir, load_group
 from gerbera.models.corpus_heads import heads_of
+from gerbera.models.head_choice import check_head_types
 from gerbera.models.head_groups import load_heads_group
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
@@ -59,6 +60,7 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     if heads is not None:  # a head per corpus: each dataset scored with its own head
         if data_args.labels:
             raise UsageError("--labels: a model with a head per corpus scores each dataset with its head's tags")
+        check_head_types(data_args.head_types, eval_names)
         groups = {prefix: load_heads_group(data_args, eval_names, split, heads, model_side.name) for prefix, split in splits.items()}
         tagset = next(iter(groups.values())).tagset
     else:

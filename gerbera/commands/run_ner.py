@@ -22,6 +22,7 @@ from gerbera.corpora.type_map import read_corpus_types
 from gerbera.errors import UsageError
 from gerbera.features.split_groups import SplitGroup, features_cache_dir, load_group, read_splits
 from gerbera.models.corpus_heads import heads_of
+from gerbera.models.head_choice import check_head_types
 from gerbera.models.head_groups import heads_group, load_heads_group, training_heads
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
@@ -229,6 +230,7 @@ def heads_groups(model_side, heads, train_splits, eval_names, scored_splits, dat
     of the first group's first dataset (for the record)."""
     if data_args.labels:
         raise UsageError("--labels: with a head per corpus each dataset has its own tags (leave --labels out)")
+    check_head_types(data_args.head_types, [split.dataset for split in train_splits or []] + eval_names)
     train_group = None
     if train_splits is not None:
         heads = training_heads(model_side.config, model_side.name, train_splits, data_args)

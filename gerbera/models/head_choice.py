@@ -64,10 +64,15 @@ def new_heads(splits, head_types: dict[str, str], general_datasets: Sequence[str
         owners = ", ".join(head.dataset for head in heads if head.name in repeated)
         raise UsageError(f"--head corpus: two heads would be named {', '.join(repeated)} ({owners}); name an untyped "
                          "dataset's type with --head_types DATASET=TYPE")
-    unknown = sorted(set(head_types) - {split.dataset for split in splits})
-    if unknown:
-        raise UsageError(f"--head_types names {', '.join(unknown)}, which --data_list does not hold")
     return heads
+
+
+def check_head_types(value: str | None, datasets: Sequence[str]) -> None:
+    """Refuse --head_types for a dataset the run neither trains nor scores (a misspelled name)."""
+    unknown = sorted(set(parse_head_types(value)) - set(datasets))
+    if unknown:
+        raise UsageError(f"--head_types names {', '.join(unknown)}, which the run neither trains nor scores "
+                         f"(its datasets: {', '.join(dict.fromkeys(datasets))})")
 
 
 def head_tagset(head: Head, model: str, type_map: str | None = None, ignore_types: bool = False) -> TagSet:
