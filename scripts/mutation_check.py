@@ -92,6 +92,7 @@ DOCUMENT_TAGGING = "tests/test_document_tagging.py"
 PROCESSES = "tests/test_corpus_processes.py"
 DAMAGED = "tests/test_damaged_and_slow_inputs.py"
 LIFECYCLE = "tests/test_run_lifecycle.py"
+HEADS = "tests/test_corpus_heads.py"
 OTHER_ARGUMENTS = "tests/test_resume.py::test_rerun_with_other_training_arguments_is_refused_by_name"
 FAILED_START = "tests/test_resume.py::test_a_run_that_failed_before_training_does_not_block_its_rerun"
 WEIGHTS_AND_CARD = "tests/test_record.py::test_weights_follow_the_umask_and_the_card_says_what_was_trained"
@@ -243,6 +244,10 @@ MUTANTS: list[Mutant] = [
     Mutant("trained-tag-set-read-in-another-order", "saved label map", "gerbera/models/loading.py",
            "TagSet([config.id2label[i] for i in range(config.num_labels)]",
            "TagSet(sorted(config.id2label[i] for i in range(config.num_labels))", (SCORES, PREDICT)),
+    Mutant("head-labels-saved-in-another-order", "saved label map", "gerbera/models/corpus_heads.py",
+           "for head in heads\n    ])", "for head in reversed(heads)\n    ])", (HEADS,)),
+    Mutant("head-argmax-over-all-columns", "saved label map", "gerbera/training/trainer.py",
+           "logits = self.head_columns().route(logits.float(), head_ids)", "logits = logits.float()", (HEADS,)),
     # --- the training loss and sampler -----------------------------------------------------------------
     Mutant("loss-per-batch-mean", "training loss and sampler", "gerbera/training/trainer.py",
            "if model.training and not self.batch_mean_loss:", "if False:", ("tests/test_loss.py",)),
@@ -251,6 +256,16 @@ MUTANTS: list[Mutant] = [
            "return self._tagged_tokens_per_row * self._train_batch_size", ("tests/test_loss.py",)),
     Mutant("loss-counts-ignored-tokens", "training loss and sampler", "gerbera/training/trainer.py",
            "pyarrow.compute.not_equal(flat, -100)", "pyarrow.compute.not_equal(flat, -99)", ("tests/test_loss.py",)),
+    Mutant("head-loss-over-all-columns", "training loss and sampler", "gerbera/training/trainer.py",
+           "logits = self.head_columns().route(logits, head_ids)", "logits = logits", (HEADS,)),
+    Mutant("head-loss-to-the-wrong-head", "training loss and sampler", "gerbera/training/head_routing.py",
+           "head_ids = torch.as_tensor(head_ids, device=device).reshape(-1)",
+           "head_ids = (torch.as_tensor(head_ids, device=device).reshape(-1) + 1) % len(self.starts)", (HEADS,)),
+    Mutant("head-loss-to-the-first-head", "training loss and sampler", "gerbera/training/trainer.py",
+           "logits = self.head_columns().route(logits, head_ids)",
+           "head_ids = torch.zeros_like(head_ids)\n            logits = self.head_columns().route(logits, head_ids)", (HEADS,)),
+    Mutant("head-ids-dropped-by-the-trainer", "training loss and sampler", "gerbera/training/trainer.py",
+           "if HEAD_IDS not in self._signature_columns:", "if False:", (HEADS, "tests/test_corpus_heads_runs.py")),
     Mutant("batches-not-shuffled", "training loss and sampler", "gerbera/training/sampling.py",
            "middle = [int(i) + 1 for i in torch.randperm(full - 1, generator=generator)] if full > 1 else []",
            "middle = list(range(1, full))", ("tests/test_sampler.py",)),

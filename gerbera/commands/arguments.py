@@ -111,7 +111,15 @@ class DataArguments:
     general_data_list: str = field(
         default="CoNLL2003+OntoNotes+WNUT2016+WNUT2017+WikiANN+WikiNER+FewNERD+demo-news",
         metadata={"help": "Datasets of --data_list that are general-domain, joined by '+'; with --head domain "
-                  "their examples train the general-domain branch, all others the biomedical one."},
+                  "their examples train the general-domain branch, all others the biomedical one; with --head corpus "
+                  "their heads are marked general (not given by run_predict.py by default)."},
+    )
+    head_types: str | None = field(
+        default=None,
+        metadata={"help": "With a head per corpus (--head corpus): the head of a dataset, DATASET=TYPE pairs joined by "
+                  "',' (e.g. NCBI-disease=Disease). Training, it names an untyped dataset's head (default: the dataset's "
+                  "name; a typed dataset's head is named by its type, or by the dataset with several types); scoring "
+                  "another dataset than the model's (e.g. BC5CDR-disease=Disease), it names the head that scores it."},
     )
     overwrite_cache: bool = field(default=False, metadata={"help": "Rebuild cached features instead of loading them."})
     features_cache_dir: str | None = field(

@@ -16,6 +16,9 @@ from gerbera.corpora.tags import TagSet
 from gerbera.corpora.type_map import read_corpus_types
 from gerbera.errors import GerberaError, UsageError
 from gerbera.features.split_groups import features_cache_dir, load_group
+from gerbera.models.corpus_heads import heads_of
+from gerbera.models.head_choice import check_head_types
+from gerbera.models.head_groups import load_heads_group
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
 from gerbera.outputs import ALL_RESULTS, write_json
@@ -51,16 +54,22 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     prepare_output_dir(training_args.output_dir, original_flags.overwrite_output_dir, None, training=False)
 
     model_side = ModelSide.load(model_args, data_args.max_seq_length)
-    if model_side.trained_tagset is None:
-        raise GerberaError(f"{model_side.name} has no trained tag head: evaluate a model saved by run_ner.py")
-    requested = TagSet.from_file(data_args.labels) if data_args.labels else None
-    tagset = read_corpus_types(choose_tagset(requested, model_side.trained_tagset, None), data_args.type_map, data_args.ignore_types)
-
-    groups = {}
-    if training_args.do_eval:
-        groups["eval"] = load_group(data_args.data_dir, eval_names, "devel", tagset, data_args.entity_types)
-    if training_args.do_predict:
-        groups["test"] = load_group(data_args.data_dir, eval_names, "test", tagset, data_args.entity_types)
+    splits = {prefix: split for prefix, split, wanted in (("eval", "devel", training_args.do_eval),
+                                                          ("test", "test", training_args.do_predict)) if wanted}
+    heads = heads_of(model_side.config) if model_side.layout == "corpus" else None
+    if heads is not None:  # a head per corpus: each dataset scored with its own head
+        if data_args.labels:
+            raise UsageError("--labels: a model with a head per corpus scores each dataset with its head's tags")
+        check_head_types(data_args.head_types, eval_names)
+        groups = {prefix: load_heads_group(data_args, eval_names, split, heads, model_side.name) for prefix, split in splits.items()}
+        tagset = next(iter(groups.values())).tagset
+    else:
+        if model_side.trained_tagset is None:
+            raise GerberaError(f"{model_side.name} has no trained tag head: evaluate a model saved by run_ner.py")
+        requested = TagSet.from_file(data_args.labels) if data_args.labels else None
+        tagset = read_corpus_types(choose_tagset(requested, model_side.trained_tagset, None), data_args.type_map, data_args.ignore_types)
+        groups = {prefix: load_group(data_args.data_dir, eval_names, split, tagset, data_args.entity_types)
+                  for prefix, split in splits.items()}
     encoder = model_side.encoder(data_args.max_seq_length)
     with training_args.main_process_first(desc="tokenizing"):
         for group in groups.values():
@@ -71,7 +80,7 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
         training_args.output_dir, "run_eval.py", resolved_arguments(model_args, data_args, original_flags, training_args),
         tagset, groups.values(), enabled=training_args.process_index == 0,
         hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
-        given_flags=getattr(training_args, "given_flags", None),
+        given_flags=getattr(training_args, "given_flags", None), heads=heads,
     )
 
     try:

@@ -1,5 +1,6 @@
 """run_ner.py: multi-task training (``--data_list NCBI-disease+CoNLL2003``) and biomedical
-fine-tuning (``--data_list NCBI-disease``) with one shared tag head, then scoring."""
+fine-tuning (``--data_list NCBI-disease``) with one shared tag head (or the domain head, or a head
+per corpus: `heads_groups`), then scoring."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from gerbera.corpora.tags import TagSet
 from gerbera.corpora.type_map import read_corpus_types
 from gerbera.errors import UsageError
 from gerbera.features.split_groups import SplitGroup, features_cache_dir, load_group, read_splits
+from gerbera.models.corpus_heads import heads_of
+from gerbera.models.head_choice import check_head_types
+from gerbera.models.head_groups import heads_group, load_heads_group, training_heads
 from gerbera.models.loading import choose_tagset, load_model
 from gerbera.models.model_side import ModelSide
 from gerbera.outputs import ALL_RESULTS, write_json
@@ -35,7 +39,8 @@ logger = logging.getLogger("gerbera")
 
 DESCRIPTION = (
     "Train a NER model with one shared tag head on one or more datasets (GERBERA: a biomedical corpus "
-    "together with a general-domain one, then the biomedical corpus alone), and score it."
+    "together with a general-domain one, then the biomedical corpus alone), or with a head per dataset "
+    "(--head corpus), and score it."
 )
 
 
@@ -73,18 +78,25 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     requested = TagSet.from_file(data_args.labels) if data_args.labels else None
     # Read and check every file before any training starts.
     train_splits = read_training_splits(data_args, train_specs, training_args) if training_args.do_train else None
-    from_training = None
-    if train_splits is not None:
-        from_training = TagSet.from_tags(tag for split in train_splits for s in split.sentences for tag in s.tags)
-    tagset = read_corpus_types(choose_tagset(requested, model_side.trained_tagset, from_training), data_args.type_map, data_args.ignore_types)
-    logger.info("Tag set (%s, %s%s): %s", tagset.source, tagset.scheme, ", typed" if tagset.typed else "", " ".join(tagset.labels))
-    train_group = SplitGroup(train_splits, tagset) if train_splits is not None else None
-    if train_group is not None:
-        train_group.map_tags()
     evaluate_while_training = training_args.do_train and training_args.eval_strategy != "no"
-    devel_group = load_group(data_args.data_dir, eval_names, "devel", tagset, data_args.entity_types) if training_args.do_eval or evaluate_while_training else None
-    test_group = load_group(data_args.data_dir, eval_names, "test", tagset, data_args.entity_types) if training_args.do_predict else None
-    groups = (train_group, devel_group, test_group)
+    scored_splits = [split for split, wanted in (("devel", training_args.do_eval or evaluate_while_training),
+                                                 ("test", training_args.do_predict)) if wanted]
+    heads = model_side.heads(model_args.head)
+    if heads is not None:
+        tagset, groups = heads_groups(model_side, heads, train_splits, eval_names, scored_splits, data_args)
+    else:
+        from_training = None
+        if train_splits is not None:
+            from_training = TagSet.from_tags(tag for split in train_splits for s in split.sentences for tag in s.tags)
+        tagset = read_corpus_types(choose_tagset(requested, model_side.trained_tagset, from_training), data_args.type_map,
+                                   data_args.ignore_types)
+        logger.info("Tag set (%s, %s%s): %s", tagset.source, tagset.scheme, ", typed" if tagset.typed else "", " ".join(tagset.labels))
+        train_group = SplitGroup(train_splits, tagset) if train_splits is not None else None
+        if train_group is not None:
+            train_group.map_tags()
+        groups = (train_group, *(load_group(data_args.data_dir, eval_names, split, tagset, data_args.entity_types)
+                                 if split in scored_splits else None for split in ("devel", "test")))
+    train_group = groups[0]
 
     encoder = model_side.encoder(data_args.max_seq_length)
     with training_args.main_process_first(desc="tokenizing"):
@@ -103,6 +115,7 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
         tagset, groups, enabled=training_args.process_index == 0,
         hardware_choices=getattr(training_args, "hardware_choices", None), world_size=training_args.world_size,
         given_flags=getattr(training_args, "given_flags", None), resumed_from=resume,
+        heads=heads_of(model_side.config) if heads is not None else None,
     )
     try:
         return train_and_score(model_args, data_args, training_args, model_side, tagset, groups, encoder.mode, record, resume,
@@ -141,7 +154,7 @@ def train_and_score(model_args, data_args, training_args, model_side, tagset, gr
             train_result = trainer.train(resume_from_checkpoint=resume)
             stop_if_preempted(trainer, record, preemption)
             trainer.save_model()  # model, config (with id2label) and tokenizer, as safetensors
-            if trainer.is_world_process_zero():
+            if trainer.is_world_process_zero() and not train_group.dataset_tagsets:  # heads: their tags are in config.json
                 tagset.save(Path(training_args.output_dir) / "labels.txt")
             trainer.save_state()
             results.update(train_result.metrics)
@@ -171,7 +184,7 @@ def train_and_score(model_args, data_args, training_args, model_side, tagset, gr
             record.finish(results, trained)
             if training_args.do_train:
                 write_model_card(output_dir, record.data, results, tagset, word_tokenization, model_side.uses_domain_head,
-                                 data_dir=data_args.data_dir)
+                                 data_dir=data_args.data_dir, heads=heads_of(model_side.config))
         if training_args.do_train and trainer.args.should_save and not keep_checkpoints:
             record.checkpoints_removed(drop_checkpoints(Path(training_args.output_dir)))
     return results
@@ -209,6 +222,25 @@ def read_training_splits(data_args, train_specs, training_args):
     seed = data_args.subset_seed if data_args.subset_seed is not None else data_order_seed(training_args)
     splits = read_splits(data_args.data_dir, [name for name, _ in train_specs], "train", data_args.entity_types)
     return [sample_split(split, fraction, seed) for split, (_, fraction) in zip(splits, train_specs)]
+
+
+def heads_groups(model_side, heads, train_splits, eval_names, scored_splits, data_args):
+    """A head per corpus (--head corpus, or a model with heads): the heads trained (new ones written into the
+    model's config), the training, devel and test groups with each dataset routed to its head, and the tag set
+    of the first group's first dataset (for the record)."""
+    if data_args.labels:
+        raise UsageError("--labels: with a head per corpus each dataset has its own tags (leave --labels out)")
+    check_head_types(data_args.head_types, [split.dataset for split in train_splits or []] + eval_names)
+    train_group = None
+    if train_splits is not None:
+        heads = training_heads(model_side.config, model_side.name, train_splits, data_args)
+        train_group = heads_group(train_splits, heads, model_side.name, data_args, training=True)
+    elif not heads:
+        raise UsageError("--head corpus: the heads are made by training (--do_train); score a model with heads without --head")
+    scored = [load_heads_group(data_args, eval_names, split, heads, model_side.name) if split in scored_splits else None
+              for split in ("devel", "test")]
+    groups = (train_group, *scored)
+    return next(group for group in groups if group is not None).tagset, groups
 
 
 def add_domain_ids(group: SplitGroup, general_datasets: list[str]) -> None:

@@ -85,6 +85,16 @@ class SplitGroup:
     gold_tags: list[list[str]] | None = None  # mapped into the tag set; None for words-only files
     features: datasets.Dataset | None = None
     sentence_dataset: list[str] = field(default_factory=list)  # dataset name of every sentence
+    # A head per corpus (gerbera.models.corpus_heads): each dataset's tags are its head's (tag ids
+    # the head's own), its rows carry its head's index (``head_ids``); ``column_labels`` names every
+    # column of the model's logits with its head's tag.
+    dataset_tagsets: dict[str, TagSet] | None = None
+    dataset_heads: dict[str, int] | None = None
+    column_labels: list[str] | None = None
+
+    def tagset_of(self, dataset: str) -> TagSet:
+        """The tag set a dataset's tags are mapped into: its head's, else the group's."""
+        return self.dataset_tagsets[dataset] if self.dataset_tagsets else self.tagset
 
     @property
     def sentences(self):
@@ -116,7 +126,7 @@ class SplitGroup:
             self.gold_tags = None
             return
         self.gold_tags = [
-            self.tagset.map_sentence(sentence.tags, str(split.path), sentence.first_line)
+            self.tagset_of(split.dataset).map_sentence(sentence.tags, str(split.path), sentence.first_line)
             for split in self.splits
             for sentence in split.sentences
         ]
@@ -135,6 +145,8 @@ class SplitGroup:
         }
         if self.tagset.corpus_types or self.tagset.ignore_types:  # gold tags read with --type_map / --ignore_types
             description["corpus_types"] = [sorted(self.tagset.corpus_types.items()), self.tagset.ignore_types]
+        if self.dataset_tagsets:  # a head per corpus: each dataset's tag ids are its head's own
+            description["heads"] = [(split.dataset, self.tagset_of(split.dataset).labels) for split in self.splits]
         if any(split.reader for split in self.splits):  # sentences made from another format than column files
             description["readers"] = [split.reader for split in self.splits]
         return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
@@ -161,6 +173,8 @@ class SplitGroup:
             features = datasets.Dataset.from_file(cache_file)  # a cache hit builds no input columns
         else:
             features = self._tokenize(encoder, cache_file)
+        if self.dataset_heads:
+            features = features.add_column("head_ids", [self.dataset_heads[name] for name in features["dataset"]])
         if sort_by_length:  # evaluation: batches of similar length waste no compute on padding
             features = features.sort("length", reverse=True)
         self.features = features
@@ -173,8 +187,8 @@ class SplitGroup:
             "dataset": self.sentence_dataset,
         }
         if self.gold_tags is not None and not self.tagset.ignore_types:  # gold without types has no tag ids: no loss
-            label2id = self.tagset.label2id
-            columns["tag_ids"] = [[label2id[tag] for tag in tags] for tags in self.gold_tags]
+            label2ids = [self.tagset_of(dataset).label2id for dataset in self.sentence_dataset]
+            columns["tag_ids"] = [[label2id[tag] for tag in tags] for tags, label2id in zip(self.gold_tags, label2ids)]
         sentences = datasets.Dataset.from_dict(columns)
         return sentences.map(
             encoder.encode,

