@@ -34,7 +34,7 @@ def pubtator_text() -> str:
     for words in ("Tumour", "Huntington disease", "inherited. Obesity", "colon"):
         start = text.index(words)
         lines.append(f"1\t{start}\t{start + len(words)}\t{words}\tDisease\t-")
-    lines += ["", f"2|t|{SECOND}", "2|a|", f"2\t0\t13\tBreast cancer\tDisease\t-", ""]
+    lines += ["", f"2|t|{SECOND}", "2|a|", "2\t0\t13\tBreast cancer\tDisease\t-", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -66,8 +66,8 @@ def test_test_split_is_scored_as_run_predict_tags_it(varied, corpus, tmp_path, c
                                  "--entity_type", "Disease"])
     rows = read_predictions(out / "test_predictions.txt")
     assert [[word for word, _, _ in row] for row in rows] == new_text_words()  # 'Tumours' whole, no sentences merged
-    gold = {word: tag for row in rows for word, tag, _ in row}
-    assert (gold["Tumours"], gold["inherited"], gold["."], gold["Obesity"]) == ("B", "B", "I", "B")  # rounded to the words
+    gold = [[(word, tag) for word, tag, _ in row] for row in rows]  # the gold mentions rounded to the words:
+    assert gold[0][0] == ("Tumours", "B") and gold[1][-2:] == [("inherited", "B"), (".", "I")] and gold[2][0] == ("Obesity", "B")
     assert results["test_offset_gold_mentions"] == 5
     assert results["test_offset_unreachable_mentions"] == 2
     assert "2 gold mentions that words cut as run_predict.py cuts them cannot hold" in caplog.text
