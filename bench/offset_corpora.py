@@ -8,7 +8,7 @@ document per sentence, the words joined with spaces), so every mention lies on w
 corpora that annotate the stem have it: those mentions end inside a word. NERdata holds column
 files only, so no corpus there has mentions ending inside words as published; this one does.
 
-    .venv/bin/python bench/offset_corpora.py /tmp/offset_data
+    .venv/bin/python bench/offset_corpora.py /tmp/offset_data [--test_documents 1000]
 """
 
 from __future__ import annotations
@@ -41,10 +41,13 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("output", help="the data folder to write both datasets into")
     parser.add_argument("--nerdata", default=str(SHARED), help="NERdata (default: %(default)s)")
+    parser.add_argument("--test_documents", type=int, help="keep the first N test documents (default: all)")
     args = parser.parse_args(argv)
     out = Path(args.output)
     plain = out / "BC5CDR-disease-pubtator"
     convert_corpus.main([str(Path(args.nerdata) / "BC5CDR-disease"), str(plain), "--to", "pubtator", "--examples", "0"])
+    if args.test_documents:
+        write_pubtator(read_pubtator(plain / "test.pubtator")[: args.test_documents], plain / "test.pubtator")
     for split in ("train", "devel", "test"):
         documents, total = [], 0
         for document in read_pubtator(plain / f"{split}.pubtator"):
