@@ -4,7 +4,8 @@ A `ConversionReport` is filled by `gerbera.corpora.offset_tags` while it reads o
 (PubTator or BioC). It counts documents, sentences, words and the mentions tagged per type, and
 keeps one `Change` per mention that was split off inside a word, adjusted, dropped, or that
 merged two sentences, with the file, document id, offsets and text, so that nothing is lost
-silently. ``format()`` is the text the conversion command prints and the training log shows.
+silently. Devel and test files, cut as new text, report instead each gold mention that their words
+cannot hold (it ends inside a word, or crosses a sentence split): missed at document offsets. ``format()`` is the text the conversion command prints and the training log shows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ DROPPED_OVERLAP = "dropped: overlaps a longer mention (kept)"
 DROPPED_DISCONTINUOUS = "dropped: discontinuous (several locations)"
 DROPPED_NO_WORD = "dropped: covers no word"
 DROPPED_CROSSES_PASSAGES = "dropped: crosses a passage boundary"
-KINDS = (SPLIT_WORD, ADJUSTED, MERGED, DROPPED_OVERLAP, DROPPED_DISCONTINUOUS, DROPPED_NO_WORD, DROPPED_CROSSES_PASSAGES)
+# Devel and test (words cut as run_predict.py cuts them): mentions no predicted mention can equal.
+INSIDE_WORD = "missed at offsets: starts or ends inside a word (word tags: the whole words)"
+CROSSES_SENTENCES = "missed at offsets: crosses a sentence split (word tags: its part in each sentence)"
+UNREACHABLE = (INSIDE_WORD, CROSSES_SENTENCES)
+KINDS = (SPLIT_WORD, ADJUSTED, MERGED, DROPPED_OVERLAP, DROPPED_DISCONTINUOUS, DROPPED_NO_WORD, DROPPED_CROSSES_PASSAGES,
+         *UNREACHABLE)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,11 @@ class ConversionReport:
     @property
     def dropped(self) -> int:
         return sum(1 for change in self.changes if change.kind.startswith("dropped"))
+
+    @property
+    def unreachable(self) -> int:
+        """Gold mentions that words cut as new text cannot hold (missed at document offsets)."""
+        return sum(1 for change in self.changes if change.kind in UNREACHABLE)
 
     def merge(self, other: ConversionReport) -> None:
         self.documents += other.documents

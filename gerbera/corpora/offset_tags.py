@@ -2,7 +2,14 @@
 
 The text is cut exactly as ``run_predict.py`` cuts it (`gerbera.tagging.text_segmentation`:
 each passage on its own, sentences, then words at spaces and punctuation), so that a model
-trained on these sentences sees the words it will later be asked to tag. Then:
+trained on these sentences sees the words it will later be asked to tag.
+
+Devel and test files (``as_new_text``) stay cut that way and no other, so that they are scored as
+new text is tagged: each mention tags every word it touches, in each sentence it touches (the
+gold mentions rounded to the words, for the word-level seqeval figure), and a mention that ends
+inside a word or crosses a sentence split is reported (`conversion_report.UNREACHABLE`): no
+predicted mention can equal it at document offsets, where it counts as missed. Training files
+are cut further, at the gold boundaries, so that every mention is learnt:
 
 - the mentions to tag are chosen by `gerbera.corpora.mention_policy` (checks, type selection,
   discontinuous, overlapping and nested mentions);
@@ -25,7 +32,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from gerbera.corpora.column_files import Sentence
-from gerbera.corpora.conversion_report import MERGED, SPLIT_WORD, Change, ConversionReport
+from gerbera.corpora.conversion_report import (
+    CROSSES_SENTENCES,
+    INSIDE_WORD,
+    MERGED,
+    SPLIT_WORD,
+    Change,
+    ConversionReport,
+)
 from gerbera.corpora.mention_policy import Mention, locations_of, select_mentions
 from gerbera.tagging.text_segmentation import Token, split_sentences
 
@@ -103,8 +117,32 @@ def _tags(tokens: list[Token], mentions: list[Mention]) -> list[str]:
     return tags
 
 
-def document_sentences(document, path: str, entity_types, report: ConversionReport) -> list[tuple[list[Token], list[str]]]:
-    """The tagged sentences of one document, passage by passage."""
+def _rounded_tags(sentences: list[list[Token]], mentions: list[Mention], document, path: str,
+                  report: ConversionReport) -> list[list[str]]:
+    """Tags of words cut as new text: a mention tags the words it touches, in each sentence, a word
+    shared with the mention before it staying that one's; one that the words cannot hold is reported."""
+    tags = [["O"] * len(tokens) for tokens in sentences]
+    for mention in mentions:
+        touched = [(s, i) for s, tokens in enumerate(sentences) for i, token in enumerate(tokens)
+                   if token.start < mention.end and mention.start < token.end]
+        first, last = sentences[touched[0][0]][touched[0][1]], sentences[touched[-1][0]][touched[-1][1]]
+        kind = (CROSSES_SENTENCES if touched[0][0] != touched[-1][0]
+                else INSIDE_WORD if (first.start, last.end) != (mention.start, mention.end) else None)
+        if kind is not None:
+            report.add(Change(kind, path, document.id, mention.start, mention.end,
+                              document.text[mention.start:mention.end], mention.type,
+                              f"words {document.text[first.start:last.end]!r} at {first.start}-{last.end}"))
+        begun = set()
+        for s, i in touched:
+            if tags[s][i] == "O":
+                tags[s][i] = f"{'I' if s in begun else 'B'}-{mention.type}"
+                begun.add(s)
+    return tags
+
+
+def document_sentences(document, path: str, entity_types, report: ConversionReport,
+                       as_new_text: bool = False) -> list[tuple[list[Token], list[str]]]:
+    """The tagged sentences of one document, passage by passage (``as_new_text``: see the module)."""
     mentions = select_mentions(document, path, entity_types, report)
     result = []
     for index, (start, end) in enumerate(document.passages):
@@ -113,16 +151,21 @@ def document_sentences(document, path: str, entity_types, report: ConversionRepo
             [Token(t.text, t.start + start, t.end + start) for t in sentence.tokens]
             for sentence in split_sentences(document.text[start:end])
         ]
+        if as_new_text:
+            result += zip(sentences, _rounded_tags(sentences, passage_mentions, document, path, report))
+            continue
         sentences = _merge_crossed(sentences, passage_mentions, document, path, report)
         for tokens in sentences:
             tokens = _split_at_boundaries(tokens, passage_mentions, document, path, report)
             result.append((tokens, _tags(tokens, passage_mentions)))
-    report.mentions_by_type.update(m.type for m in mentions)  # each starts a word after the cuts
+    report.mentions_by_type.update(m.type for m in mentions)  # each starts a word (after the cuts in training)
     return result
 
 
-def convert_documents(documents: Iterable, path: str, fmt: str, entity_types: frozenset[str] | None) -> tuple[list[Sentence], OffsetSource]:
-    """Sentences of word tags from documents with offset annotations, and where each came from."""
+def convert_documents(documents: Iterable, path: str, fmt: str, entity_types: frozenset[str] | None,
+                      as_new_text: bool = False) -> tuple[list[Sentence], OffsetSource]:
+    """Sentences of word tags from documents with offset annotations, and where each came from;
+    ``as_new_text``: words cut only as run_predict.py cuts them (devel and test)."""
     source = OffsetSource(fmt, entity_types)
     sentences: list[Sentence] = []
     for document_index, document in enumerate(documents):
@@ -134,7 +177,7 @@ def convert_documents(documents: Iterable, path: str, fmt: str, entity_types: fr
             if entity_types is None or a.type in entity_types
         })
         line = getattr(document, "source_line", None) or 1
-        for tokens, tags in document_sentences(document, path, entity_types, source.report):
+        for tokens, tags in document_sentences(document, path, entity_types, source.report, as_new_text):
             sentences.append(Sentence([t.text for t in tokens], tags, line))
             source.sentence_spans.append((document_index, [(t.start, t.end) for t in tokens]))
             source.report.sentences += 1

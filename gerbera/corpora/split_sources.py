@@ -17,7 +17,9 @@ one of:
 PubTator and BioC may also be gzip-compressed (``train.pubtator.gz``). Two of them for one split
 is an error naming both, so that it is never a guess which one was
 trained on. Offset formats become word tags through `gerbera.corpora.offset_tags`; the
-conversion report is logged (a summary, and a warning when mentions were dropped).
+conversion report is logged (a summary, and a warning when mentions were dropped). ``load_split``
+cuts devel and test as new text (words as run_predict.py cuts them, for scores at document
+offsets as tagging gets them), train also at the gold mentions' boundaries.
 """
 
 from __future__ import annotations
@@ -89,8 +91,10 @@ def read_documents(path: Path, fmt: str) -> list:
     return list(iter_documents(str(path), fmt))
 
 
-def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types: str | None = None) -> CorpusSplit:
-    """Read one split file of any format into a `CorpusSplit`; offsets become word tags."""
+def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types: str | None = None,
+                    as_new_text: bool = False) -> CorpusSplit:
+    """Read one split file of any format into a `CorpusSplit`; offsets become word tags (words cut
+    as new text with ``as_new_text``, see `gerbera.corpora.offset_tags`)."""
     folder = path.parent
     source = None
     reader = None
@@ -104,11 +108,12 @@ def read_split_file(dataset: str, split: str, path: Path, fmt: str, entity_types
         reader = f"{fmt}, {names}" if names else fmt  # the integer tags' names enter the features cache key
     else:
         types = parse_entity_types(entity_types)
-        sentences, source = convert_documents(read_documents(path, fmt), str(path), fmt, types)
+        sentences, source = convert_documents(read_documents(path, fmt), str(path), fmt, types, as_new_text)
         if not sentences:
             raise CorpusFormatError(path, None, "no sentences (no document with text)")
         check_selected_types(path, types, source.report)
         reader = f"{fmt} conversion {CONVERSION_VERSION}, entity types {','.join(sorted(types)) if types else 'all'}"
+        reader += ", words cut as new text" if as_new_text else ""
         log_report(path, source.report)
     return CorpusSplit(dataset, split, path, sentences, reader=reader, source=source)
 
@@ -151,4 +156,4 @@ def load_split(data_dir, dataset: str, split: str, entity_types: str | None = No
             f"{folder / split}.txt: no {split} file for dataset '{dataset}'; the folder has: {', '.join(available) or 'nothing'} "
             f"(a split is {split}.txt, .pubtator, .bioc.xml, .bioc.json, .jsonl, .json, .parquet or a save_to_disk folder)"
         )
-    return read_split_file(dataset, split, *found, entity_types=entity_types)
+    return read_split_file(dataset, split, *found, entity_types=entity_types, as_new_text=split != "train")

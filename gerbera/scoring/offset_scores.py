@@ -8,10 +8,13 @@ scored against the file's own annotations: a predicted mention is correct when a
 the same document has exactly its span and type (BioCreative's strict mention-level scores,
 micro-averaged over documents). With an untyped tag set (B/I/O) only spans are compared.
 
-The gold mentions are every annotation of the selected types, those the conversion to word tags
-dropped (overlapping, discontinuous) included: they count as missed here, while the column-level
-seqeval F1 (still the main score) never saw them. Where the two scores differ, the log says how
-many mentions the conversion dropped, split or merged, so the difference can be read.
+Devel and test words are cut only as ``run_predict.py`` cuts new text, so these scores are those
+tagging gets, and they are the headline. The gold mentions are every annotation of the selected
+types, those the conversion to word tags dropped (overlapping, discontinuous) and those the words
+cannot hold (ending inside a word, crossing a sentence split: ``{key}_unreachable_mentions``)
+included: they count as missed here. The word-level seqeval F1 is kept and labelled as what it is:
+a score against the gold mentions rounded to the words. The log gives both and says how many
+mentions make them differ.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ def score_offset_splits(group, predicted: list[list[str]], reports: dict, prefix
         scores = mention_scores(source, mentions, typed, group.tagset.corpus_types)
         key = f"{prefix}_offset" if single else f"{prefix}_{split.dataset}_offset"
         metrics.update({f"{key}_{name}": value for name, value in scores.items()})
+        metrics[f"{key}_unreachable_mentions"] = source.report.unreachable
         if output_dir is not None:
             name = predictions_name(prefix, None if single else split.dataset, source.format)
             write_predicted(source.documents, mentions, source.format, Path(output_dir) / name,
@@ -111,6 +115,8 @@ def explain(split, scores: dict, seqeval_f1: float | None, typed: bool) -> None:
     """Log both scores, and what in the conversion makes them differ."""
     report = split.source.report
     reasons = [
+        f"{report.unreachable} gold mentions that words cut as run_predict.py cuts them cannot hold (ending inside a "
+        "word, crossing a sentence split) count as missed here" if report.unreachable else "",
         f"{report.dropped} gold mentions dropped in the conversion to word tags (overlapping, discontinuous, "
         "crossing passages or covering no word) count as missed here" if report.dropped else "",
         f"{sum(1 for c in report.changes if c.kind.startswith('word split'))} words split at mention boundaries"
@@ -121,8 +127,8 @@ def explain(split, scores: dict, seqeval_f1: float | None, typed: bool) -> None:
     why = "; ".join(reason for reason in reasons if reason) or "no mention was changed in the conversion"
     seqeval_text = f"{seqeval_f1:.4f}" if seqeval_f1 is not None else "n/a"
     logger.info(
-        "%s: mention-level F1 at document offsets %.4f (P %.4f, R %.4f; %d gold, %d predicted, %d correct) "
-        "vs column-level seqeval F1 %s (the main score); %s",
-        split.path, scores["f1"], scores["precision"], scores["recall"], scores["gold_mentions"],
+        "%s: mention-level F1 at document offsets %.4f (exact span%s, the headline: P %.4f, R %.4f; %d gold, %d "
+        "predicted, %d correct) vs word-level seqeval F1 %s (gold mentions rounded to the words); %s",
+        split.path, scores["f1"], " and type" if typed else "", scores["precision"], scores["recall"], scores["gold_mentions"],
         scores["predicted_mentions"], scores["correct_mentions"], seqeval_text, why,
     )
