@@ -207,3 +207,17 @@ def test_bad_sets_of_models_are_one_line_errors_before_anything_is_written(case,
     errors = [line for line in err.splitlines() if "error" in line.lower()]
     assert status == code and len(errors) == 1 and said in errors[0], err[-2000:]
     assert not (tmp_path / "out").exists()
+
+
+def test_settings_of_the_forward_pass_apply_to_every_model_and_head(models, texts, tmp_path):
+    """--scoring_precision reaches each model of a set, and a model with heads in ONNX Runtime (which
+    sees only the logits): onnx-fp32 gives the spans of fp32; int8 runs and tags every head."""
+    pytest.importorskip("onnxruntime")
+    specs = ["--model", f"Gene={models['gene']}", f"H={models['heads']}"]
+    fp32 = predict(*specs, "--input", texts, "--output", tmp_path / "fp32.jsonl")
+    onnx = predict(*specs, "--input", texts, "--output", tmp_path / "onnx.jsonl", "--scoring_precision", "onnx-fp32")
+    assert fp32["scoring_precision"] == "fp32" and onnx["scoring_precision"] == "onnx-fp32"
+    assert same_spans(by_type(read_jsonl(tmp_path / "onnx.jsonl")), by_type(read_jsonl(tmp_path / "fp32.jsonl")))
+    predict("--model_name_or_path", models["heads"], "--input", texts, "--output", tmp_path / "int8.jsonl",
+            "--scoring_precision", "int8")
+    assert {e["type"] for r in read_jsonl(tmp_path / "int8.jsonl") for e in r["entities"]} == {"Disease", "GENE"}
