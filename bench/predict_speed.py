@@ -72,10 +72,12 @@ def write_pubtator(path: Path, documents) -> None:
             out.write(f"{number + 1}|t|{title}\n{number + 1}|a|{body}\n\n")
 
 
-def model_with_head(encoder: Path, out: Path) -> Path:
+def model_with_head(encoder: Path, out: Path, seed: int = 0) -> Path:
+    import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     labels = ["B", "I", "O"]
+    torch.manual_seed(seed)  # the random head
     model = AutoModelForTokenClassification.from_pretrained(
         encoder, num_labels=3, id2label=dict(enumerate(labels)), label2id={t: i for i, t in enumerate(labels)})
     model.save_pretrained(out)
@@ -243,6 +245,9 @@ def main(argv=None) -> dict:
                         help="--scaling also without --num_threads (each process chooses its share of the cores)")
     parser.add_argument("--host_documents", type=int, default=2000, help="documents of the host arm")
     parser.add_argument("--skip", nargs="*", default=[], choices=list(ARMS))
+    parser.add_argument("--models", action="store_true",
+                        help="also issue 32's arms: one run with two models, the second alone, its forward pass, "
+                        "and a model with two heads (bench/_speed_models.py)")
     parser.add_argument("--settings", nargs="*", default=[], metavar="SETTING",
                         help="also, per setting of gerbera.runtimes.settings (bf16 int8 onnx-fp32 onnx-int8), run_predict "
                         "--scoring_precision SETTING and that setting's bare forward pass, in the same rounds")
@@ -274,6 +279,13 @@ def main(argv=None) -> dict:
         "host": lambda: run_predict_arm(tiny, host_source, scratch, args.batch_size),
         "host_forward": lambda: forward_arm(tiny_tagger, documents[: args.host_documents]),
     }
+    if args.models:  # issue 32's arms (bench/_speed_models.py)
+        from _speed_models import heads_model, model_arms
+
+        second = model_with_head(Path(get_model_path()), scratch / "minilm-b", seed=1)
+        heads = heads_model(Path(get_model_path()), scratch / "minilm-heads")
+        arms.update(model_arms(model, second, heads, Tagger.load(str(second), batch_size=args.batch_size, device="cpu"),
+                               documents[:count], source, scratch, args.batch_size, forward_arm))
     for setting in args.settings:
         arms[f"run_predict:{setting}"] = (lambda setting=setting: run_predict_arm(
             model, source, scratch, args.batch_size, ("--device", "cpu", "--scoring_precision", setting)))
@@ -300,6 +312,10 @@ def main(argv=None) -> dict:
             summary.setdefault("settings", {})[setting] = {
                 "run_predict_vs_own_forward": round(arm / forward, 3),
                 "run_predict_vs_fp32_run_predict": round(arm / per_second["run_predict"], 3) if "run_predict" in per_second else None}
+    if args.models:
+        from _speed_models import models_summary
+
+        summary["models"] = models_summary(median, count, args.host_documents)
     if "run_predict" in per_second and "pipeline" in per_second:
         summary["run_predict_vs_pipeline"] = round(per_second["run_predict"] / per_second["pipeline"], 3)
     if args.profile:

@@ -70,6 +70,7 @@ SCORES = "tests/test_scores.py"
 PREDICT = "tests/test_predict.py"
 OUTPUTS = "tests/test_run_predict_outputs.py"
 CORPUS = "tests/test_predict_corpus.py"
+MODELS = "tests/test_predict_models.py"
 CHANGES = "tests/test_corpus_changes.py"
 CONVERSION = "tests/test_tag_conversion.py"
 WINDOWS = "tests/test_windows_and_alignment.py"
@@ -229,6 +230,35 @@ MUTANTS: list[Mutant] = [
            (PREDICT,)),
     Mutant("column-words-joined-without-spaces", "entity offsets and scores", "gerbera/tagging/documents.py",
            "offset += len(word) + 1", "offset += len(word)", (PREDICT,)),
+    # --- several models in one run, a head per corpus (issue 32) ------------------------------------
+    Mutant("models-entities-not-in-document-order", "several models and heads", "gerbera/tagging/model_set.py",
+           "document.entities.sort(key=entity_order)", "document.entities.sort(key=lambda entity: entity.type)", (MODELS,)),
+    Mutant("models-share-the-first-models-windows", "several models and heads", "gerbera/tagging/model_set.py",
+           "for tagger, windows in zip(self.taggers.values(), prepared):",
+           "for tagger, windows in zip(self.taggers.values(), [prepared[0]] * len(prepared)):", (MODELS,)),
+    Mutant("one-model-output-names-its-model", "several models and heads", "gerbera/tagging/tagger.py",
+           "scores, decoder, untyped, self.label)", "scores, decoder, untyped, self.label or self.name)", (MODELS,)),
+    Mutant("same-type-from-two-models-allowed", "several models and heads", "gerbera/tagging/tag_layers.py",
+           "            if entity_type in given:\n", "            if False:\n", (MODELS,)),
+    Mutant("typed-model-name-not-reserved", "several models and heads", "gerbera/tagging/tag_layers.py",
+           'if typed and model in given and given[model].split(" ")[0] != model:', "if False:", (MODELS,)),
+    Mutant("tag-schemes-not-compared", "several models and heads", "gerbera/tagging/tag_layers.py",
+           "if len(set(schemes.values())) > 1:", "if False:", (MODELS,)),
+    Mutant("model-name-given-twice-allowed", "several models and heads", "gerbera/tagging/model_set.py",
+           "        if name in specs:\n", "        if False:\n", (MODELS,)),
+    Mutant("model-folder-not-checked", "several models and heads", "gerbera/tagging/model_set.py",
+           "if not Path(path).is_dir() and (is_local_path(path) or Path(path).exists()):", "if False:", (MODELS,)),
+    Mutant("every-head-from-the-first-heads-columns", "several models and heads", "gerbera/tagging/word_tagger.py",
+           "ids = torch.stack([logits[..., columns].argmax(dim=-1) for columns in self.columns], dim=-1)",
+           "ids = torch.stack([logits[..., self.columns[0]].argmax(dim=-1) for columns in self.columns], dim=-1)", (MODELS,)),
+    Mutant("general-heads-always-tag", "several models and heads", "gerbera/tagging/tag_layers.py",
+           "if head.general and not general:", "if False:", (MODELS,)),
+    Mutant("jsonl-entity-without-its-model", "several models and heads", "gerbera/documents/writers.py",
+           'record["model"] = entity.model', "pass", (MODELS,)),
+    Mutant("bioc-model-infon-missing", "several models and heads", "gerbera/documents/bioc_writing.py",
+           'annotation.infons["model"] = entity.model', "pass", (MODELS,)),
+    Mutant("folder-settings-name-models-not-their-files", "several models and heads", "gerbera/commands/predict_model.py",
+           '"models": {name: model_identity(one.name)["model"] for', '"models": {name: name for', (MODELS,)),
     Mutant("json-extension-not-jsonl", "entity offsets and scores", "gerbera/tagging/output_formats.py",
            'JSONL_EXTENSIONS = {".jsonl", ".json", ".ndjson"}', 'JSONL_EXTENSIONS = {".jsonl", ".ndjson"}',
            (OUTPUTS, PREDICT)),

@@ -30,9 +30,24 @@ INPUT_FORMAT_HELP = (
 class PredictModelArguments:
     """The model flags of run_predict.py (the model-loading flags of run_eval.py, without a default model)."""
 
-    model_name_or_path: str = field(
+    model_name_or_path: str | None = field(
+        default=None,
         metadata={"help": "The trained model to tag with: a folder saved by run_ner.py (or a hub name of a "
-                  "token-classification model). Required: an encoder without a trained tag head cannot tag."},
+                  "token-classification model). This or --model is required: an encoder without a trained tag "
+                  "head cannot tag."},
+    )
+    model: list[str] | None = field(
+        default=None,
+        metadata={"help": "Several models in one run, each NAME=PATH, e.g. --model Disease=./gerbera_ncbi "
+                  "Gene=./gerbera_bc2gm: each document is read and segmented once, each model tags it, and one "
+                  "output holds every model's entities with their type and model. An untyped model's entities take "
+                  "NAME as their type; a typed model keeps its own types (NAME names it). No two models may give "
+                  "one type, and all must use one tag scheme. Instead of --model_name_or_path.", "nargs": "+"},
+    )
+    general_heads: bool = field(
+        default=False,
+        metadata={"help": "A model with a head per corpus: tag with its general-domain heads too (default off: "
+                  "only the heads of biomedical corpora give entities)."},
     )
     cache_dir: str | None = field(default=None, metadata={"help": "Where hub downloads are stored (default: the hub's own cache)."})
     trust_remote_code: bool = field(

@@ -7,32 +7,58 @@ import logging
 from pathlib import Path
 
 from gerbera.commands.predict_arguments import PredictArguments
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
+from gerbera.tagging.model_identity import model_identity
+from gerbera.tagging.model_set import ModelSet, parse_model_specs
 from gerbera.tagging.tagger import Tagger
 
 logger = logging.getLogger("gerbera")
 
-__all__ = ["load_tagger", "set_threads", "with_chosen_setting"]
+__all__ = ["load_tagger", "models_identity", "set_threads", "with_chosen_setting"]
 
 
 def load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
-    """The model, loaded without transformers' progress bars under --disable_tqdm."""
+    """The model (or the models of --model, as a :class:`~gerbera.tagging.model_set.ModelSet`), loaded
+    without transformers' progress bars under --disable_tqdm."""
     from transformers.utils import logging as hf_logging
 
     bars_were_on = hf_logging.is_progress_bar_enabled()
     if args.disable_tqdm:  # also the "Loading weights" bar
         hf_logging.disable_progress_bar()
     try:
-        model_args = with_chosen_setting(model_args, args, device)
-        tagger = Tagger.load(
-            model_args=model_args, max_seq_length=args.max_seq_length, batch_size=args.batch_size,
-            device=device, entity_type=args.entity_type,
-        )
-        tagger.certificate = getattr(model_args, "certificate", None)
+        if model_args.model:
+            from dataclasses import replace
+
+            taggers = {name: _load_one(replace(model_args, model_name_or_path=path, model=None), args, device, name)
+                       for name, path in parse_model_specs(model_args.model).items()}
+            tagger = ModelSet(taggers)
+        else:
+            tagger = _load_one(model_args, args, device, args.entity_type)
+        if args.output_words and len(tagger.layers) > 1:
+            raise UsageError("--output_words: the model gives several tag layers (a head per corpus); tag with "
+                             "one head's model, or leave --output_words out")
         return tagger
     finally:
         if bars_were_on:
             hf_logging.enable_progress_bar()
+
+
+def _load_one(model_args, args: PredictArguments, device: str, entity_type: str) -> Tagger:
+    model_args = with_chosen_setting(model_args, args, device)
+    tagger = Tagger.load(
+        model_args=model_args, max_seq_length=args.max_seq_length, batch_size=args.batch_size,
+        device=device, entity_type=entity_type, general_heads=model_args.general_heads,
+    )
+    tagger.certificate = getattr(model_args, "certificate", None)
+    return tagger
+
+
+def models_identity(tagger) -> dict:
+    """The identity of the model or models a run tags with, for a folder's settings (:mod:`gerbera.tagging.manifest`)."""
+    if not isinstance(tagger, ModelSet):
+        return model_identity(tagger.name)
+    return {"models": {name: model_identity(one.name)["model"] for name, one in tagger.taggers.items()},
+            "model_paths": {name: model_identity(one.name)["model_path"] for name, one in tagger.taggers.items()}}
 
 
 def with_chosen_setting(model_args, args: PredictArguments, device: str):
@@ -44,7 +70,6 @@ def with_chosen_setting(model_args, args: PredictArguments, device: str):
 
     from gerbera.runtimes.certificates import choose_setting
     from gerbera.runtimes.settings import check_setting
-    from gerbera.tagging.model_identity import model_identity
     from gerbera.tagging.word_tagger import choose_device
 
     chosen_device, name = choose_device(device), model_args.model_name_or_path

@@ -26,16 +26,17 @@ from gerbera.commands.interruption import stopped_cleanly
 from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
 from gerbera.commands.predict_folder_checks import refuse_overwriting_inputs, refuse_replacing_outputs, warn_if_idle
-from gerbera.commands.predict_model import load_tagger, set_threads
+from gerbera.commands.predict_model import load_tagger, models_identity, set_threads
 from gerbera.errors import GerberaError, UsageError
 from gerbera.tagging import unit_io
 from gerbera.tagging.core_share import CoreShare
 from gerbera.tagging.corpus_inputs import expand_inputs
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
+from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE
 from gerbera.tagging.garbage_collection import fewer_collections
 from gerbera.tagging.input_formats import INPUT_FORMATS
 from gerbera.tagging.manifest import MANIFEST, RunRecord
-from gerbera.tagging.model_identity import model_identity
+from gerbera.tagging.model_set import ModelSet, parse_model_specs
 from gerbera.tagging.output_formats import choose_output_format
 from gerbera.tagging.progress import CorpusProgress, estimate_documents
 from gerbera.tagging.sharding import Worker
@@ -95,7 +96,7 @@ def _into_folder(args: PredictArguments) -> bool:
 def run(model_args, args: PredictArguments) -> dict:
     """Tag ``args.input`` into ``args.output``; the run's summary (counts and speed)."""
     _setup_logging()
-    _check_arguments(args)
+    _check_arguments(model_args, args)
     worker = Worker.from_environment(args.shard)
     if _into_folder(args):
         return _run_corpus(model_args, args, worker)
@@ -104,7 +105,7 @@ def run(model_args, args: PredictArguments) -> dict:
     return _run_file(model_args, args)
 
 
-def _check_arguments(args: PredictArguments) -> None:
+def _check_arguments(model_args, args: PredictArguments) -> None:
     """Refuse bad flags before any work (and apply --num_threads)."""
     if args.input_format not in INPUT_FORMATS:
         raise UsageError(f"--input_format {args.input_format}: choose one of {', '.join(INPUT_FORMATS)}")
@@ -118,6 +119,20 @@ def _check_arguments(args: PredictArguments) -> None:
         raise UsageError(f"--num_threads {args.num_threads}: must be at least 1")
     if args.batch_size < 1:  # before the model loads
         raise UsageError(f"--batch_size {args.batch_size}: must be at least 1")
+    _check_models(model_args, args)
+
+
+def _check_models(model_args, args: PredictArguments) -> None:
+    """One model (--model_name_or_path) or several (--model NAME=PATH ...), checked before any work."""
+    if model_args.model and model_args.model_name_or_path:
+        raise UsageError("--model and --model_name_or_path: give one of them (--model takes several NAME=PATH)")
+    if not model_args.model and not model_args.model_name_or_path:
+        raise UsageError("give the model to tag with: --model_name_or_path PATH, or --model NAME=PATH ...")
+    if model_args.model:
+        if args.entity_type != DEFAULT_ENTITY_TYPE:
+            raise UsageError("--entity_type with --model: an untyped model's type is its NAME (--model NAME=PATH)")
+        if len(parse_model_specs(model_args.model)) > 1 and args.output_words:
+            raise UsageError("--output_words: one word has a tag of each model; tag with one model for the words")
 
 
 def _speed(summary: dict, seconds: float) -> dict:
@@ -145,7 +160,7 @@ def _run_file(model_args, args: PredictArguments) -> dict:
     input_format, documents = unit_io.read(source, args.input_format)
     tagger = load_tagger(model_args, args, args.device)
     logger.info("Tagging %s (%s) with %s on %s in %s, tags: %s", source, input_format, tagger.name, tagger.device,
-                tagger.precision, ", ".join(tagger.tagset.labels))
+                tagger.precision, tagger.describe_tags())
     totals = {"documents": 0, "words": 0, "entities": 0}
     estimate = None if args.disable_tqdm or source == "-" else estimate_documents(source, input_format)
     progress = CorpusProgress(estimate, args.disable_tqdm)
@@ -172,10 +187,10 @@ def _run_file(model_args, args: PredictArguments) -> dict:
     return summary
 
 
-def _settings(tagger: Tagger, model_args, args: PredictArguments) -> dict:
+def _settings(tagger: Tagger | ModelSet, model_args, args: PredictArguments) -> dict:
     """What shapes the outputs of a folder: a rerun with other values is refused."""
     return {
-        **model_identity(tagger.name), "max_seq_length": args.max_seq_length,
+        **models_identity(tagger), "max_seq_length": args.max_seq_length,
         "entity_type": args.entity_type, "scoring_precision": tagger.precision, "certificate": tagger.certificate,
         "word_tokenization": model_args.word_tokenization, "input_format": args.input_format,
         "output_format": args.output_format, "part_documents": args.part_documents,
@@ -204,7 +219,7 @@ def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
         if share is not None:
             share.apply()
         logger.info("Tagging %d files into %s with %s on %s in %s (%s), tags: %s", len(files), args.output,
-                    tagger.name, tagger.device, tagger.precision, worker.label, ", ".join(tagger.tagset.labels))
+                    tagger.name, tagger.device, tagger.precision, worker.label, tagger.describe_tags())
         progress = CorpusProgress(None if args.disable_tqdm else documents_to_tag(job), args.disable_tqdm,
                                   f" ({worker.rank + 1}/{worker.world})" if worker.world > 1 else "",
                                   share.apply if share is not None else None)

@@ -11,7 +11,9 @@ document level when none does), the way BioC tools such as PubTator3's expect th
       <text>hypertension</text>
     </annotation>
 
-``offset`` is a BioC document offset (the entity's ``start``), ``length`` its length; ids are
+``offset`` is a BioC document offset (the entity's ``start``), ``length`` its length; an entity of a
+run with several models (``run_predict.py --model``) has a ``model`` infon too, the name of the model
+it came from. Ids are
 whole numbers after the largest whole-number id already in the document, so they never clash.
 Any other document (PubTator, MEDLINE, plain text) becomes a BioC document with one passage per
 passage of its text (``title`` and ``abstract`` infons for PubTator and MEDLINE) at the same
@@ -84,16 +86,19 @@ def _numbers(identifiers: Iterable[str]) -> Iterator[int]:
             yield int(identifier)
 
 
-def _add(document: BioCDocument, annotations: list[Annotation]) -> None:
-    """``annotations`` into the passages that hold them, with new ids."""
+def _add(document: BioCDocument, annotations: list[Annotation]) -> list[BioCAnnotation]:
+    """``annotations`` into the passages that hold them, with new ids; the BioC annotations added."""
     used = {a.id for a in all_annotations(document)}
     next_id = max(_numbers(used), default=0) + 1
+    added = []
     for annotation in annotations:
         while str(next_id) in used:
             next_id += 1
         new = _new_annotation(str(next_id), annotation)
         used.add(new.id)
         _home(document, annotation.start, annotation.end).add_annotation(new)
+        added.append(new)
+    return added
 
 
 def _home(document: BioCDocument, start: int, end: int):
@@ -110,5 +115,9 @@ def with_entities(document: Document, entities: Iterable) -> BioCDocument:
     """``document`` as BioC with ``entities`` (``start``, ``end``, ``text``, ``type``, ``score`` at
     document offsets) added as annotations."""
     result = bioc_document(document)
-    _add(result, [Annotation(e.start, e.end, e.text, e.type, None, e.score) for e in entities])
+    entities = list(entities)
+    added = _add(result, [Annotation(e.start, e.end, e.text, e.type, None, e.score) for e in entities])
+    for annotation, entity in zip(added, entities):
+        if getattr(entity, "model", None) is not None:  # a run with several models: the one it came from
+            annotation.infons["model"] = entity.model
     return result

@@ -10,7 +10,8 @@ written gzip-compressed.
 Formats (:data:`WRITER_FORMATS`):
 
 - ``jsonl``: one JSON object a document, ``{"id", "text", "entities": [{"start", "end", "text",
-  "type", "score"}]}``; ``write(..., extra={...})`` adds fields (``words``).
+  "type", "score"}]}`` (and ``"model"``, the name of the model an entity came from, when it has
+  one: a run with several models); ``write(..., extra={...})`` adds fields (``words``).
 - ``pubtator``: title and abstract lines, then one line per entity, six columns (the identifier
   ``-``; ``write_scores=True`` adds the score), then a blank line, so parts concatenated are the
   whole file. A PubTator or MEDLINE document keeps its title and
@@ -50,9 +51,12 @@ _NOT_IN_PUBTATOR = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
 
 def entity_record(entity) -> dict:
-    """An entity as a JSON object (the score rounded to 6 decimals)."""
-    return {"start": entity.start, "end": entity.end, "text": entity.text, "type": entity.type,
-            "score": round(float(entity.score), 6)}
+    """An entity as a JSON object (the score rounded to 6 decimals; ``model`` when it names one)."""
+    record = {"start": entity.start, "end": entity.end, "text": entity.text, "type": entity.type,
+              "score": round(float(entity.score), 6)}
+    if getattr(entity, "model", None) is not None:
+        record["model"] = entity.model
+    return record
 
 
 def pubtator_form(document: Document, entities: Iterable, write_scores: bool = False) -> Document:

@@ -6,6 +6,10 @@
   entities with character offsets, many documents in chunks with progress).
 - :mod:`gerbera.tagging.documents` and :mod:`gerbera.tagging.entities`: the documents and entity
   mentions, and how entities are read from tags.
+- Every entity type in one run: :mod:`gerbera.tagging.model_set` (:class:`ModelSet`, several
+  models, ``--model NAME=PATH``), :mod:`gerbera.tagging.tag_layers` (a model gives one tag layer
+  per head, and the rule that no two layers give one type) and :mod:`gerbera.tagging.heads_model`
+  (loading a model with a head per corpus).
 - :mod:`gerbera.tagging.text_segmentation`: raw text to sentences and words, as NER corpora are cut.
 - :mod:`gerbera.tagging.input_formats` and :mod:`gerbera.tagging.output_formats`: the files
   ``run_predict.py`` reads and writes, over the formats of :mod:`gerbera.documents`.
@@ -29,6 +33,7 @@ import importlib
 
 _HOMES = {
     "Tagger": "gerbera.tagging.tagger",
+    "ModelSet": "gerbera.tagging.model_set",
     "WordTagger": "gerbera.tagging.word_tagger",
     "choose_device": "gerbera.tagging.word_tagger",
     "Entity": "gerbera.tagging.documents",

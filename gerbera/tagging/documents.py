@@ -25,9 +25,13 @@ class Entity:
     text: str
     type: str
     score: float
+    model: str | None = None  # the name of the model it came from, in a run with several (--model)
 
     def as_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "text": self.text, "type": self.type, "score": round(self.score, 6)}
+        found = {"start": self.start, "end": self.end, "text": self.text, "type": self.type, "score": round(self.score, 6)}
+        if self.model is not None:
+            found["model"] = self.model
+        return found
 
 
 @dataclass

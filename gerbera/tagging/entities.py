@@ -25,7 +25,8 @@ from gerbera.tagging.documents import Entity
 from gerbera.tagging.text_segmentation import Sentence
 
 __all__ = [
-    "DEFAULT_ENTITY_TYPE", "SpanDecoder", "check_entity_type", "entities_of_ids", "entity_spans", "find_entities",
+    "DEFAULT_ENTITY_TYPE", "SpanDecoder", "check_entity_type", "entities_of_ids", "entity_order", "entity_spans",
+    "find_entities",
 ]
 
 DEFAULT_ENTITY_TYPE = "Entity"
@@ -36,6 +37,11 @@ def check_entity_type(entity_type: str) -> str:
     if not entity_type or any(char.isspace() for char in entity_type):
         raise UsageError(f"--entity_type {entity_type!r}: give a name without whitespace, e.g. Disease")
     return entity_type
+
+
+def entity_order(entity: Entity) -> tuple[int, int, str]:
+    """The order of entities of several tag layers in one output: by start, end, then type."""
+    return entity.start, entity.end, entity.type
 
 
 class SpanDecoder:
@@ -107,9 +113,11 @@ def find_entities(
 
 
 def entities_of_ids(
-    text: str, sentences: Sequence[Sentence], ids, scores, decoder: SpanDecoder, untyped_entity_type: str | None = None
+    text: str, sentences: Sequence[Sentence], ids, scores, decoder: SpanDecoder, untyped_entity_type: str | None = None,
+    model: str | None = None,
 ) -> list[Entity]:
-    """:func:`find_entities` from tag ids (``decoder.labels`` indices, one list per sentence)."""
+    """:func:`find_entities` from tag ids (``decoder.labels`` indices, one list per sentence); ``model``:
+    the name of the model they came from, in a run with several."""
     found = []
     new = object.__new__
     for sentence, sentence_ids, sentence_scores in zip(sentences, ids, scores):
@@ -121,5 +129,7 @@ def entities_of_ids(
             # Entity(start, end, text[start:end], entity_type, score) without the frozen __init__'s cost
             entity = new(Entity)
             entity.__dict__.update(start=start, end=end, text=text[start:end], type=entity_type, score=score)
+            if model is not None:
+                entity.__dict__["model"] = model
             found.append(entity)
     return found

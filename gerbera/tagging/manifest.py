@@ -37,12 +37,22 @@ __all__ = ["MANIFEST", "RunRecord", "STATE"]
 
 MANIFEST = "manifest.jsonl"
 STATE = ".gerbera-predict"
-_SAID_BY_MODEL = ("model_path", "model_files")  # kept to name the model in a refusal; "model" decides
+_SAID_BY_MODEL = ("model_path", "model_files", "model_paths")  # kept to name the model in a refusal; "model(s)" decides
+
+
+def _models(settings: dict) -> str:
+    """The models of a run with several (``--model``), by name and folder; or its one model."""
+    if "models" not in settings:
+        return f"model {settings.get('model_path') or settings.get('model')}"
+    paths = settings.get("model_paths") or {}
+    return "models " + " ".join(f"{name}={paths.get(name, identity)}" for name, identity in settings["models"].items())
 
 
 def _difference(key: str, earlier: dict, settings: dict) -> str:
-    if key == "model":
+    if key == "model" and "model" in earlier and "model" in settings:
         return model_difference(earlier, settings)
+    if key in ("model", "models"):
+        return f"{_models(earlier)} then, {_models(settings)} now"
     return f"--{key} {earlier.get(key)} then, --{key} {settings.get(key)} now"
 
 

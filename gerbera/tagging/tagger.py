@@ -32,16 +32,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import torch
 
 from gerbera.features.word_pieces import warn_if_words_unknown
+from gerbera.models.model_side import ModelArguments
 from gerbera.tagging.documents import Entity, InputDocument, TaggedDocument, segment_passages, words_document
 from gerbera.tagging.entities import (
     DEFAULT_ENTITY_TYPE,
     SpanDecoder,
     check_entity_type,
     entities_of_ids,
+    entity_order,
     entity_spans,
     find_entities,
 )
+from gerbera.tagging.heads_model import load_heads_model
 from gerbera.tagging.prefetch import prefetched
+from gerbera.tagging.tag_layers import TagLayer, head_layers, single_layer
 from gerbera.tagging.text_segmentation import Sentence
 from gerbera.tagging.word_tagger import WordTagger, choose_device
 
@@ -76,6 +80,22 @@ class Tagger(WordTagger):
     ):
         self.entity_type = check_entity_type(entity_type)  # before the model moves to its device
         super().__init__(model, encoder, tagset, batch_size=batch_size, device=device, precision=precision)
+        self.layers = [single_layer(tagset, self.entity_type)]
+        self.label: str | None = None  # the name its entities carry in a run with several models
+
+    def set_layers(self, layers: list[TagLayer]) -> None:
+        """Tag with ``layers`` (a model with a head per corpus: one per head, see :mod:`gerbera.tagging.tag_layers`)."""
+        self.layers = list(layers)
+        single = len(self.layers) == 1 and self.layers[0].columns is None
+        self.columns = None if single else [layer.columns for layer in self.layers]
+        self._layer_decoders = [layer.decoder() for layer in self.layers]
+
+    def describe_tags(self) -> str:
+        """The tags it gives, for the log."""
+        if self.columns is None:
+            return ", ".join(self.tagset.labels)
+        return "; ".join(f"head {layer.head} ({', '.join(layer.types)}): {', '.join(layer.tagset.labels)}"
+                         for layer in self.layers)
 
     @classmethod
     def load(
@@ -86,9 +106,25 @@ class Tagger(WordTagger):
         device: str | None = None,
         entity_type: str = DEFAULT_ENTITY_TYPE,
         model_args=None,
+        general_heads: bool = False,
     ) -> Tagger:
-        """Load a model saved by ``run_ner.py`` the way ``run_eval.py`` does (see :meth:`WordTagger.load`)."""
-        return super().load(model_name_or_path, max_seq_length, batch_size, device, model_args, entity_type=entity_type)
+        """Load a model saved by ``run_ner.py`` the way ``run_eval.py`` does (see :meth:`WordTagger.load`).
+
+        A model with a head per corpus tags with one layer per head (``general_heads``: with the
+        general-domain heads too; see :mod:`gerbera.tagging.tag_layers`).
+        """
+        if model_args is None:
+            model_args = ModelArguments(model_name_or_path=model_name_or_path)
+        parts = load_heads_model(model_args, max_seq_length)
+        if parts is None:
+            return super().load(model_name_or_path, max_seq_length, batch_size, device, model_args, entity_type=entity_type)
+        name, model, encoder, heads = parts
+        layers = head_layers(heads, name, general_heads)
+        tagger = cls(model, encoder, layers[0].tagset, batch_size=batch_size, device=choose_device(device),
+                     entity_type=entity_type, precision=model_args.scoring_precision)
+        tagger.name = name
+        tagger.set_layers(layers)
+        return tagger
 
     def entities(self, text: str, sentences: Sequence[Sentence], tags, scores) -> list[Entity]:
         """Entities of a document from its sentences' word tags (see :mod:`gerbera.tagging.entities`)."""
@@ -161,6 +197,15 @@ class Tagger(WordTagger):
         started = time.perf_counter()
         ids, probs = self.run(prepared)
         logger.debug("tagged %d words in %.2fs", words, time.perf_counter() - started)
+        results = self.decode(pending, ids, probs)
+        if progress is not None:
+            progress(len(pending), words)
+        yield from results
+
+    def decode(self, pending, ids, probs) -> list[TaggedDocument]:
+        """The tagged documents of a chunk (``pending``: documents with their sentences) from :meth:`run`'s output."""
+        if self.columns is not None:
+            return self._decode_layers(pending, ids, probs)
         decoder = self._span_decoder()
         untyped = None if self.tagset.typed else self.entity_type
         labels = decoder.labels
@@ -172,8 +217,22 @@ class Tagger(WordTagger):
             scores = [sentence.tolist() for sentence in probs[position : position + count]]
             position += count
             tagged = TaggedDocument(document, sentences, tags, scores)
-            tagged.entities = entities_of_ids(document.text, sentences, sentence_ids, scores, decoder, untyped)
+            tagged.entities = entities_of_ids(document.text, sentences, sentence_ids, scores, decoder, untyped, self.label)
             results.append(tagged)
-        if progress is not None:
-            progress(len(pending), words)
-        yield from results
+        return results
+
+    def _decode_layers(self, pending, ids, probs) -> list[TaggedDocument]:
+        """Each layer's entities, merged in document order (start, end, type); no word tags kept."""
+        results, position = [], 0
+        for document, sentences in pending:
+            count = len(sentences)
+            entities = []
+            for k, (layer, decoder) in enumerate(zip(self.layers, self._layer_decoders)):
+                sentence_ids = [sentence[:, k].tolist() for sentence in ids[position : position + count]]
+                scores = [sentence[:, k].tolist() for sentence in probs[position : position + count]]
+                entities += entities_of_ids(document.text, sentences, sentence_ids, scores, decoder,
+                                            layer.entity_type, self.label)
+            position += count
+            entities.sort(key=entity_order)
+            results.append(TaggedDocument(document, sentences, [], [], entities))
+        return results

@@ -74,6 +74,7 @@ class WordTagger:
         self.labels = np.asarray(tagset.labels, dtype=object)
         self.batch_size = batch_size
         self.precision = precision  # a setting of gerbera.runtimes.settings
+        self.columns: list[slice] | None = None  # a model with a head per corpus: each head's columns
         self.name = getattr(getattr(model, "config", None), "_name_or_path", None)
         self.forward = forward_for(self.model, precision, self.device, self._identity)
         # A long sentence is tokenized whole before it is cut into windows: the tokenizer's
@@ -147,6 +148,12 @@ class WordTagger:
         if with_token_type_ids:
             inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
         logits = self.forward.logits(inputs)
+        if self.columns is not None:  # one (rows, longest, heads) array: each head's arg-max over its own columns
+            logits = logits.float()
+            ids = torch.stack([logits[..., columns].argmax(dim=-1) for columns in self.columns], dim=-1)
+            probabilities = torch.stack([torch.softmax(logits[..., columns], dim=-1).gather(-1, ids[..., [k]]).squeeze(-1)
+                                         for k, columns in enumerate(self.columns)], dim=-1)
+            return ids.cpu().numpy(), probabilities.cpu().numpy()
         ids = logits.argmax(dim=-1)  # on the logits, as run_eval.py does
         probabilities = torch.softmax(logits, dim=-1).gather(-1, ids.unsqueeze(-1)).squeeze(-1)
         return ids.cpu().numpy(), probabilities.cpu().numpy()
@@ -175,14 +182,16 @@ class WordTagger:
         return prepared
 
     def run(self, prepared: dict) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Tag ids and their probabilities, one per word of every sentence, from :meth:`prepare`'s batches."""
+        """Tag ids and their probabilities, one per word of every sentence, from :meth:`prepare`'s batches
+        (with ``columns``, a model with a head per corpus: one column per head, ``(words, heads)``)."""
         lengths, keep = prepared["lengths"], prepared["keep"]
-        ids_out = [np.zeros(0, dtype=np.int64) for _ in lengths]
-        probs_out = [np.zeros(0, dtype=np.float32) for _ in lengths]
+        heads = () if self.columns is None else (len(self.columns),)
+        ids_out = [np.zeros((0, *heads), dtype=np.int64) for _ in lengths]
+        probs_out = [np.zeros((0, *heads), dtype=np.float32) for _ in lengths]
         if not keep:
             return ids_out, probs_out
         features = prepared["features"]
-        ids = np.zeros((len(features["input_ids"]), prepared["longest"]), dtype=np.int64)
+        ids = np.zeros((len(features["input_ids"]), prepared["longest"], *heads), dtype=np.int64)
         probs = np.zeros(ids.shape, dtype=np.float32)
         with torch.inference_mode():
             for chosen, padded in prepared["batches"]:
@@ -192,11 +201,12 @@ class WordTagger:
                 probs[chosen, :width] = batch_probs
         # word_level_ids puts every window's word predictions back in sentence order; it is given
         # flat indices into the (rows, tokens) arrays, so ids and probabilities follow one gather.
-        flat = np.arange(ids.size, dtype=np.int64).reshape(ids.shape)
+        flat = np.arange(ids.shape[0] * ids.shape[1], dtype=np.int64).reshape(ids.shape[:2])
         per_sentence = word_level_ids(flat, features, [lengths[i] for i in keep])
+        ids, probs = ids.reshape(-1, *heads), probs.reshape(-1, *heads)
         for i, index in zip(keep, per_sentence):
-            ids_out[i] = ids.reshape(-1)[index]
-            probs_out[i] = probs.reshape(-1)[index]
+            ids_out[i] = ids[index]
+            probs_out[i] = probs[index]
         return ids_out, probs_out
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
