@@ -271,6 +271,7 @@ def measure_pipeline(name: str, args, prep: dict, baton: Baton) -> dict:
         "eval_batches": len(eval_log),
         "eval_wall_s": eval_wall,
         "eval_pass_wall_s": [round(wall, 3) for wall, _ in evaluation["passes"]],
+        "train_step_wall_s": [round(wall, 4) for wall, _ in train["timed"]],  # the same batches in every pipeline
         "eval_cpu_s": eval_cpu,
         "eval_samples_per_s": devel.num_sentences / eval_wall,
         "eval_samples_per_cpu_s": devel.num_sentences / eval_cpu,

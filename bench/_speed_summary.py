@@ -87,7 +87,10 @@ def summarise(args, prep, default: dict, static: dict, elapsed: float, bf16: dic
         bf16["train_samples_per_cpu_s"] / default["train_samples_per_cpu_s"] if bf16 else None
     )
     summary["cpu_bf16_f1_delta"] = bf16["f1"] - default["f1"] if bf16 else None
-    if bf16:
+    if bf16:  # the first 8 timed steps (all --quick times) against the rest: new shapes cost bf16 more
+        pairs = list(zip(default["train_step_wall_s"], bf16["train_step_wall_s"]))
+        for name, part in (("first_8_steps", pairs[:8]), ("after_8_steps", pairs[8:])):
+            summary[f"cpu_bf16_train_speedup_{name}"] = sum(a for a, _ in part) / sum(b for _, b in part) if part else None
         for key in ("train_samples_per_s", "train_s_per_step", "f1", "train_loss", "eval_samples_per_s", "train_peak_rss_mb"):
             summary[f"default_bf16_{key}"] = bf16[key]
     summary["targets_met"] = {

@@ -6,20 +6,22 @@ MiniLM tokenizer (``$MINILM``, else the embedded encoder), so the figures are th
 biomedical model; abstract-sized PubTator documents cut from NCBI-disease's sentences (as
 ``bench/predict_speed.py``). Arms, each once per round, the median of the rounds counts:
 
-- ``run_predict_fp32``, ``run_predict_bf16`` (``--scoring_precision bf16``): ``run_predict.main``
-  in-process, a PubTator file into a folder: reading, tagging and writing by the run's own clock;
-- ``forward_fp32``, ``forward_bf16``: the model's forward pass alone over the same windows, already
-  on the device, sorted by length across all the documents (run_predict sorts within chunks of
-  about 64 batches, so it pads a little more): the ceiling;
+- ``run_predict_SETTING`` for each of ``--settings`` (default ``fp32 bf16``, the settings of
+  :mod:`gerbera.runtimes.settings` that run on a GPU; ``--scoring_precision SETTING``):
+  ``run_predict.main`` in-process, a PubTator file into a folder: reading, tagging and writing by
+  the run's own clock;
+- ``forward_SETTING``: that setting's forward pass alone over the same windows, already on the
+  device, sorted by length across all the documents (run_predict sorts within chunks of about 64
+  batches, so it pads a little more): the ceiling;
 - ``prefetch_fp32``, ``no_prefetch_fp32``: ``Tagger.tag_documents`` over the same documents (no
   reading or writing) with the next chunks prepared on a worker thread (``prefetch=True``, a GPU's
   default) and without, to show what that overlap gives;
-- ``--processes N`` (default 2): N ``run_predict.py --shard`` processes on the one GPU against one
-  process, by their own tagging clocks: several host sides feeding one GPU.
+- ``--processes N`` (default 2): per setting, N ``run_predict.py --shard`` processes on the one GPU
+  against one process, by their own tagging clocks: several host sides feeding one GPU.
 
 On the GPU machine: ``source .gpu/setup.sh && python bench/predict_gpu.py`` (about a minute on an
 H200; ``bench/gpu_check.sh`` runs it). On a CPU, to try the script: ``--device cpu --layers 2
---hidden 64 --documents 40 --rounds 1``. The last line printed is one JSON object.
+--hidden 64 --documents 40 --rounds 1`` (``bash bench/gpu_check.sh --cpu-smoke`` runs that). The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from pathlib import Path
 from _offline import REPO
 from predict_speed import abstracts, forward_arm, input_documents, run_predict_arm, scaling, write_pubtator
 
-ARMS = ("run_predict_fp32", "run_predict_bf16", "forward_fp32", "forward_bf16", "prefetch_fp32", "no_prefetch_fp32")
+GPU_SETTINGS = ("fp32", "bf16")  # the settings of gerbera.runtimes.settings that run on a GPU (int8 and ONNX: CPU only)
 
 
 def random_model(tokenizer_path: str, out: Path, layers: int, hidden: int) -> Path:
@@ -69,6 +71,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--layers", type=int, default=12)
     parser.add_argument("--hidden", type=int, default=768)
     parser.add_argument("--processes", type=int, default=2, help="N run_predict.py processes on the one device (0: none)")
+    parser.add_argument("--settings", nargs="+", default=list(GPU_SETTINGS), choices=GPU_SETTINGS,
+                        help="settings to measure (--scoring_precision; default fp32 bf16)")
     args = parser.parse_args(argv)
     import torch
 
@@ -86,21 +90,19 @@ def main(argv=None) -> dict:
     model = random_model(tokenizer_path, scratch / "model", args.layers, args.hidden)
     tagger = Tagger.load(str(model), batch_size=args.batch_size, device=args.device)  # fp32; forward_arm sets bf16
     device = tagger.device
-    extra = ["--device", args.device]
-    arms = {
-        "run_predict_fp32": lambda: run_predict_arm(model, source, scratch, args.batch_size, extra),
-        "run_predict_bf16": lambda: run_predict_arm(model, source, scratch, args.batch_size,
-                                                    extra + ["--scoring_precision", "bf16"]),
-        "forward_fp32": lambda: forward_arm(tagger, documents, "fp32"),
-        "forward_bf16": lambda: forward_arm(tagger, documents, "bf16"),
-        "prefetch_fp32": lambda: tagging_arm(tagger, documents, True),
-        "no_prefetch_fp32": lambda: tagging_arm(tagger, documents, False),
-    }
+    flags = {setting: ("--device", args.device, "--scoring_precision", setting) for setting in args.settings}
+    arms = {}
+    for setting in args.settings:
+        arms[f"run_predict_{setting}"] = lambda s=setting: run_predict_arm(model, source, scratch, args.batch_size, flags[s])
+        arms[f"forward_{setting}"] = lambda s=setting: forward_arm(tagger, documents, s)
+    arms["prefetch_fp32"] = lambda: tagging_arm(tagger, documents, True)
+    arms["no_prefetch_fp32"] = lambda: tagging_arm(tagger, documents, False)
     tagging_arm(tagger, documents[:100], True)  # warm-up: kernels, allocator, tokenizer cache
-    forward_arm(tagger, documents[:100], "bf16")
-    seconds = {name: [] for name in ARMS}
+    for setting in args.settings:
+        forward_arm(tagger, documents[:100], setting)
+    seconds = {name: [] for name in arms}
     for _ in range(args.rounds):
-        for name in ARMS:
+        for name in arms:
             seconds[name].append(round(arms[name](), 3))
     print(json.dumps({"seconds": seconds}), flush=True)
     per_second = {name: round(args.documents / statistics.median(values), 1) for name, values in seconds.items()}
@@ -108,13 +110,16 @@ def main(argv=None) -> dict:
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "model": f"BERT {args.layers} layers x {args.hidden}, random weights", "documents": args.documents,
         "batch_size": args.batch_size, "rounds": args.rounds, "documents_per_second": per_second,
-        "run_predict_vs_forward_fp32": round(per_second["run_predict_fp32"] / per_second["forward_fp32"], 3),
-        "run_predict_vs_forward_bf16": round(per_second["run_predict_bf16"] / per_second["forward_bf16"], 3),
-        "bf16_vs_fp32": round(per_second["run_predict_bf16"] / per_second["run_predict_fp32"], 3),
         "prefetch_vs_none": round(per_second["prefetch_fp32"] / per_second["no_prefetch_fp32"], 3),
     }
+    for setting in args.settings:  # each setting against its own bare forward pass, and against fp32 run_predict
+        summary[f"run_predict_vs_forward_{setting}"] = round(per_second[f"run_predict_{setting}"]
+                                                             / per_second[f"forward_{setting}"], 3)
+        if setting != "fp32" and "fp32" in args.settings:
+            summary[f"{setting}_vs_fp32"] = round(per_second[f"run_predict_{setting}"] / per_second["run_predict_fp32"], 3)
     if args.processes > 1:
-        summary["processes_on_one_device"] = scaling(model, documents, scratch, args.processes, ("--device", args.device))
+        summary["processes_on_one_device"] = {setting: scaling(model, documents, scratch, args.processes, flags[setting])
+                                              for setting in args.settings}
     print(json.dumps(summary))
     return summary
 

@@ -416,6 +416,17 @@ MUTANTS: list[Mutant] = [
     Mutant("stale-export-served", "fast settings and certificates", "gerbera/runtimes/onnx_export.py",
            'return toolkit_cache_dir("exports") / re.sub(r"[^A-Za-z0-9_.-]", "_", identity)',
            'return toolkit_cache_dir("exports") / "model"', (RUNTIMES,)),
+    Mutant("onnx-int8-per-tensor-activations", "fast settings and certificates", "gerbera/runtimes/onnx_export.py",
+           "    quantizer.process()\n    with _temporary(path) as temporary:\n"
+           "        quantizer.model.save_model_to_file(temporary, use_external_data_format=False)\n",
+           "    from onnxruntime.quantization import QuantType, quantize_dynamic\n\n    with _temporary(path) as temporary:\n"
+           "        quantize_dynamic(str(source), temporary, weight_type=QuantType.QInt8, per_channel=True)\n", (RUNTIMES,)),
+    Mutant("onnx-int8-classifier-quantized", "fast settings and certificates", "gerbera/runtimes/onnx_export.py",
+           "                                     nodes_to_exclude=last)", "                                     nodes_to_exclude=[])",
+           (RUNTIMES,)),
+    Mutant("gpu-check-bf16-not-measured", "fast settings and certificates", "bench/predict_gpu.py",
+           "default=list(GPU_SETTINGS), choices=GPU_SETTINGS", 'default=["fp32"], choices=GPU_SETTINGS',
+           ("tests/test_runtimes_gpu_bench.py",)),
     Mutant("onnx-int8-runs-the-fp32-export", "fast settings and certificates", "gerbera/runtimes/settings.py",
            'sorted(inputs), self.setting == "onnx-int8", self.device)', "sorted(inputs), False, self.device)", (RUNTIMES,)),
     Mutant("torch-int8-not-quantized", "fast settings and certificates", "gerbera/runtimes/settings.py",

@@ -236,8 +236,17 @@ def test_int8_settings_compute_with_int8_weights(fresh_model, tmp_path):
     assert any(type(module) is torch.nn.Linear for module in encoder.modules())  # the model itself is left as it was
     tag(fresh_model, tmp_path, "onnx-int8")
     folder = onnx_export.export_dir(model_identity(str(fresh_model))["model"])
-    [fp32], [int8] = folder.glob("*-fp32.onnx"), folder.glob("*-int8.onnx")
-    assert int8.stat().st_size < 0.6 * fp32.stat().st_size
+    [fp32], [int8] = folder.glob("*-fp32.onnx"), folder.glob("*-int8-*.onnx")
+    import onnx
+
+    nodes = onnx.load(str(int8)).graph.node
+    blockwise = [node for node in nodes if node.op_type == "MatMulNBits"]
+    attributes = [{a.name: onnx.helper.get_attribute_value(a) for a in node.attribute} for node in blockwise]
+    # every weight MatMul but the classifier: 8 bits in blocks of 32, the products computed in int8 (level 4)
+    assert len(blockwise) == sum(node.op_type == "MatMul" for node in onnx.load(str(fp32)).graph.node
+                                 if "/self/MatMul" not in node.name) - 1
+    assert all((a["bits"], a["block_size"], a["accuracy_level"]) == (8, 32, 4) for a in attributes)
+    assert [node.name for node in nodes if node.op_type == "MatMul" and "classifier" in node.name]
 
 
 def test_an_export_leaves_the_model_as_it_found_it(tiny_bert, tmp_path):

@@ -6,7 +6,8 @@
 ``int8``        PyTorch with the ``Linear`` layers' weights quantized to int8, activations quantized
                 on the fly (dynamic quantization; CPU only).
 ``onnx-fp32``   the model exported to ONNX once and run by ONNX Runtime in fp32.
-``onnx-int8``   that export with int8 weights (ONNX Runtime's dynamic quantization; CPU).
+``onnx-int8``   that export in int8: weights and activations quantized per block of 32 input
+                channels (ONNX Runtime's ``MatMulNBits``), the classifier in fp32; CPU.
 ==============  ===================================================================================
 
 Only the model call changes: windows, padding, the arg-max and softmax, word alignment, decoding
