@@ -1,6 +1,6 @@
 """One model per corpus, or one model with a head per corpus? Both recipes on the same data and seeds.
 
-    python -m gerbera.heads_experiment --data_dir NERdata --corpora NCBI-disease=Disease BC2GM=GENE \\
+    python -m gerbera.heads_experiment --data_dir NERdata --corpora NCBI-disease=Disease BC2GM \\
         --general CoNLL2003 --general_fraction 0.04 --size 0.1 --seeds 1 2 3 4 5 --work_dir runs/heads
 
 For every seed N (the runs' --seed) and the same training subsets (a share --size of each
@@ -34,7 +34,7 @@ from gerbera.commands.experiment import QUIET, REPO, entry_point
 from gerbera.commands.experiment_checks import check_datasets, check_train_args
 from gerbera.commands.experiment_runs import execute, finished, output_dir
 from gerbera.commands.parsers import StrictArgumentParser
-from gerbera.errors import UsageError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import atomic_write, write_json
 from gerbera.reporting.heads_report import HEADS, PER_CORPUS, write_heads_report
 
@@ -47,6 +47,7 @@ class HeadsPlan:
 
     data_dir: Path
     corpora: dict[str, str]  # biomedical dataset -> its entity type (the head's name)
+    untyped: set[str]  # the datasets of corpora whose tags are untyped: --head_types names their heads
     general: list[str]
     general_fraction: float
     size: float
@@ -98,15 +99,16 @@ class HeadsPlan:
             commands[f"{dataset} fine-tuning"] = [
                 *train, "--model_name_or_path", str(first), *self.common(bio, dataset, self.ft_epochs, seed),
                 "--do_train", "--do_predict", *self.extra, *QUIET, "--output_dir", str(final)]
-        types = [f"{dataset}={name}" for dataset, name in self.corpora.items()]
+        named = [f"{dataset}={name}" for dataset, name in self.corpora.items() if dataset in self.untyped]
+        types = ["--head_types", ",".join(named)] if named else []
         evaluated = "+".join(self.corpora)
         first, final = folder / "heads-multitask", folder / "heads"
         commands["heads multi-task"] = [
-            *train, *model, "--head", "corpus", "--head_types", *types, "--general_data_list", "+".join(self.general),
+            *train, *model, "--head", "corpus", *types, "--general_data_list", "+".join(self.general),
             *self.common(f"{self.bio_list()}+{self.general_list()}", evaluated, self.mt_epochs, seed), "--do_train",
             *self.extra, *QUIET, "--output_dir", str(first)]
         commands["heads fine-tuning"] = [
-            *train, "--model_name_or_path", str(first), "--head", "corpus",
+            *train, "--model_name_or_path", str(first),  # the model's heads, all kept
             *self.common(self.bio_list(), evaluated, self.ft_epochs, seed), "--do_train", "--do_predict", *self.extra,
             *QUIET, "--output_dir", str(final)]
         return commands
@@ -154,16 +156,22 @@ def run_all(plan: HeadsPlan, on_seed=None, start_runs: bool = True) -> tuple[lis
 def parse_plan(args) -> HeadsPlan:
     """The plan of the flags, checked before any run starts."""
     data_dir = Path(args.data_dir)
-    corpora = {}
+    corpora, untyped = {}, set()
+    general = args.general.split("+")
+    check_datasets(data_dir, [entry.partition("=")[0] for entry in args.corpora] + general)
     for entry in args.corpora:
         dataset, _, name = entry.partition("=")
-        if not dataset or not name:
-            raise UsageError(f"--corpora {entry}: write DATASET=TYPE, e.g. NCBI-disease=Disease")
+        typed = corpus_type(data_dir / dataset / "train.txt")
+        if typed and name:
+            raise UsageError(f"--corpora {entry}: {dataset} is typed ({typed}); write {dataset} alone")
+        if not typed and not name:
+            raise UsageError(f"--corpora {entry}: {dataset} is untyped; name its type, e.g. {dataset}=Disease")
+        name = name or typed
         if dataset in corpora or name in corpora.values():
             raise UsageError(f"--corpora {entry}: each dataset and each type once")
         corpora[dataset] = name
-    general = args.general.split("+")
-    check_datasets(data_dir, [*corpora, *general])
+        if not typed:
+            untyped.add(dataset)
     if not 0 < args.size <= 1 or args.general_fraction <= 0:
         raise UsageError("--size is a share of each biomedical train set, in (0, 1]; --general_fraction must be above 0")
     if len(set(args.seeds)) != len(args.seeds):
@@ -175,7 +183,7 @@ def parse_plan(args) -> HeadsPlan:
     labels = work_dir / "labels.txt"  # GERBERA per corpus: untyped tags, the general-domain types read as B/I
     if not labels.is_file():
         atomic_write(labels, "B\nI\nO\n")
-    return HeadsPlan(data_dir=data_dir, corpora=corpora, general=general, general_fraction=args.general_fraction,
+    return HeadsPlan(data_dir=data_dir, corpora=corpora, untyped=untyped, general=general, general_fraction=args.general_fraction,
                      size=args.size, seeds=args.seeds, work_dir=work_dir, untyped_labels=labels, mt_epochs=args.mt_epochs,
                      ft_epochs=args.ft_epochs, learning_rate=args.learning_rate,
                      train_batch_size=args.per_device_train_batch_size, eval_batch_size=args.per_device_eval_batch_size,
@@ -183,12 +191,26 @@ def parse_plan(args) -> HeadsPlan:
                      extra=extra)
 
 
+def corpus_type(train: Path) -> str | None:
+    """The entity type of the first typed tag of a column file (``B-GENE`` -> ``GENE``); None when its tags are untyped."""
+    if not train.is_file():
+        raise GerberaError(f"{train}: no such file (the experiment trains on each corpus's train.txt)")
+    with open(train, encoding="utf-8") as lines:
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 1 and fields[-1] != "O":
+                tag = fields[-1]
+                return tag.split("-", 1)[1] if "-" in tag else None
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = StrictArgumentParser(prog="python -m gerbera.heads_experiment", description=__doc__.split("\n\n")[0],
                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--data_dir", default="NERdata", help="folder of datasets")
     parser.add_argument("--corpora", nargs="+", required=True,
-                        help="the biomedical datasets with their entity types, DATASET=TYPE (e.g. NCBI-disease=Disease BC2GM=GENE)")
+                        help="the biomedical datasets: DATASET=TYPE for an untyped corpus (its type names its head), DATASET alone for "
+                        "a typed one (e.g. NCBI-disease=Disease BC2GM)")
     parser.add_argument("--general", default="CoNLL2003", help="general-domain dataset(s), joined by '+'")
     parser.add_argument("--general_fraction", type=float, default=1.0, help="share of each general-domain train set")
     parser.add_argument("--size", type=float, default=0.1, help="share of each biomedical train set")

@@ -1,0 +1,64 @@
+"""gerbera.heads_experiment end to end on a tiny model: GERBERA per corpus against one model with a
+head per corpus, the report per type, a resume that starts nothing, and bad flags (issue 32, item 4)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import BIO_SENTENCES, write_dataset
+
+from gerbera.commands import heads_experiment
+from gerbera.reporting.heads_report import HEADS, PER_CORPUS, untyped_copy
+
+GENES = [[(w, t if t == "O" else f"{t}-GENE") for w, t in s] for s in BIO_SENTENCES[1:] + BIO_SENTENCES[:1]]
+TINY = ["--mt_epochs", "1", "--ft_epochs", "1", "--learning_rate", "0.005", "--per_device_train_batch_size", "2",
+        "--per_device_eval_batch_size", "4", "--max_seq_length", "32", "--resamples", "200"]
+
+
+def arguments(tiny_bert, data_dir, work, *extra):
+    return ["--data_dir", str(data_dir), "--corpora", "bio=Disease", "genes", "--general", "news", "--size", "1",
+            "--seeds", "1", "2", "--model_name_or_path", str(tiny_bert), "--work_dir", str(work), *TINY, *extra]
+
+
+def test_both_recipes_run_and_are_compared_per_type(tiny_bert, data_dir, tmp_path, capsys):
+    write_dataset(data_dir, "genes", GENES)
+    work = tmp_path / "runs"
+    rows = heads_experiment.main(arguments(tiny_bert, data_dir, work))
+    assert "12 runs started" in capsys.readouterr().out  # 2 seeds x (2 corpora x 2 steps + 2 steps with heads)
+    assert sorted((r["seed"], r["dataset"], r["arm"]) for r in rows) == sorted(
+        (seed, dataset, arm) for seed in (1, 2) for dataset in ("bio", "genes") for arm in (PER_CORPUS, HEADS))
+    heads_config = json.loads((work / "seed1" / "heads" / "config.json").read_text())
+    assert [(h["name"], h["dataset"], h["general"]) for h in heads_config["gerbera_heads"]] == [
+        ("Disease", "bio", False), ("GENE", "genes", False), ("news", "news", True)]  # the general head kept
+    for row in rows:  # each corpus scored with its own model or head, as the run itself scored it
+        results = json.loads((work / f"seed{row['seed']}" / ("heads" if row["arm"] == HEADS else row["dataset"])
+                              / "all_results.json").read_text())
+        key = f"test_{row['dataset']}_f1" if row["arm"] == HEADS else "test_f1"
+        assert row["test_f1"] == results[key]
+    report = (work / "report.md").read_text()
+    assert "| Disease (bio) | 2 |" in report and "| GENE (genes) | 2 |" in report
+    assert "### GENE (genes), seed" in report and "p (bootstrap)" in report
+    genes_heads = next(r for r in rows if r["dataset"] == "genes" and r["arm"] == HEADS)
+    assert "B-GENE" in open(genes_heads["predictions"]).read()
+    assert "-GENE" not in open(untyped_copy(genes_heads["predictions"])).read()  # compared as spans
+
+    before = {p: p.stat().st_mtime_ns for p in work.rglob("all_results.json")}
+    heads_experiment.main(arguments(tiny_bert, data_dir, work))  # finished runs are read back
+    assert "0 runs started, 8 results" in capsys.readouterr().out
+    assert {p: p.stat().st_mtime_ns for p in work.rglob("all_results.json")} == before
+
+
+@pytest.mark.parametrize("corpora, message", [
+    (["bio"], "bio is untyped; name its type"),
+    (["genes=Gene"], "genes is typed (GENE); write genes alone"),
+    (["bio=Disease", "bio=Other"], "each dataset and each type once"),
+    (["nope=X"], "no dataset folder 'nope'"),
+])
+def test_bad_corpora_are_one_line_errors(corpora, message, data_dir, tmp_path, capsys):
+    write_dataset(data_dir, "genes", GENES)
+    with pytest.raises(SystemExit) as refused:
+        heads_experiment.main(["--data_dir", str(data_dir), "--corpora", *corpora, "--work_dir", str(tmp_path / "w"),
+                               "--dry_run"])
+    assert refused.value.code in (1, 2)
+    assert message in capsys.readouterr().err
