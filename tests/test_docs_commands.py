@@ -48,9 +48,10 @@ CONSOLE = {"gerbera-train": "run_ner", "gerbera-eval": "run_eval", "gerbera-pred
            "gerbera-convert": "convert", "gerbera-convert-corpus": "convert_corpus", "gerbera-compare": "compare",
            "gerbera-experiment": "experiment", "gerbera-inspect": "inspect", "gerbera-certify": "certify"}
 MODULES = {"gerbera.compare": "compare", "gerbera.experiment": "experiment", "gerbera.inspection": "inspect",
-           "gerbera.certify": "certify",
+           "gerbera.certify": "certify", "gerbera.heads_experiment": "heads_experiment",
            **{f"gerbera.commands.{name}": name for name in
-              ("run_ner", "run_eval", "run_predict", "convert", "convert_corpus", "compare", "experiment", "certify")},
+              ("run_ner", "run_eval", "run_predict", "convert", "convert_corpus", "compare", "experiment", "certify",
+               "heads_experiment")},
            "gerbera.commands.inspect_data": "inspect"}
 PLACEHOLDERS = {"N": "1", "S": "0.1", "C": "0.04"}  # docs/EXPERIMENTS.md: seed N, size S, CoNLL2003 fraction C
 
@@ -98,9 +99,10 @@ def parse(command: str, argv: list[str], complete: bool, monkeypatch) -> None:
     elif command == "run_predict":
         from gerbera.commands.run_predict import make_parser
         make_parser().parse_args_into_dataclasses(argv)
-    elif command in ("compare", "experiment", "inspect", "certify"):
-        from gerbera.commands import certify, compare, experiment, inspect_data
-        module = {"compare": compare, "experiment": experiment, "inspect": inspect_data, "certify": certify}[command]
+    elif command in ("compare", "experiment", "inspect", "certify", "heads_experiment"):
+        from gerbera.commands import certify, compare, experiment, heads_experiment, inspect_data
+        module = {"compare": compare, "experiment": experiment, "inspect": inspect_data, "certify": certify,
+                  "heads_experiment": heads_experiment}[command]
         module.build_parser().parse_args(argv)
     elif command == "convert_corpus":
         from gerbera.commands.convert_corpus import parse_args

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "gerbera"
 # The command-line programs and their shared argument and session code sit on top of the library;
 # the three modules at the package's top level only start a command under its short name.
-COMMAND_MODULES = ("gerbera.commands", "gerbera.certify", "gerbera.compare", "gerbera.experiment", "gerbera.inspection")
+COMMAND_MODULES = ("gerbera.commands", "gerbera.certify", "gerbera.compare", "gerbera.experiment", "gerbera.heads_experiment",
+                   "gerbera.inspection")
 MAX_LINES = 300
 LONGER_WITH_A_REASON: dict[str, str] = {}
 
