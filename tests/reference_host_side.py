@@ -18,7 +18,7 @@ from transformers.data.data_collator import pad_without_fast_tokenizer_warning
 
 from gerbera.features.word_pieces import IGNORE_INDEX
 from gerbera.tagging.documents import Entity
-from gerbera.tagging.text_segmentation import ABBREVIATIONS, Sentence, Token
+from gerbera.text.segmentation import ABBREVIATIONS, Sentence, Token
 
 _SPACE, _PUNCT, _EXTEND, _WORD = 0, 1, 2, 3
 _ZWJ = "\u200d"

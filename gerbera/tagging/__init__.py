@@ -10,7 +10,6 @@
   models, ``--model NAME=PATH``), :mod:`gerbera.tagging.tag_layers` (a model gives one tag layer
   per head, and the rule that no two layers give one type) and :mod:`gerbera.tagging.heads_model`
   (loading a model with a head per corpus).
-- :mod:`gerbera.tagging.text_segmentation`: raw text to sentences and words, as NER corpora are cut.
 - :mod:`gerbera.tagging.input_formats` and :mod:`gerbera.tagging.output_formats`: the files
   ``run_predict.py`` reads and writes, over the formats of :mod:`gerbera.documents`.
 - A corpus into a folder: :mod:`gerbera.tagging.corpus_run` (units of work, resume),
