@@ -259,10 +259,10 @@ MUTANTS: list[Mutant] = [
            'annotation.infons["model"] = entity.model', "pass", (MODELS,)),
     Mutant("folder-settings-name-models-not-their-files", "several models and heads", "gerbera/commands/predict_model.py",
            '"models": {name: model_identity(one.name)["model"] for', '"models": {name: name for', (MODELS,)),
-    Mutant("json-extension-not-jsonl", "entity offsets and scores", "gerbera/tagging/output_formats.py",
+    Mutant("json-extension-not-jsonl", "entity offsets and scores", "gerbera/documents/formats.py",
            'JSONL_EXTENSIONS = {".jsonl", ".json", ".ndjson"}', 'JSONL_EXTENSIONS = {".jsonl", ".ndjson"}',
            (OUTPUTS, PREDICT)),
-    Mutant("txt-extension-not-pubtator", "entity offsets and scores", "gerbera/tagging/output_formats.py",
+    Mutant("txt-extension-not-pubtator", "entity offsets and scores", "gerbera/documents/formats.py",
            'PUBTATOR_EXTENSIONS = {".pubtator", ".txt"}', 'PUBTATOR_EXTENSIONS = {".pubtator"}', (OUTPUTS, PREDICT)),
     # --- the saved label map -------------------------------------------------------------------------
     Mutant("saved-id2label-reversed", "saved label map", "gerbera/models/config_keys.py",
@@ -987,7 +987,7 @@ MUTANTS: list[Mutant] = [
     Mutant("control-characters-kept", "document formats", "gerbera/documents/model.py",
            'return _NOT_IN_XML.sub(" ", text) if _NOT_IN_XML.search(text) else text', "return text",
            (DOCUMENT_MODEL,)),
-    Mutant("plain-input-written-as-input-document", "document formats", "gerbera/tagging/output_formats.py",
+    Mutant("plain-input-written-as-input-document", "document formats", "gerbera/tagging/unit_io.py",
            "    if isinstance(source, Document):\n        return source\n    document = tagged.document\n",
            "    if isinstance(source, Document) and source.passages is not None:\n        return source\n"
            "    return tagged.document\n    document = tagged.document\n",

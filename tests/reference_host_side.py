@@ -1,7 +1,7 @@
 """The host side of tagging as it was before it was made faster (issue 22, item 7): the reference
 the fast paths are checked against in ``test_tagging_speed_paths.py``.
 
-Copied from the code they replaced (text_segmentation, documents.segment_passages,
+Copied from the code they replaced (text.segmentation, documents.segment_passages,
 entities.find_entities on seqeval, WordEncoder.encode on word_pieces and windows, and padding by the
 tokenizer); only the names of the toolkit's classes are imported. Do not make these faster.
 """
