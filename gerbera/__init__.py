@@ -4,7 +4,7 @@ Train a biomedical NER model together with general-domain NER data (multi-task s
 fine-tune it on the biomedical corpus alone, and evaluate it across datasets.
 
 The packages, from the data up (each package's docstring lists its modules):
-``corpora`` (column files and tags), ``features`` (words to sub-token inputs and back),
+``text`` (text cut into sentences and words, as corpora are cut), ``corpora`` (column files and tags), ``features`` (words to sub-token inputs and back),
 ``models`` (encoder and tag head, the original code's checkpoints), ``training`` (the Trainer),
 ``scoring`` (seqeval metrics, comparing two systems), ``tagging`` (new text, PubTator),
 ``reporting`` (run records, model cards, experiment reports) and, on top, ``commands``

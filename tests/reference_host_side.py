@@ -1,7 +1,7 @@
 """The host side of tagging as it was before it was made faster (issue 22, item 7): the reference
 the fast paths are checked against in ``test_tagging_speed_paths.py``.
 
-Copied from the code they replaced (text_segmentation, documents.segment_passages,
+Copied from the code they replaced (text.segmentation, documents.segment_passages,
 entities.find_entities on seqeval, WordEncoder.encode on word_pieces and windows, and padding by the
 tokenizer); only the names of the toolkit's classes are imported. Do not make these faster.
 """
@@ -18,7 +18,7 @@ from transformers.data.data_collator import pad_without_fast_tokenizer_warning
 
 from gerbera.features.word_pieces import IGNORE_INDEX
 from gerbera.tagging.documents import Entity
-from gerbera.tagging.text_segmentation import ABBREVIATIONS, Sentence, Token
+from gerbera.text.segmentation import ABBREVIATIONS, Sentence, Token
 
 _SPACE, _PUNCT, _EXTEND, _WORD = 0, 1, 2, 3
 _ZWJ = "\u200d"

@@ -11,10 +11,9 @@ from test_documents import MEDLINE, bioc_collection, write
 from test_predict import UNTYPED, make_head
 
 import run_predict
-from gerbera.documents.formats import iter_documents
-from gerbera.tagging.input_formats import iter_input_documents, resolve_input_format
-from gerbera.tagging.output_formats import default_output_format, open_tagged_writer
+from gerbera.documents.formats import default_output_format, iter_documents, resolve_input_format
 from gerbera.tagging.tagger import Tagger
+from gerbera.tagging.unit_io import iter_input_documents, open_tagged_writer
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -19,7 +19,7 @@ from gerbera.corpora.conversion_report import CROSSES_SENTENCES, INSIDE_WORD, SP
 from gerbera.corpora.offset_tags import convert_documents
 from gerbera.corpora.split_sources import load_split
 from gerbera.documents.pubtator import read_pubtator
-from gerbera.tagging.text_segmentation import segment
+from gerbera.text.segmentation import segment
 
 TITLE = "Tumours grew in BRCA1associated mice."
 ABSTRACT = "Huntington disease is inherited. Obesity was studied in the colon."

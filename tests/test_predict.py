@@ -22,11 +22,11 @@ import run_eval
 import run_ner
 import run_predict
 from gerbera.corpora.column_files import read_column_file
+from gerbera.documents.formats import detect_input_format
 from gerbera.documents.pubtator import read_pubtator
 from gerbera.scoring.metrics import span_scores
-from gerbera.tagging.input_formats import detect_input_format
 from gerbera.tagging.tagger import InputDocument, Tagger, entity_spans
-from gerbera.tagging.text_segmentation import tokenize_words
+from gerbera.text.segmentation import tokenize_words
 
 UNTYPED = ["B", "I", "O"]
 TYPED = ["O", "B-Disease", "I-Disease", "B-Chemical", "I-Chemical"]

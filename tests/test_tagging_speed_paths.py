@@ -30,7 +30,7 @@ from transformers import AutoTokenizer
 from gerbera.features.word_pieces import ORIGINAL_WORD_TOKENIZATION, WordEncoder
 from gerbera.tagging.documents import Entity, segment_passages
 from gerbera.tagging.entities import SpanDecoder, entities_of_ids, entity_spans, find_entities
-from gerbera.tagging.text_segmentation import sentences_in, split_sentences, tokenize_words
+from gerbera.text.segmentation import sentences_in, split_sentences, tokenize_words
 
 NERDATA = Path(__file__).resolve().parents[2] / "shared" / "NERdata"
 if not NERDATA.is_dir():

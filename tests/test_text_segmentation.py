@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gerbera.tagging.text_segmentation import Sentence, Token, segment, split_sentences, tokenize_words
+from gerbera.text.segmentation import Sentence, Token, segment, split_sentences, tokenize_words
 
 
 def words(text: str) -> list[str]:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gerbera.documents.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from gerbera.runtimes.settings import SETTINGS
 from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE
-from gerbera.tagging.input_formats import INPUT_FORMATS
-from gerbera.tagging.output_formats import OUTPUT_FORMATS
 
 __all__ = ["DESCRIPTION", "PredictArguments", "PredictModelArguments"]
 

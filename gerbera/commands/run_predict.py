@@ -27,6 +27,7 @@ from gerbera.commands.log_noise import silence_known_noise
 from gerbera.commands.predict_arguments import DESCRIPTION, PredictArguments, PredictModelArguments
 from gerbera.commands.predict_folder_checks import refuse_overwriting_inputs, refuse_replacing_outputs, warn_if_idle
 from gerbera.commands.predict_model import load_tagger, models_identity, set_threads
+from gerbera.documents.formats import INPUT_FORMATS, choose_output_format
 from gerbera.errors import GerberaError, UsageError
 from gerbera.tagging import unit_io
 from gerbera.tagging.core_share import CoreShare
@@ -34,10 +35,8 @@ from gerbera.tagging.corpus_inputs import expand_inputs
 from gerbera.tagging.corpus_run import CorpusJob, documents_to_tag, tag_corpus
 from gerbera.tagging.entities import DEFAULT_ENTITY_TYPE
 from gerbera.tagging.garbage_collection import fewer_collections
-from gerbera.tagging.input_formats import INPUT_FORMATS
 from gerbera.tagging.manifest import MANIFEST, RunRecord
 from gerbera.tagging.model_set import ModelSet, parse_model_specs
-from gerbera.tagging.output_formats import choose_output_format
 from gerbera.tagging.progress import CorpusProgress, estimate_documents
 from gerbera.tagging.sharding import Worker
 from gerbera.tagging.tagger import Tagger

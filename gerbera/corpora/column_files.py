@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from gerbera.errors import CorpusFormatError, GerberaError, UsageError
+from gerbera.text.column_syntax import DOCSTART
 
 SPLITS = ("train", "devel", "test")
-DOCSTART = "-DOCSTART-"
 _COLUMN_SEPARATOR = re.compile(r"[ \t]+")
 
 

@@ -1,6 +1,6 @@
 """From documents with character-offset annotations (PubTator, BioC) to sentences of tagged words.
 
-The text is cut exactly as ``run_predict.py`` cuts it (`gerbera.tagging.text_segmentation`:
+The text is cut exactly as ``run_predict.py`` cuts it (`gerbera.text.segmentation`:
 each passage on its own, sentences, then words at spaces and punctuation), so that a model
 trained on these sentences sees the words it will later be asked to tag.
 
@@ -41,7 +41,7 @@ from gerbera.corpora.conversion_report import (
     ConversionReport,
 )
 from gerbera.corpora.mention_policy import Mention, locations_of, select_mentions
-from gerbera.tagging.text_segmentation import Token, split_sentences
+from gerbera.text.segmentation import Token, split_sentences
 
 
 @dataclass

@@ -10,28 +10,16 @@ read as their prefix alone: that is how CoNLL2003's ``B-PER`` joins NCBI-disease
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gerbera.errors import CorpusFormatError, GerberaError
 from gerbera.outputs import atomic_write
+from gerbera.text.column_syntax import OUTSIDE, parse_tag  # parse_tag: here too, for the many users of this module
 
-OUTSIDE = "O"
-_TAG_RE = re.compile(r"^(?P<prefix>[BIESUL])(?:-(?P<type>\S+))?$")
 # Prefixes of other schemes, as the IOB2 prefix they become when the entity starts here.
 _STARTS = {"B", "S", "U"}
 _INSIDES = {"I", "E", "L"}
-
-
-def parse_tag(tag: str) -> tuple[str, str | None] | None:
-    """Split a tag into (prefix, entity type); ``None`` when it is no tag of a known scheme."""
-    if tag == OUTSIDE:
-        return OUTSIDE, None
-    match = _TAG_RE.match(tag)
-    if match is None:
-        return None
-    return match["prefix"], match["type"]
 
 
 def to_iob2(parsed: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:

@@ -1,6 +1,9 @@
 """Where a PubTator, BioC or MEDLINE document is read and written.
 
-- :mod:`gerbera.documents.formats`: the entry point: :func:`~gerbera.documents.formats.detect_format`,
+- :mod:`gerbera.documents.formats`: the entry point and the one description of the formats: their
+  names (``--input_format``, ``--output_format``), :func:`~gerbera.documents.formats.detect_format`,
+  the choice of an output format (:func:`~gerbera.documents.formats.choose_output_format`,
+  :func:`~gerbera.documents.formats.default_output_format`),
   :func:`~gerbera.documents.formats.iter_documents` (streaming, every format) and
   :func:`~gerbera.documents.formats.open_writer` (streaming, atomic).
 - :mod:`gerbera.documents.model`: :class:`~gerbera.documents.model.Document`, the one document type

@@ -22,9 +22,8 @@ import re
 import zlib
 from pathlib import Path
 
-from gerbera.corpora.column_files import DOCSTART
-from gerbera.corpora.tags import parse_tag
 from gerbera.documents.opening import DocumentFormatError, open_binary, stdin_head
+from gerbera.text.column_syntax import DOCSTART, parse_tag
 
 __all__ = ["CONLL_EXTENSIONS", "detect_format", "detect_text_format", "file_suffixes"]
 

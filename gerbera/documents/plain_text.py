@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from gerbera.corpora.column_files import DOCSTART
 from gerbera.documents.model import Document
 from gerbera.documents.opening import DocumentFormatError, iter_lines, read_text
 from gerbera.documents.pubtator import safe_document_id
+from gerbera.text.column_syntax import DOCSTART
 
 __all__ = ["iter_conll", "iter_text", "iter_text_lines", "text_document_id"]
 

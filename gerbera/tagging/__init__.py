@@ -10,16 +10,15 @@
   models, ``--model NAME=PATH``), :mod:`gerbera.tagging.tag_layers` (a model gives one tag layer
   per head, and the rule that no two layers give one type) and :mod:`gerbera.tagging.heads_model`
   (loading a model with a head per corpus).
-- :mod:`gerbera.tagging.text_segmentation`: raw text to sentences and words, as NER corpora are cut.
-- :mod:`gerbera.tagging.input_formats` and :mod:`gerbera.tagging.output_formats`: the files
-  ``run_predict.py`` reads and writes, over the formats of :mod:`gerbera.documents`.
+- :mod:`gerbera.tagging.unit_io`: the files ``run_predict.py`` reads and writes: documents of
+  :mod:`gerbera.documents` (which names, detects, reads and writes every format) read as documents
+  to tag, tagged documents written back.
 - A corpus into a folder: :mod:`gerbera.tagging.corpus_run` (units of work, resume),
   :mod:`gerbera.tagging.corpus_inputs` (files, folders, globs and output names),
   :mod:`gerbera.tagging.manifest` (what is finished, from which input content),
   :mod:`gerbera.tagging.model_identity` (which model: the files that make the tags),
   :mod:`gerbera.tagging.sharding` (which process does which unit), :mod:`gerbera.tagging.rank_lock`
   (one live process per rank, and what a dead one left removed), :mod:`gerbera.tagging.progress` (bar and log lines),
-  :mod:`gerbera.tagging.unit_io` (one unit's reading and writing),
   :mod:`gerbera.tagging.prefetch` (the host side ahead of the model on a worker thread) and
   :mod:`gerbera.tagging.garbage_collection` (Python's collector tuned while a run tags).
 

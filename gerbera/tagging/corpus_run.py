@@ -39,12 +39,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from gerbera.documents.formats import default_output_format
 from gerbera.errors import GerberaError
 from gerbera.fingerprints import Fingerprint, fingerprint
 from gerbera.tagging import unit_io
 from gerbera.tagging.corpus_inputs import OUTPUT_EXTENSIONS, InputFile, output_name
 from gerbera.tagging.manifest import RunRecord, recorded_content
-from gerbera.tagging.output_formats import default_output_format
 from gerbera.tagging.progress import estimate_documents
 from gerbera.tagging.rank_lock import RankLock, remove_leftovers, temporary_name
 from gerbera.tagging.sharding import Worker
@@ -62,7 +62,7 @@ class CorpusJob:
     files: list[InputFile]
     output_folder: str
     input_format: str = "auto"
-    output_format: str = "auto"  # auto: follows the input's format (output_formats.default_output_format)
+    output_format: str = "auto"  # auto: follows the input's format (gerbera.documents.formats.default_output_format)
     part_documents: int = 10_000
     skip_bad_documents: bool = False
     output_words: bool = False

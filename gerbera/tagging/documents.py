@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gerbera.tagging.text_segmentation import Sentence, Token, segment, sentences_in
+from gerbera.text.segmentation import Sentence, Token, segment, sentences_in
 
 __all__ = ["Entity", "InputDocument", "TaggedDocument", "segment_passages", "words_document"]
 

@@ -22,7 +22,7 @@ from seqeval.metrics.sequence_labeling import end_of_chunk, start_of_chunk
 
 from gerbera.errors import UsageError
 from gerbera.tagging.documents import Entity
-from gerbera.tagging.text_segmentation import Sentence
+from gerbera.text.segmentation import Sentence
 
 __all__ = [
     "DEFAULT_ENTITY_TYPE", "SpanDecoder", "check_entity_type", "entities_of_ids", "entity_order", "entity_spans",

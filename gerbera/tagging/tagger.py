@@ -8,7 +8,7 @@ per word):
   tags them (see :mod:`gerbera.tagging.word_tagger`).
 - **Text to entities** (:meth:`Tagger.tag_text`, :meth:`Tagger.tag_texts`,
   :meth:`Tagger.tag_documents`): the text is cut into sentences and words by
-  :func:`gerbera.tagging.text_segmentation.segment` (offline, rules of the biomedical NER
+  :func:`gerbera.text.segmentation.segment` (offline, rules of the biomedical NER
   corpora: ``IL-2`` is ``IL`` ``-`` ``2``, ``e.g.`` does not end a sentence), the words are
   tagged, and entities with exact character offsets, a type and a score are read from each
   sentence's tags (see :mod:`gerbera.tagging.entities`).
@@ -46,8 +46,8 @@ from gerbera.tagging.entities import (
 from gerbera.tagging.heads_model import load_heads_model
 from gerbera.tagging.prefetch import prefetched
 from gerbera.tagging.tag_layers import TagLayer, head_layers, single_layer
-from gerbera.tagging.text_segmentation import Sentence
 from gerbera.tagging.word_tagger import WordTagger, choose_device
+from gerbera.text.segmentation import Sentence
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gerbera.corpora.column_files import DOCSTART, column_lines
+from gerbera.corpora.column_files import column_lines
 from gerbera.errors import CorpusFormatError, GerberaError
 from gerbera.outputs import predictions_name
+from gerbera.text.column_syntax import DOCSTART
 
 # seqeval's default (conlleval) mode reads these prefixes; anything else would be read silently wrong
 _TAG = re.compile(r"^(O|[BIES]|[BIES]-.+)$")
