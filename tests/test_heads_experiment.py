@@ -59,7 +59,7 @@ def test_both_recipes_run_and_are_compared_per_type(tiny_bert, data_dir, tmp_pat
 def test_bad_corpora_are_one_line_errors(corpora, message, data_dir, tmp_path, capsys):
     write_dataset(data_dir, "genes", GENES)
     with pytest.raises(SystemExit) as refused:
-        heads_experiment.main(["--data_dir", str(data_dir), "--corpora", *corpora, "--work_dir", str(tmp_path / "w"),
+        heads_experiment.main(["--data_dir", str(data_dir), "--corpora", *corpora, "--general", "news", "--work_dir", str(tmp_path / "w"),
                                "--dry_run"])
     assert refused.value.code in (1, 2)
     assert message in capsys.readouterr().err
