@@ -87,6 +87,21 @@ def test_a_shorter_input_leaves_no_stale_units_even_when_shared_by_shards(model,
     assert sorted(outputs(out)) == ["a.pubtator", "b.pubtator"] and len(manifest(out)) == 2
 
 
+def test_units_of_an_input_renamed_or_removed_are_kept_and_said(model, tmp_path, capsys):
+    """An input renamed (or removed) since: its units are kept, never removed on a guess, and the run says so."""
+    corpus, out = tmp_path / "corpus", tmp_path / "tagged"
+    corpus.mkdir()
+    (corpus / "a.pubtator").write_text(pubtator_text(range(2)), encoding="utf-8")
+    (corpus / "b.pubtator").write_text(pubtator_text(range(2, 4)), encoding="utf-8")
+    assert predict(model, "--input", corpus, "--output", out)["inputs_not_in_run"] == []
+    (corpus / "b.pubtator").rename(corpus / "c.pubtator")
+    capsys.readouterr()
+    again = predict(model, "--input", corpus, "--output", out)
+    assert again["inputs_not_in_run"] == ["b.pubtator"] and again["units_done"] == 1
+    assert "keeps the units of 1 inputs not given this time (renamed, removed or left out): b.pubtator" in capsys.readouterr().err
+    assert sorted(outputs(out)) == ["a.pubtator", "b.pubtator", "c.pubtator"]
+
+
 def test_an_unchanged_input_touched_or_copied_keeps_its_units(model, tmp_path):
     """The identity is the content: a new modification time (touch, a copy) redoes nothing."""
     corpus, out = tmp_path / "corpus", tmp_path / "tagged"

@@ -96,7 +96,7 @@ def test_a_dataset_without_a_head_is_refused(multi_task, data_dir, tmp_path, cap
     with pytest.raises(SystemExit) as stop:
         run_ner.main(["--model_name_or_path", str(out), "--data_dir", str(data_dir), "--data_list", "bio2",
                       "--output_dir", str(tmp_path / "o"), "--do_train", *TRAIN])
-    assert stop.value.code == 1
+    assert stop.value.code == 2
     error = capsys.readouterr().err
     assert "no head for bio2" in error and "Disease (bio: O B I)" in error
     # --head_types names the head it trains: bio2's Disease mentions read as the untyped Disease head's

@@ -10,6 +10,7 @@ from pathlib import Path
 import bioc
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 from test_exit_statuses import run_installed
 from test_predict import TYPED, UNTYPED, make_head
 from test_predict_corpus import manifest, outputs, pubtator_text
@@ -154,6 +155,15 @@ def test_a_typed_model_keeps_its_types_and_a_folder_run_resumes_and_shares(model
         predict("--model", f"Chem={models['typed']}", f"Gene={models['disease']}", "--input", corpus,
                 "--output", tmp_path / "one", "--part_documents", 2)
     assert f"then, models Chem={models['typed']} Gene={models['disease']} now" in capsys.readouterr().err
+    retrained = tmp_path / "retrained"  # one model of the set trained again in its folder: named, with what changed
+    shutil.copytree(models["gene"], retrained)
+    predict("--model", f"Chem={models['typed']}", f"Gene={retrained}", "--input", corpus, "--output", tmp_path / "two")
+    weights = load_file(retrained / "model.safetensors")
+    save_file({name: tensor + 0.01 if tensor.is_floating_point() else tensor for name, tensor in weights.items()},
+              retrained / "model.safetensors")
+    with pytest.raises(SystemExit):
+        predict("--model", f"Chem={models['typed']}", f"Gene={retrained}", "--input", corpus, "--output", tmp_path / "two")
+    assert f"the model Gene={retrained} changed since it tagged this folder" in capsys.readouterr().err
 
     bioc_in = tmp_path / "bioc" / "a.bioc.xml"
     bioc_in.parent.mkdir()
@@ -187,7 +197,7 @@ def test_a_model_with_a_head_per_corpus_tags_each_head_like_a_model_of_that_head
 
 
 @pytest.mark.parametrize("case", ["same name", "bad name", "no folder", "types clash", "type is a typed model's name",
-                                  "schemes differ", "words of two models"])
+                                  "schemes differ", "words of two models", "hub name", "stdin into a folder"])
 def test_bad_sets_of_models_are_one_line_errors_before_anything_is_written(case, models, texts, tmp_path, monkeypatch, capsys):
     disease, typed = f"Disease={models['disease']}", f"Chem={models['typed']}"
     given, code, said = {
@@ -199,8 +209,12 @@ def test_bad_sets_of_models_are_one_line_errors_before_anything_is_written(case,
                                          "X gives entities of type GENE"),
         "schemes differ": ([disease, f"Gene={models['iobes']}"], 1, "different tag schemes (Disease IOB2, Gene IOBES)"),
         "words of two models": ([disease, f"Gene={models['gene']}"], 2, "--output_words"),
+        "hub name": ([disease, "Gene=no-such-model-anywhere"], 1, "--model Gene=no-such-model-anywhere: no such"),
+        "stdin into a folder": ([disease], 2, "--input -: stdin is tagged into a file, not a folder"),
     }[case]
-    out = tmp_path / "out" / "tagged.jsonl"
+    out = f"{tmp_path / 'out'}/" if case == "stdin into a folder" else tmp_path / "out" / "tagged.jsonl"
+    if case == "stdin into a folder":
+        texts = "-"
     extra = ["--output_words"] if case == "words of two models" else []
     status, err = run_installed("gerbera-predict", ["--model", *given, "--input", texts, "--output", out,
                                                     "--disable_tqdm", "--device", "cpu", *extra], monkeypatch, capsys)

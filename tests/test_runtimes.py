@@ -293,3 +293,16 @@ def test_a_temporary_export_left_by_a_killed_process_is_removed(tiny_bert, tmp_p
     tag(model, tmp_path, "onnx-fp32")
     assert not old.exists() and fresh.exists()  # another process may still be writing the fresh one
     assert (folder / f"{stem}.onnx").is_file()
+
+
+def test_a_model_with_a_head_per_corpus_is_refused_in_one_line(tiny_bert, corpus, tmp_path, capsys):
+    """Certificates are for one-head models: a model with heads is told so, not that it has no trained head."""
+    from test_predict_models import heads_model
+
+    heads = heads_model(tiny_bert, tmp_path / "heads")
+    with pytest.raises(SystemExit) as stopped:
+        certify_main(heads, corpus, "--settings", "bf16")
+    assert stopped.value.code == 1
+    error = capsys.readouterr().err
+    assert "has a head per corpus (Disease, Gene, General)" in error and "no trained tag head" not in error
+    assert not (heads / "certificates").exists()

@@ -88,6 +88,7 @@ def cli() -> int:
 
 def certify(args) -> tuple[dict, str]:
     device = choose_device(args.device)
+    refuse_heads(args.model_name_or_path)
     reference = WordTagger.load(args.model_name_or_path, args.max_seq_length, args.batch_size, str(device))
     words, gold, description = _labelled(args, reference.tagset)
     taggers = {"fp32": reference}
@@ -133,6 +134,18 @@ def certify(args) -> tuple[dict, str]:
     atomic_write(path.with_suffix(".txt"), summary_table(certificate))
     write_json(path, certificate)  # last: the file run_predict reads appears whole, or not at all
     return certificate, str(path)
+
+
+def refuse_heads(name: str) -> None:
+    """A model with a head per corpus is not certified (yet): one line that says what to do instead."""
+    from gerbera.models.corpus_heads import heads_of
+    from gerbera.models.loading import load_config, resolve_model_path
+
+    heads = heads_of(load_config(resolve_model_path(name), False, None))
+    if heads:
+        raise GerberaError(f"{name} has a head per corpus ({', '.join(head.name for head in heads)}): certificates are made "
+                           "for models with one tag head so far; tag it with a setting named in --scoring_precision "
+                           "(auto tags it in fp32)")
 
 
 def _labelled(args, tagset) -> tuple[list[list[str]], list[list[str]], str]:

@@ -29,11 +29,16 @@ def load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
         if model_args.model:
             from dataclasses import replace
 
-            taggers = {name: _load_one(replace(model_args, model_name_or_path=path, model=None), args, device, name)
-                       for name, path in parse_model_specs(model_args.model).items()}
+            taggers = {}
+            for name, path in parse_model_specs(model_args.model).items():
+                try:
+                    taggers[name] = _load_one(replace(model_args, model_name_or_path=path, model=None), args, device, name)
+                except GerberaError as error:  # said of the flag the user gave
+                    raise type(error)(str(error).replace(f"--model_name_or_path {path}", f"--model {name}={path}")) from None
             tagger = ModelSet(taggers)
         else:
             tagger = _load_one(model_args, args, device, args.entity_type)
+        _warn_if_no_general_head(tagger, model_args.general_heads)
         if args.output_words and len(tagger.layers) > 1:
             raise UsageError("--output_words: the model gives several tag layers (a head per corpus); tag with "
                              "one head's model, or leave --output_words out")
@@ -41,6 +46,15 @@ def load_tagger(model_args, args: PredictArguments, device: str) -> Tagger:
     finally:
         if bars_were_on:
             hf_logging.enable_progress_bar()
+
+
+def _warn_if_no_general_head(tagger, general_heads: bool) -> None:
+    from gerbera.models.corpus_heads import heads_of
+
+    taggers = tagger.taggers.values() if isinstance(tagger, ModelSet) else [tagger]
+    if general_heads and not any(head.general for one in taggers for head in heads_of(one.model.config) or []):
+        logger.warning("--general_heads: no model here has a general-domain head (a head per corpus trained on "
+                       "--general_data_list); it changes nothing")
 
 
 def _load_one(model_args, args: PredictArguments, device: str, entity_type: str) -> Tagger:

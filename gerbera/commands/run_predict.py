@@ -200,7 +200,7 @@ def _settings(tagger: Tagger | ModelSet, model_args, args: PredictArguments) -> 
 def _run_corpus(model_args, args: PredictArguments, worker: Worker) -> dict:
     """Files, folders and globs into a folder of units (see gerbera.tagging.corpus_run)."""
     if "-" in args.input:
-        raise GerberaError("--input -: stdin is tagged into a file, not a folder")
+        raise UsageError("--input -: stdin is tagged into a file, not a folder")
     if Path(args.output).exists() and not Path(args.output).is_dir():
         raise GerberaError(f"--output {args.output}: a file, but several inputs are written into a folder")
     files = expand_inputs(args.input, args.output)

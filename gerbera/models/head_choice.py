@@ -104,7 +104,7 @@ def heads_for_datasets(heads: Sequence[Head], splits, head_types: dict[str, str]
         elif dataset in by_dataset:
             chosen[dataset] = by_dataset[dataset]
         elif training:
-            raise GerberaError(f"--data_list {dataset}: the model has no head for {dataset}; each dataset trains its own "
+            raise UsageError(f"--data_list {dataset}: the model has no head for {dataset}; each dataset trains its own "
                                f"head (its heads: {describe(heads)}); name the head it trains with "
                                f"--head_types {dataset}=HEAD")
         else:

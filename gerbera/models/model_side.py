@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from gerbera.errors import GerberaError
+from gerbera.errors import GerberaError, UsageError
 from gerbera.features.word_pieces import (
     ORIGINAL_WORD_TOKENIZATION,
     STANDARD_WORD_TOKENIZATION,
@@ -111,7 +111,7 @@ class ModelSide:
             logger.info("%s: a model with the domain head (biomedical and general-domain branches)", name)
         elif heads_of(config) is not None:
             if head == "domain":
-                raise GerberaError(f"--head domain: {name} has a head per corpus; leave --head out to train its heads")
+                raise UsageError(f"--head domain: {name} has a head per corpus; leave --head out to train its heads")
             layout = "corpus"
             logger.info("%s: a model with a head per corpus (%s)", name, ", ".join(h.name for h in heads_of(config)))
         elif head == "corpus" and trained_tagset(config, name) is not None:

@@ -247,10 +247,8 @@ class _Run:
 
 
 def tag_corpus(tagger, job: CorpusJob, progress) -> dict:
-    """Tag this process's units of ``job`` (see the module docstring); the counts of the run.
-
-    ``progress`` has ``advance(documents, words)`` (after each chunk) and ``unit_done(record)``.
-    """
+    """Tag this process's units of ``job`` (module docstring); the run's counts. ``progress`` has
+    ``advance(documents, words)`` (after each chunk) and ``unit_done(record)``."""
     run = _Run(tagger, job, progress)
     lock = RankLock(run.record.state, job.worker.rank)
     lock.acquire(job.output_folder)  # one live process of a rank (see gerbera.tagging.rank_lock)
@@ -262,8 +260,18 @@ def tag_corpus(tagger, job: CorpusJob, progress) -> dict:
     finally:
         run.totals["units_in_manifest"] = run.record.write_manifest()
         lock.release()
+    run.totals["inputs_not_in_run"] = _units_of_other_inputs(run.record, job)
     run.totals["seconds"] = time.perf_counter() - started
     return run.totals
+
+
+def _units_of_other_inputs(record: RunRecord, job: CorpusJob) -> list[str]:
+    """Inputs the folder holds units of that this run was not given (renamed, removed, left out): kept, said once."""
+    others = sorted({unit.get("input_name") for unit in record.records()} - {item.name for item in job.files} - {None})
+    if others and job.worker.rank == 0:
+        logger.warning("%s keeps the units of %d inputs not given this time (renamed, removed or left out): %s",
+                       job.output_folder, len(others), ", ".join(others[:5]) + (" ..." if len(others) > 5 else ""))
+    return others
 
 
 def documents_to_tag(job: CorpusJob) -> int | None:

@@ -51,6 +51,12 @@ def _models(settings: dict) -> str:
 def _difference(key: str, earlier: dict, settings: dict) -> str:
     if key == "model" and "model" in earlier and "model" in settings:
         return model_difference(earlier, settings)
+    if key == "models" and earlier.get("model_paths") == settings.get("model_paths") and set(earlier.get("models") or {}) == set(
+            settings.get("models") or {}):  # the same folders under the same names: a model changed in place
+        changed = [name for name, identity in settings["models"].items() if earlier["models"][name] != identity]
+        paths = settings.get("model_paths") or {}
+        return "; ".join(f"the model {name}={paths.get(name)} changed since it tagged this folder (its weights, config "
+                         "or tokenizer files differ)" for name in changed)
     if key in ("model", "models"):
         return f"{_models(earlier)} then, {_models(settings)} now"
     return f"--{key} {earlier.get(key)} then, --{key} {settings.get(key)} now"
