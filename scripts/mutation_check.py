@@ -627,7 +627,7 @@ MUTANTS: list[Mutant] = [
            'shlex.join([os.path.abspath("python"), "-m", "gerbera.experiment", *argv])', (REPORT_FILES, E2E)),
     Mutant("heads-experiment-scores-every-corpus-with-the-overall-f1", "experiment", "gerbera/commands/heads_experiment.py",
            'f"test_{dataset}" if several else "test"', '"test"',
-           ("tests/test_heads_experiment.py::test_both_recipes_run_and_are_compared_per_type",)),
+           ("tests/test_heads_experiment.py::test_each_corpus_gets_its_own_score_from_the_model_with_heads",)),
     Mutant("heads-experiment-compares-typed-with-untyped-tags", "experiment", "gerbera/reporting/heads_report.py",
            'r"(?<= )([BIES])-\\S+", r"\\1"', 'r"(?<= )([BIES])-\\S+", r"\\g<0>"',
            ("tests/test_heads_experiment.py::test_both_recipes_run_and_are_compared_per_type",)),

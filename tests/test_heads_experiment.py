@@ -63,3 +63,24 @@ def test_bad_corpora_are_one_line_errors(corpora, message, data_dir, tmp_path, c
                                "--dry_run"])
     assert refused.value.code in (1, 2)
     assert message in capsys.readouterr().err
+
+
+def test_each_corpus_gets_its_own_score_from_the_model_with_heads(data_dir, tmp_path):
+    """The model with heads is scored on both corpora in one run: each row takes its corpus's own figures."""
+    write_dataset(data_dir, "genes", GENES)
+    args = heads_experiment.build_parser().parse_args(
+        ["--data_dir", str(data_dir), "--corpora", "bio=Disease", "genes", "--general", "news", "--work_dir", str(tmp_path)])
+    plan = heads_experiment.parse_plan(args)
+
+    def scores(prefix, f1):
+        return {f"{prefix}_f1": f1, f"{prefix}_precision": f1 + 0.01, f"{prefix}_recall": f1 - 0.01, "train_runtime": 10.0}
+
+    results = {"bio multi-task": {"train_runtime": 5.0}, "bio fine-tuning": scores("test", 0.61),
+               "genes multi-task": {"train_runtime": 5.0}, "genes fine-tuning": scores("test", 0.52),
+               "heads multi-task": {"train_runtime": 20.0},
+               "heads fine-tuning": {**scores("test", 0.55), **scores("test_bio", 0.6), **scores("test_genes", 0.5)}}
+    rows = {(r["dataset"], r["arm"]): r for r in plan.rows(1, results)}
+    assert rows[("bio", HEADS)]["test_f1"] == 0.6 and rows[("genes", HEADS)]["test_f1"] == 0.5
+    assert rows[("bio", PER_CORPUS)]["test_f1"] == 0.61 and rows[("genes", PER_CORPUS)]["test_recall"] == 0.51
+    assert rows[("genes", HEADS)]["predictions"].endswith("test_predictions_genes.txt")
+    assert rows[("bio", HEADS)]["train_seconds"] == 30 and rows[("bio", PER_CORPUS)]["train_seconds"] == 15
