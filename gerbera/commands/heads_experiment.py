@@ -32,7 +32,7 @@ from pathlib import Path
 from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.experiment import QUIET, REPO, entry_point
 from gerbera.commands.experiment_checks import check_datasets, check_train_args
-from gerbera.commands.experiment_runs import execute, finished, output_dir
+from gerbera.commands.experiment_runs import execute, finished, output_dir, training_precision
 from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import atomic_write, write_json
@@ -129,6 +129,7 @@ class HeadsPlan:
                 rows.append({"seed": seed, "dataset": dataset, "type": entity_type, "arm": arm,
                              "test_f1": scores[f"{key}_f1"], "test_precision": scores[f"{key}_precision"],
                              "test_recall": scores[f"{key}_recall"], "predictions": str(out / name),
+                             "precision": training_precision(commands[final]),
                              "train_seconds": round(results[first]["train_runtime"] + results[final]["train_runtime"]),
                              "commands": [shlex.join(commands[first]), shlex.join(commands[final])]})
         return rows
