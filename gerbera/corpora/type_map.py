@@ -15,15 +15,24 @@ from gerbera.corpora.tags import TagSet
 from gerbera.errors import GerberaError, UsageError
 
 
+def flag_pairs(flag: str, value: str, form: str, example: str, forbidden: str = " =") -> list[tuple[str, str]]:
+    """The ``A=B`` pairs of a flag's value joined by ``,``; a pair with an empty side or a character of
+    ``forbidden`` in a side is a usage error that shows ``form`` and ``example``."""
+    pairs = []
+    for pair in value.split(","):
+        left, _, right = (part.strip() for part in pair.partition("="))
+        if not left or not right or any(c in side for side in (left, right) for c in forbidden):
+            raise UsageError(f"{flag} {value}: '{pair}' is not {form} (e.g. {flag} {example})")
+        pairs.append((left, right))
+    return pairs
+
+
 def parse_type_map(value: str | None) -> dict[str, str]:
     """``"Chemical=Drug,Disease=Illness"`` -> ``{"Drug": "Chemical", "Illness": "Disease"}`` (corpus type to model type)."""
     if not value:
         return {}
     renames: dict[str, str] = {}
-    for pair in value.split(","):
-        model_type, _, corpus_type = (part.strip() for part in pair.partition("="))
-        if not model_type or not corpus_type or any(" " in t or "=" in t for t in (model_type, corpus_type)):
-            raise UsageError(f"--type_map {value}: '{pair}' is not MODEL_TYPE=CORPUS_TYPE (e.g. --type_map Chemical=Drug)")
+    for model_type, corpus_type in flag_pairs("--type_map", value, "MODEL_TYPE=CORPUS_TYPE", "Chemical=Drug"):
         if corpus_type in renames:
             raise UsageError(f"--type_map {value}: the corpus type {corpus_type} is mapped twice")
         renames[corpus_type] = model_type

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gerbera.corpora.tags import TagSet, parse_tag
+from gerbera.corpora.type_map import flag_pairs
 from gerbera.errors import GerberaError, UsageError
 from gerbera.models.corpus_heads import Head
 
@@ -25,10 +26,7 @@ def parse_head_types(value: str | None) -> dict[str, str]:
     if not value:
         return {}
     names: dict[str, str] = {}
-    for pair in value.split(","):
-        dataset, _, head = (part.strip() for part in pair.partition("="))
-        if not dataset or not head or any(" " in t or "=" in t or ":" in t for t in (dataset, head)):
-            raise UsageError(f"--head_types {value}: '{pair}' is not DATASET=TYPE (e.g. --head_types NCBI-disease=Disease)")
+    for dataset, head in flag_pairs("--head_types", value, "DATASET=TYPE", "NCBI-disease=Disease", forbidden=" =:"):
         if dataset in names:
             raise UsageError(f"--head_types {value}: the dataset {dataset} is named twice")
         names[dataset] = head
