@@ -117,7 +117,7 @@ def certify(args) -> tuple[dict, str]:
             "sentences_per_second": speed, "speedup": speed / base_speed, "seconds": seconds[setting],
         }
     kind = machine_kind(device)
-    identity = model_identity(args.model_name_or_path)
+    identity = reference.identity or model_identity(args.model_name_or_path)  # of the weights measured, taken as they loaded
     certificate = {
         "model": identity["model"], "model_path": identity["model_path"], "machine": kind, "machine_key": machine_key(kind),
         "threads": torch.get_num_threads(), "batch_size": args.batch_size, "max_seq_length": args.max_seq_length,

@@ -64,15 +64,25 @@ def _load_one(model_args, args: PredictArguments, device: str, entity_type: str)
         device=device, entity_type=entity_type, general_heads=model_args.general_heads,
     )
     tagger.certificate = getattr(model_args, "certificate", None)
+    certified = getattr(model_args, "certified_model", None)
+    if certified and tagger.identity and tagger.identity["model"] != certified:
+        raise GerberaError(f"{tagger.name}: the model's files changed between reading its certificate and loading it "
+                           f"(fingerprint {certified}, now {tagger.identity['model']}); run again once it is saved")
     return tagger
 
 
 def models_identity(tagger) -> dict:
     """The identity of the model or models a run tags with, for a folder's settings (:mod:`gerbera.tagging.manifest`)."""
     if not isinstance(tagger, ModelSet):
-        return model_identity(tagger.name)
-    return {"models": {name: model_identity(one.name)["model"] for name, one in tagger.taggers.items()},
-            "model_paths": {name: model_identity(one.name)["model_path"] for name, one in tagger.taggers.items()}}
+        return _identity(tagger)
+    identities = {name: _identity(one) for name, one in tagger.taggers.items()}
+    return {"models": {name: identity["model"] for name, identity in identities.items()},
+            "model_paths": {name: identity["model_path"] for name, identity in identities.items()}}
+
+
+def _identity(tagger) -> dict:
+    """The fingerprint of the files a tagger was loaded from (a hub name stands for itself)."""
+    return tagger.identity or model_identity(tagger.name)
 
 
 def with_chosen_setting(model_args, args: PredictArguments, device: str):
@@ -100,6 +110,7 @@ def with_chosen_setting(model_args, args: PredictArguments, device: str):
     logger.info("--scoring_precision auto: %s", choice.reason if choice.setting != "fp32" else f"fp32 ({choice.reason})")
     chosen = replace(model_args, scoring_precision=choice.setting)
     chosen.certificate = choice.certificate if choice.setting != "fp32" else None
+    chosen.certified_model = identity if choice.setting != "fp32" else None  # checked once the model is loaded
     return chosen
 
 

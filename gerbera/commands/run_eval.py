@@ -26,7 +26,7 @@ from gerbera.reporting.data_summary import log_summary
 from gerbera.reporting.model_card import write_results_table
 from gerbera.reporting.record import RunRecord, resolved_arguments
 from gerbera.scoring.group_scores import evaluate_group
-from gerbera.tagging.model_identity import model_identity
+from gerbera.tagging.model_identity import folder_identity, loaded_identity
 from gerbera.training.setup import make_trainer
 
 logger = logging.getLogger("gerbera")
@@ -53,6 +53,7 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
         raise UsageError("nothing to do: give --do_eval (devel.txt) and/or --do_predict (test.txt)")
     prepare_output_dir(training_args.output_dir, original_flags.overwrite_output_dir, None, training=False)
 
+    before = folder_identity(model_args.model_name_or_path)  # before any file of the model is read
     model_side = ModelSide.load(model_args, data_args.max_seq_length)
     splits = {prefix: split for prefix, split, wanted in (("eval", "devel", training_args.do_eval),
                                                           ("test", "test", training_args.do_predict)) if wanted}
@@ -84,17 +85,18 @@ def run(model_args, data_args, original_flags, training_args) -> dict:
     )
 
     try:
-        return score(model_args, data_args, training_args, model_side, tagset, groups, record)
+        return score(model_args, data_args, training_args, model_side, tagset, groups, record, before)
     except BaseException as error:  # the record says how the run ended (the same command reruns it)
         record.fail(error)
         raise
 
 
-def score(model_args, data_args, training_args, model_side, tagset, groups, record) -> dict:
+def score(model_args, data_args, training_args, model_side, tagset, groups, record, before=None) -> dict:
     set_seed(training_args.seed)
     model = load_model(model_side.name, model_side.config, tagset, model_args.trust_remote_code, model_args.cache_dir)
+    identity = loaded_identity(model_side.name, before)["model"] if before is not None else None
     trainer = make_trainer(model, training_args, data_args, model_side.tokenizer, scoring_precision=model_args.scoring_precision)
-    trainer.scoring_identity = lambda: model_identity(model_side.name)["model"] if Path(model_side.name).is_dir() else None
+    trainer.scoring_identity = lambda: identity  # of the files the model was loaded from: an export is keyed by it
     results: dict = {"model": model_side.name}
     for prefix, group in groups.items():
         metrics = evaluate_group(trainer, group, prefix, training_args.output_dir, data_args.eval_data_type,

@@ -68,10 +68,14 @@ def damaged_weights_error(name: str, error: Exception) -> GerberaError:
 
 def load_weights(load: Callable[..., object], name: str, **kwargs):
     """``load(name, output_loading_info=True, **kwargs)`` (a ``from_pretrained``), with a damaged
-    file as a GerberaError and an expected new tag head logged in one line; the model."""
+    file as a GerberaError and an expected new tag head logged in one line; the model.
+
+    The weights are read into memory, not memory-mapped (``disable_mmap``): a mapped file that is
+    saved again in place (``run_ner.py`` into the same folder, a ``cp`` over it) would change the
+    weights of a process already tagging with it, under the fingerprint it recorded at the start."""
     with _held_reports() as held:
         try:
-            model, info = load(name, output_loading_info=True, **kwargs)
+            model, info = load(name, output_loading_info=True, disable_mmap=True, **kwargs)
         except SafetensorError as error:
             raise damaged_weights_error(name, error) from None
     missing = list(info.get("missing_keys") or [])

@@ -21,9 +21,10 @@ import hashlib
 import os
 from pathlib import Path
 
+from gerbera.errors import GerberaError
 from gerbera.fingerprints import fingerprint
 
-__all__ = ["model_identity", "model_difference"]
+__all__ = ["folder_identity", "loaded_identity", "model_identity", "model_difference"]
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
                    "vocab.txt", "vocab.json", "merges.txt")
@@ -55,3 +56,19 @@ def model_difference(earlier: dict, now: dict) -> str:
     if then_path == now_path:
         return f"model {now_path} then and now, but its files changed since{files}"
     return f"model {then_path} then, model {now_path} now{files}"
+
+
+def folder_identity(name: str | None) -> dict | None:
+    """:func:`model_identity` of a model folder; None for a name that is not a folder (nothing to check)."""
+    return model_identity(name) if name and Path(name).is_dir() else None
+
+
+def loaded_identity(name: str, before: dict | None) -> dict:
+    """The identity of a model just loaded from ``name``, ``before`` having been taken before its first
+    file was read: a model whose files changed in between (saved again while it loaded) is refused,
+    so that the fingerprint a run records is that of the weights it tags with."""
+    now = model_identity(name)
+    if before is not None and before["model"] != now["model"]:
+        raise GerberaError(f"{name}: the model's files changed while it was loaded ({model_difference(before, now)}); "
+                           "run again once it is saved")
+    return now

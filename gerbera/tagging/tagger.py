@@ -44,6 +44,7 @@ from gerbera.tagging.entities import (
     find_entities,
 )
 from gerbera.tagging.heads_model import load_heads_model
+from gerbera.tagging.model_identity import folder_identity, loaded_identity
 from gerbera.tagging.prefetch import prefetched
 from gerbera.tagging.tag_layers import TagLayer, head_layers, single_layer
 from gerbera.tagging.word_tagger import WordTagger, choose_device
@@ -115,6 +116,7 @@ class Tagger(WordTagger):
         """
         if model_args is None:
             model_args = ModelArguments(model_name_or_path=model_name_or_path)
+        before = folder_identity(model_args.model_name_or_path)  # before any file of it is read
         parts = load_heads_model(model_args, max_seq_length)
         if parts is None:
             return super().load(model_name_or_path, max_seq_length, batch_size, device, model_args, entity_type=entity_type)
@@ -123,6 +125,7 @@ class Tagger(WordTagger):
         tagger = cls(model, encoder, layers[0].tagset, batch_size=batch_size, device=choose_device(device),
                      entity_type=entity_type, precision=model_args.scoring_precision)
         tagger.name = name
+        tagger.identity = loaded_identity(name, before) if before is not None else None
         tagger.set_layers(layers)
         return tagger
 

@@ -27,6 +27,7 @@ from gerbera.features.word_predictions import word_level_ids
 from gerbera.models.loading import load_model
 from gerbera.models.model_side import ModelArguments, ModelSide
 from gerbera.runtimes.settings import forward_for
+from gerbera.tagging.model_identity import folder_identity, loaded_identity
 
 __all__ = ["WordTagger", "choose_device"]
 
@@ -76,6 +77,7 @@ class WordTagger:
         self.precision = precision  # a setting of gerbera.runtimes.settings
         self.columns: list[slice] | None = None  # a model with a head per corpus: each head's columns
         self.name = getattr(getattr(model, "config", None), "_name_or_path", None)
+        self.identity: dict | None = None  # the model folder's fingerprint when it was loaded (load())
         self.forward = forward_for(self.model, precision, self.device, self._identity)
         # A long sentence is tokenized whole before it is cut into windows: the tokenizer's
         # "sequence length is longer than the specified maximum" warning does not apply.
@@ -84,12 +86,12 @@ class WordTagger:
             warned["sequence-length-is-longer-than-the-specified-maximum"] = True
 
     def _identity(self) -> str | None:
-        """The fingerprint of the model folder (weights, config, tokenizer), for a cached export; None without a folder."""
-        from pathlib import Path
+        """The fingerprint of the model folder (weights, config, tokenizer), for a cached export; None without a
+        folder. That of the files the model was loaded from (load()), not of what the folder holds now."""
+        from gerbera.tagging.model_identity import folder_identity
 
-        from gerbera.tagging.model_identity import model_identity
-
-        return model_identity(self.name)["model"] if self.name and Path(self.name).is_dir() else None
+        identity = self.identity or folder_identity(self.name)
+        return identity["model"] if identity else None
 
     @classmethod
     def load(
@@ -109,6 +111,7 @@ class WordTagger:
         """
         if model_args is None:
             model_args = ModelArguments(model_name_or_path=model_name_or_path)
+        before = folder_identity(model_args.model_name_or_path)  # before any file of it is read
         side = ModelSide.load(model_args, max_seq_length)
         if side.trained_tagset is None:
             raise GerberaError(
@@ -120,6 +123,7 @@ class WordTagger:
         tagger = cls(model, encoder, side.trained_tagset, batch_size=batch_size, device=device,
                      precision=model_args.scoring_precision, **options)
         tagger.name = side.name
+        tagger.identity = loaded_identity(side.name, before) if before is not None else None
         return tagger
 
     def _pad(self, rows: list[list[int]]) -> dict:
