@@ -69,8 +69,8 @@ def main() -> None:
         test = paired_test(base, _counts(gold, tags[name]), resamples=10_000, seed=1)
         changed = sum(a != b for x, y in zip(tags["fp32"], tags[name]) for a, b in zip(x, y))
         rows[name] = {"form": FORMS[name].name if name in FORMS else "onnx-fp32", "f1": test["f1_b"],
-                      "difference": 100 * test["difference"], "ci_low": 100 * test["ci_low"],
-                      "ci_high": 100 * test["ci_high"], "words_changed": changed / sum(map(len, words)),
+                      "difference": _points(test["difference"]), "ci_low": _points(test["ci_low"]),
+                      "ci_high": _points(test["ci_high"]), "words_changed": changed / sum(map(len, words)),
                       "sentences_per_second": speed[name], "vs_onnx_fp32": speed[name] / speed["onnx-fp32"],
                       "vs_fp32": speed[name] / speed["fp32"]}
     print(f"{description}; fp32 F1 {100 * test['f1_a']:.2f}, {speed['fp32']:.1f} sentences/s; "
@@ -78,10 +78,15 @@ def main() -> None:
     print("| form | words changed | F1 difference | 95% interval | sentences/s | vs onnx-fp32 | vs fp32 |")
     print("|---|---|---|---|---|---|---|")
     for name, row in rows.items():
+        interval = "too few sentences" if row["ci_low"] is None else f"[{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
         print(f"| {name} | {100 * row['words_changed']:.3f}% | {row['difference']:+.2f} | "
-              f"[{row['ci_low']:+.2f}, {row['ci_high']:+.2f}] | {row['sentences_per_second']:.1f} | "
+              f"{interval} | {row['sentences_per_second']:.1f} | "
               f"{row['vs_onnx_fp32']:.2f}x | {row['vs_fp32']:.2f}x |")
     print(json.dumps({"data": description, "fp32_sentences_per_second": speed["fp32"], "rows": rows}))
+
+
+def _points(share: float | None) -> float | None:
+    return None if share is None else 100 * share
 
 
 def _form_tagger(reference: WordTagger, fp32_export: Path, path: Path, form: Int8Form) -> WordTagger:
