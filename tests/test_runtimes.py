@@ -249,6 +249,19 @@ def test_int8_settings_compute_with_int8_weights(fresh_model, tmp_path):
     assert [node.name for node in nodes if node.op_type == "MatMul" and "classifier" in node.name]
 
 
+def test_an_int8_export_of_another_form_is_never_served(tiny_bert, tmp_path):
+    """The int8 file is named by its form: one left by an older form (here a broken one, under the
+    blocks-of-32 form's old name) is not opened; the current form is quantized beside it."""
+    model = make_head(tiny_bert, tmp_path / "older-form", UNTYPED, seed=23)
+    folder = onnx_export.export_dir(model_identity(str(model))["model"])
+    folder.mkdir(parents=True)
+    older = folder / "attentionmask-inputids-tokentypeids-int8-block32.onnx"
+    older.write_bytes(b"an export of an older int8 form")
+    _, records = tag(model, tmp_path, "onnx-int8")
+    assert word_tags(records) and older.read_bytes() == b"an export of an older int8 form"
+    assert len(list(folder.glob("*-int8-*.onnx"))) == 2
+
+
 def test_an_export_leaves_the_model_as_it_found_it(tiny_bert, tmp_path):
     """The exporter puts its module back in the mode it found; the model the process goes on tagging with
     (certify's fp32 and bf16 after its ONNX settings) stays in eval mode: no dropout, the same logits."""

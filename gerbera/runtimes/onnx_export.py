@@ -2,8 +2,9 @@
 
 The export lives in ``$GERBERA_CACHE/exports`` (else ``~/.cache/gerbera/exports``), in a folder
 named by the model's fingerprint (:func:`gerbera.tagging.model_identity.model_identity`: a hash of
-the weights, config and tokenizer files), one file per set of input names and precision. A model
-whose files change has another fingerprint, so it is exported anew and never served from a stale
+the weights, config and tokenizer files), one file per set of input names and precision, an int8
+file also named by its form (:mod:`gerbera.runtimes.int8_form`). A model whose files change has
+another fingerprint, so it is exported anew and never served from a stale
 export. Each file is written under a temporary name and renamed into place, so a process killed
 during an export leaves no half file that a later run would open, and two processes exporting at
 once both end with a whole one.
@@ -25,12 +26,12 @@ import torch
 from gerbera.cache_dir import toolkit_cache_dir
 from gerbera.errors import GerberaError
 from gerbera.outputs import follow_umask
+from gerbera.runtimes.int8_form import INT8_FORM, Int8Form, quantize
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["export_dir", "exported", "open_session"]
 
-BLOCK = 32  # input channels that share an int8 scale, in the weights and in the activations
 LEFT_BEHIND_SECONDS = 3600  # a temporary export older than this was left by a killed process: an export takes minutes
 
 
@@ -38,18 +39,20 @@ def export_dir(identity: str) -> Path:
     return toolkit_cache_dir("exports") / re.sub(r"[^A-Za-z0-9_.-]", "_", identity)
 
 
-def exported(model: torch.nn.Module, identity: str, input_names: list[str], int8: bool) -> Path:
-    """The ONNX file of ``model`` for these inputs (in fp32, or with int8 weights), exported on first use."""
+def exported(model: torch.nn.Module, identity: str, input_names: list[str], form: Int8Form | None) -> Path:
+    """The ONNX file of ``model`` for these inputs (in fp32 when ``form`` is None, else in that int8
+    form), exported on first use."""
     folder = export_dir(identity)
     stem = "-".join(name.replace("_", "") for name in input_names)
     fp32 = folder / f"{stem}-fp32.onnx"
     if not fp32.exists():
         _export(model, input_names, fp32)
-    if not int8:
+    if form is None:
         return fp32
-    quantized = folder / f"{stem}-int8-block{BLOCK}.onnx"
+    quantized = folder / f"{stem}-{form.name}.onnx"  # a changed form is a new file: an old export is never served
     if not quantized.exists():
-        _quantize(fp32, quantized)
+        with _temporary(quantized) as temporary:
+            quantize(fp32, temporary, form)
     return quantized
 
 
@@ -57,7 +60,7 @@ def open_session(model: torch.nn.Module, identity: str, input_names: list[str], 
     """An ONNX Runtime session on the export, with torch's thread count (``--num_threads``)."""
     import onnxruntime
 
-    path = exported(model, identity, input_names, int8)
+    path = exported(model, identity, input_names, INT8_FORM if int8 else None)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
     options.inter_op_num_threads = 1
@@ -89,25 +92,6 @@ def _export(model: torch.nn.Module, input_names: list[str], path: Path) -> None:
                 raise GerberaError(f"this model cannot be exported to ONNX ({type(error).__name__}: {reason[:200]})") from None
     finally:
         model.train(was_training)
-
-
-def _quantize(source: Path, path: Path) -> None:
-    """int8 weights in blocks of :data:`BLOCK` along the input dimension, each with its own scale
-    (ONNX Runtime's ``MatMulNBits``), and activations quantized to int8 per block of the same size as
-    each product runs (``accuracy_level`` 4); the classifier stays in fp32. Per-tensor activations
-    (``quantize_dynamic``) changed the tags of 0.2-0.3% of NCBI-disease's words and cost up to 1.4 F1
-    points; per block, 0.05% (docs/performance.md)."""
-    import onnx
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
-
-    logging.getLogger("root").setLevel(logging.ERROR)  # the quantizer's progress, printed through the root logger
-    graph = onnx.load(str(source))
-    last = [node.name for node in graph.graph.node if node.op_type == "MatMul"][-1:]  # the classifier
-    quantizer = MatMulNBitsQuantizer(graph, bits=8, block_size=BLOCK, is_symmetric=True, accuracy_level=4,
-                                     nodes_to_exclude=last)
-    quantizer.process()
-    with _temporary(path) as temporary:
-        quantizer.model.save_model_to_file(temporary, use_external_data_format=False)
 
 
 class _temporary:
