@@ -258,7 +258,7 @@ MUTANTS: list[Mutant] = [
     Mutant("bioc-model-infon-missing", "several models and heads", "gerbera/documents/bioc_writing.py",
            'annotation.infons["model"] = entity.model', "pass", (MODELS,)),
     Mutant("folder-settings-name-models-not-their-files", "several models and heads", "gerbera/commands/predict_model.py",
-           '"models": {name: model_identity(one.name)["model"] for', '"models": {name: name for', (MODELS,)),
+           '"models": {name: identity["model"] for', '"models": {name: name for', (MODELS,)),
     Mutant("json-extension-not-jsonl", "entity offsets and scores", "gerbera/documents/formats.py",
            'JSONL_EXTENSIONS = {".jsonl", ".json", ".ndjson"}', 'JSONL_EXTENSIONS = {".jsonl", ".ndjson"}',
            (OUTPUTS, PREDICT)),
