@@ -84,3 +84,21 @@ def test_each_corpus_gets_its_own_score_from_the_model_with_heads(data_dir, tmp_
     assert rows[("bio", PER_CORPUS)]["test_f1"] == 0.61 and rows[("genes", PER_CORPUS)]["test_recall"] == 0.51
     assert rows[("genes", HEADS)]["predictions"].endswith("test_predictions_genes.txt")
     assert rows[("bio", HEADS)]["train_seconds"] == 30 and rows[("bio", PER_CORPUS)]["train_seconds"] == 15
+
+
+def test_a_dry_run_writes_nothing_and_a_usage_error_loads_no_model_library(data_dir, tmp_path):
+    """A typo on a busy machine must not cost the minutes torch and transformers take to import."""
+    import subprocess
+    import sys
+
+    write_dataset(data_dir, "genes", GENES)
+    probe = ("import sys\nfrom gerbera.commands.heads_experiment import cli\nsys.argv[1:] = {argv!r}\n"
+             "status = cli()\nprint('status', status, 'torch' in sys.modules, 'transformers' in sys.modules)")
+    work = tmp_path / "w"
+    runs = {name: subprocess.run([sys.executable, "-c", probe.format(argv=argv)], capture_output=True, text=True, timeout=120)
+            for name, argv in {"usage": ["--work_dir", str(work)],
+                               "dry": ["--data_dir", str(data_dir), "--corpora", "bio=Disease", "genes", "--general", "news",
+                                       "--work_dir", str(work), "--dry_run"]}.items()}
+    assert "--corpora" in runs["usage"].stderr and "status 2 False False" in runs["usage"].stdout
+    assert "status 0 False False" in runs["dry"].stdout and "run_ner.py --head corpus" in runs["dry"].stdout
+    assert not work.exists()  # nothing written by a dry run

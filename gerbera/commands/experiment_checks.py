@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from gerbera.commands.arguments import make_parser
 from gerbera.errors import GerberaError, UsageError
 
 # run_ner.py flags every run's command already holds -> the experiment's flag that sets them
@@ -59,6 +58,10 @@ def check_train_args(extra: list[str], equal_steps: bool) -> None:
     """The flags of ``--train_args`` are run_ner.py's, each written in full with a valid value, none that
     the experiment sets itself, and no ``--max_steps`` with ``--equal_steps`` (whose control arm's
     ``--max_steps`` is the GERBERA runs' step count, which a cap on every run would change)."""
+    if not extra:
+        return
+    from gerbera.commands.arguments import make_parser  # transformers, torch: imported only when there are flags to check
+
     parser = make_parser("")
 
     def refuse(message: str) -> None:

@@ -180,9 +180,9 @@ def parse_plan(args) -> HeadsPlan:
     extra = shlex.split(args.train_args)
     check_train_args(extra, False)
     work_dir = Path(args.work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
     labels = work_dir / "labels.txt"  # GERBERA per corpus: untyped tags, the general-domain types read as B/I
-    if not labels.is_file():
+    if not args.dry_run and not labels.is_file():  # a dry run writes nothing
+        work_dir.mkdir(parents=True, exist_ok=True)
         atomic_write(labels, "B\nI\nO\n")
     return HeadsPlan(data_dir=data_dir, corpora=corpora, untyped=untyped, general=general, general_fraction=args.general_fraction,
                      size=args.size, seeds=args.seeds, work_dir=work_dir, untyped_labels=labels, mt_epochs=args.mt_epochs,
