@@ -183,6 +183,22 @@ def test_auto_takes_the_fastest_setting_within_the_tolerance(fresh_model, tmp_pa
     assert summary["scoring_precision"] == "fp32" and summary["certificate"] is None
 
 
+def test_a_setting_named_by_the_user_is_kept_and_its_certificate_said(fresh_model, tmp_path, capsys):
+    """--scoring_precision int8 on a model whose certificate measured a loss: tagged as asked, with a
+    warning that names the certificate; the summary names it too. Without one, the log says so."""
+    summary, _ = tag(fresh_model, tmp_path, "int8")
+    assert summary["scoring_precision"] == "int8" and summary["certificate"] is None
+    assert "int8: its tags are not checked against fp32 (no certificate" in capsys.readouterr().err
+    path = write_certificate(fresh_model, {"int8": measured(2.4, -0.04), "bf16": measured(1.7, -0.001)})
+    summary, _ = tag(fresh_model, tmp_path, "int8")
+    assert summary["scoring_precision"] == "int8" and summary["certificate"] == str(path)
+    warned = [line for line in capsys.readouterr().err.splitlines() if "--scoring_precision int8" in line]
+    assert warned and "WARNING" in warned[0] and f"certificate {path}" in warned[0] and "NOT within -0.5" in warned[0]
+    summary, _ = tag(fresh_model, tmp_path, "bf16")
+    said = [line for line in capsys.readouterr().err.splitlines() if "--scoring_precision bf16" in line]
+    assert summary["certificate"] == str(path) and "within -0.5 points" in said[0] and "WARNING" not in said[0]
+
+
 @pytest.mark.parametrize("other", ["model", "machine"])
 def test_auto_never_uses_a_certificate_of_another_model_or_machine(fresh_model, tmp_path, other):
     fast = {"int8": measured(2.4, -0.001)}

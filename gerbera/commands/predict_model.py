@@ -87,16 +87,26 @@ def _identity(tagger) -> dict:
 
 def with_chosen_setting(model_args, args: PredictArguments, device: str):
     """``--scoring_precision auto``: the fastest setting the model's certificate for this kind of machine
-    holds within ``--max_f1_loss`` F1 points of fp32, else fp32 (:mod:`gerbera.runtimes.certificates`)."""
-    if model_args.scoring_precision != "auto":
+    holds within ``--max_f1_loss`` F1 points of fp32, else fp32 (:mod:`gerbera.runtimes.certificates`).
+    A fast setting named by the user is kept, and the log says what the certificate measured of it: a
+    warning when its loss goes beyond ``--max_f1_loss``, or that nothing checked its tags."""
+    if model_args.scoring_precision == "fp32":
         return model_args
     from dataclasses import replace
 
-    from gerbera.runtimes.certificates import choose_setting
+    from gerbera.runtimes.certificates import choose_setting, judge_setting
     from gerbera.runtimes.settings import check_setting
     from gerbera.tagging.word_tagger import choose_device
 
     chosen_device, name = choose_device(device), model_args.model_name_or_path
+    if model_args.scoring_precision != "auto":
+        setting = model_args.scoring_precision
+        identity = model_identity(name)["model"] if name and Path(name).is_dir() else None
+        path, holds, said = judge_setting(name, identity, chosen_device, setting, model_args.max_f1_loss)
+        (logger.warning if holds is False else logger.info)("--scoring_precision %s: %s", setting, said)
+        named = replace(model_args)
+        named.certificate, named.certified_model = path, identity if path else None
+        return named
 
     def runnable(setting: str) -> bool:
         try:

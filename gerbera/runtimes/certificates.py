@@ -25,7 +25,7 @@ import torch
 
 from gerbera.outputs import read_json
 
-__all__ = ["Choice", "certificate_path", "choose_setting", "machine_kind", "summary_table"]
+__all__ = ["Choice", "certificate_path", "choose_setting", "judge_setting", "machine_kind", "summary_table"]
 
 # instruction sets that decide which CPU kernels run (bf16, int8 dot products, AMX tiles)
 CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx_vnni",
@@ -76,31 +76,60 @@ def choose_setting(model_dir: str | None, identity: str | None, device: torch.de
     """The fastest certified setting whose F1 interval lies above ``-max_f1_loss`` points, else fp32.
 
     ``runnable(setting)`` says whether this process can run a setting (ONNX Runtime installed, ...)."""
-    if not model_dir or not Path(model_dir).is_dir():
-        return Choice("fp32", None, "the model is not a folder, so it has no certificate")
-    path = certificate_path(model_dir, device)
-    if not path.is_file():
-        return Choice("fp32", None, f"no certificate for this kind of machine ({path}; python -m gerbera.certify writes one)")
-    certificate = read_json(path)
-    if certificate.get("model") != identity:
-        return Choice("fp32", None, f"{path} was made for another model (fingerprint {certificate.get('model')}, "
-                      f"this model {identity}): certify it again")
-    if certificate.get("machine_key") != machine_key(machine_kind(device)):
-        return Choice("fp32", None, f"{path} was made on another kind of machine")
+    path, certificate, reason = _certificate_of(model_dir, identity, device)
+    if certificate is None:
+        return Choice("fp32", None, reason)
     eligible = []
     for setting, result in certificate.get("settings", {}).items():
-        low = result.get("ci_low")
-        if low is None or result.get("error") or not runnable(setting):
-            continue
-        if 100 * low >= -max_f1_loss and result.get("speedup", 0) > 1:
+        if _holds(result, max_f1_loss) and runnable(setting) and result.get("speedup", 0) > 1:
             eligible.append((result["sentences_per_second"], setting, result))
     if not eligible:
         return Choice("fp32", str(path), f"no setting in {path} is faster than fp32 with its whole 95% interval of "
                       f"the F1 difference above -{max_f1_loss:g} points (--max_f1_loss)")
     _, setting, result = max(eligible)
-    return Choice(setting, str(path), f"{setting}: {result['speedup']:.2f}x fp32, F1 difference "
-                  f"{100 * result['f1_difference']:+.2f} points, 95% interval [{100 * result['ci_low']:+.2f}, "
-                  f"{100 * result['ci_high']:+.2f}] above -{max_f1_loss:g} (--max_f1_loss; certificate {path})")
+    return Choice(setting, str(path), f"{setting}: {result['speedup']:.2f}x fp32, {_measured(result)} above "
+                  f"-{max_f1_loss:g} (--max_f1_loss; certificate {path})")
+
+
+def judge_setting(model_dir: str | None, identity: str | None, device: torch.device, setting: str,
+                  max_f1_loss: float) -> tuple[str | None, bool | None, str]:
+    """What the model's certificate for this kind of machine says of a setting asked for by name: its
+    path (None without a usable one), whether the setting holds within ``max_f1_loss`` points (None:
+    not measured), and a sentence for the log."""
+    path, certificate, reason = _certificate_of(model_dir, identity, device)
+    result = (certificate or {}).get("settings", {}).get(setting)
+    if certificate is None or not result or result.get("error") or result.get("ci_low") is None:
+        why = reason if certificate is None else f"{path} does not measure it"
+        return None, None, f"its tags are not checked against fp32 ({why})"
+    holds = _holds(result, max_f1_loss)
+    verdict = "within" if holds else "NOT within"
+    return str(path), holds, f"certificate {path}: {_measured(result)}, {verdict} -{max_f1_loss:g} points (--max_f1_loss)"
+
+
+def _certificate_of(model_dir: str | None, identity: str | None, device: torch.device) -> tuple[Path | None, dict | None, str]:
+    """The model's certificate for this kind of machine, or None and why it has none that may be used."""
+    if not model_dir or not Path(model_dir).is_dir():
+        return None, None, "the model is not a folder, so it has no certificate"
+    path = certificate_path(model_dir, device)
+    if not path.is_file():
+        return path, None, f"no certificate for this kind of machine ({path}; python -m gerbera.certify writes one)"
+    certificate = read_json(path)
+    if certificate.get("model") != identity:
+        return path, None, (f"{path} was made for another model (fingerprint {certificate.get('model')}, "
+                            f"this model {identity}): certify it again")
+    if certificate.get("machine_key") != machine_key(machine_kind(device)):
+        return path, None, f"{path} was made on another kind of machine"
+    return path, certificate, ""
+
+
+def _holds(result: dict, max_f1_loss: float) -> bool:
+    low = result.get("ci_low")
+    return low is not None and not result.get("error") and 100 * low >= -max_f1_loss
+
+
+def _measured(result: dict) -> str:
+    return (f"F1 difference {100 * result['f1_difference']:+.2f} points, 95% interval [{100 * result['ci_low']:+.2f}, "
+            f"{100 * result['ci_high']:+.2f}]")
 
 
 def summary_table(certificate: dict) -> str:
