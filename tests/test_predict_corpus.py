@@ -232,6 +232,7 @@ def test_help_names_no_default_model_and_gives_every_default(capsys):
         if flag in ("--version", "--input", "--output", "--model_name_or_path"):
             continue
         assert "default" in " ".join(block.split()).lower(), f"{flag} does not say its default"
+        assert " ".join(block.split()).count("(default") <= 1, f"{flag} says its default twice"
 
 
 def test_skip_bad_documents_lists_them_in_the_manifest_and_goes_on(model, tmp_path):

@@ -54,12 +54,22 @@ def _looks_like_flag(argument: str) -> bool:
     return False
 
 
+class DefaultSaidOnce(argparse.ArgumentDefaultsHelpFormatter):
+    """Each flag's default in ``--help``, unless its help already says it ("(default 32)", "(default off)")."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        return text if "(default" in text else super()._get_help_string(action)
+
+
 class StrictParsing:
     """Mixin for argparse parsers: abbreviations refused, unknown flags named with the closest
     known ones (before any other error), errors in one line (no usage)."""
 
     def __init__(self, *args, **kwargs):
         kwargs["allow_abbrev"] = False
+        if kwargs.get("formatter_class", argparse.ArgumentDefaultsHelpFormatter) is argparse.ArgumentDefaultsHelpFormatter:
+            kwargs["formatter_class"] = DefaultSaidOnce  # HfArgumentParser's default formatter, and ours where asked
         super().__init__(*args, **kwargs)
         self._arguments: list[str] = []
 
