@@ -196,7 +196,7 @@ def test_a_model_with_a_head_per_corpus_tags_each_head_like_a_model_of_that_head
     assert {(e["type"], e["model"]) for r in records for e in r["entities"]} == {("Disease", "H"), ("GENE", "H"), ("Gene", "Gene")}
 
 
-@pytest.mark.parametrize("case", ["same name", "bad name", "no folder", "types clash", "type is a typed model's name",
+@pytest.mark.parametrize("case", ["same name", "bad name", "no folder", "a file", "types clash", "type is a typed model's name",
                                   "schemes differ", "words of two models", "hub name", "stdin into a folder"])
 def test_bad_sets_of_models_are_one_line_errors_before_anything_is_written(case, models, texts, tmp_path, monkeypatch, capsys):
     disease, typed = f"Disease={models['disease']}", f"Chem={models['typed']}"
@@ -204,6 +204,7 @@ def test_bad_sets_of_models_are_one_line_errors_before_anything_is_written(case,
         "same name": ([disease, f"Disease={models['gene']}"], 2, "two models named Disease"),
         "bad name": ([disease, f"Gene X={models['gene']}"], 2, "'Gene X' is not a valid entity type"),
         "no folder": ([disease, f"Gene={tmp_path / 'missing'}"], 1, f"no such folder {tmp_path / 'missing'}"),
+        "a file": ([disease, f"Gene={models['gene'] / 'config.json'}"], 1, "config.json is a file, not a model folder"),
         "types clash": ([f"Chemical={models['disease']}", typed], 1, "both give entities of type Chemical"),
         "type is a typed model's name": ([f"GENE={models['typed']}", f"X={models['typed-gene']}"], 1,
                                          "X gives entities of type GENE"),

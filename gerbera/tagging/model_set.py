@@ -46,7 +46,8 @@ def parse_model_specs(values: list[str]) -> dict[str, str]:
         if name in specs:
             raise UsageError(f"--model: two models named {name} ({specs[name]} and {path}); give each its own NAME")
         if not Path(path).is_dir() and (is_local_path(path) or Path(path).exists()):
-            raise GerberaError(f"--model {value}: no such folder {path}")
+            problem = f"{path} is a file, not a model folder" if Path(path).exists() else f"no such folder {path}"
+            raise GerberaError(f"--model {value}: {problem}")
         specs[name] = path
     return specs
 
