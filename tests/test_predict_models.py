@@ -150,7 +150,13 @@ def test_a_typed_model_keeps_its_types_and_a_folder_run_resumes_and_shares(model
     assert manifest(tmp_path / "one")[0]["model"] == f"Chem={models['typed']} Gene={models['gene']}"
     with pytest.raises(SystemExit):
         predict("--model", f"Chem={models['typed']}", "--input", corpus, "--output", tmp_path / "one", "--part_documents", 2)
-    assert f"(models Chem={models['typed']} Gene={models['gene']} then, models Chem={models['typed']} now" in capsys.readouterr().err
+    refused = capsys.readouterr().err
+    assert f"(models Chem={models['typed']} Gene={models['gene']} then, models Chem={models['typed']} now" in refused
+    with pytest.raises(SystemExit):
+        predict("--model_name_or_path", models["typed"], "--input", corpus, "--output", tmp_path / "one", "--part_documents", 2)
+    refused = capsys.readouterr().err
+    assert f"models Chem={models['typed']} Gene={models['gene']} then, model {models['typed']} now" in refused
+    assert refused.count(f"model {models['typed']} now") == 1  # its keys differ ("model", "models"...): said once
     with pytest.raises(SystemExit):
         predict("--model", f"Chem={models['typed']}", f"Gene={models['disease']}", "--input", corpus,
                 "--output", tmp_path / "one", "--part_documents", 2)

@@ -75,8 +75,9 @@ class RunRecord:
         path = self.state / "settings.json"
         if path.exists():
             earlier = read_json(path)
-            differences = [_difference(key, earlier, settings) for key in sorted(set(earlier) | set(settings))
-                           if key not in _SAID_BY_MODEL and earlier.get(key) != settings.get(key)]
+            differences = list(dict.fromkeys(  # one model set said once, though both its keys differ
+                _difference(key, earlier, settings) for key in sorted(set(earlier) | set(settings))
+                if key not in _SAID_BY_MODEL and earlier.get(key) != settings.get(key)))
             if differences:
                 raise GerberaError(
                     f"--output {self.folder} holds output tagged with other settings ({'; '.join(differences)}): "
