@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
+import os
 import statistics
 import sys
 import time
@@ -91,6 +92,7 @@ def certify(args) -> tuple[dict, str]:
     refuse_heads(args.model_name_or_path)
     reference = WordTagger.load(args.model_name_or_path, args.max_seq_length, args.batch_size, str(device))
     words, gold, description = _labelled(args, reference.tagset)
+    load_at_start = _load_average()
     taggers = {"fp32": reference}
     for setting in args.settings:
         taggers[setting] = _tagger_like(reference, setting)
@@ -128,7 +130,9 @@ def certify(args) -> tuple[dict, str]:
         "reference": {"setting": "fp32", "f1": float(f1(base_counts.sum(axis=0))), "sentences_per_second": base_speed,
                       "seconds": seconds["fp32"]},
         "settings": results,
+        "load_average": {"start": load_at_start, "end": _load_average(), "cores": os.cpu_count()},
     }
+    _warn_if_busy(certificate["load_average"], device)
     path = certificate_path(args.model_name_or_path, device)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path.with_suffix(".txt"), summary_table(certificate))
@@ -211,6 +215,23 @@ def _entity_changes(reference, other) -> tuple[int, int]:
         gained += len(after - before)
         lost += len(before - after)
     return gained, lost
+
+
+def _load_average() -> float | None:
+    """The machine's load average over the last minute (None where the system does not say)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def _warn_if_busy(load: dict, device: torch.device) -> None:
+    """Speeds timed on a CPU busy with other work rank the settings wrongly: say so (they are kept)."""
+    busiest = max((value for value in (load["start"], load["end"]) if value is not None), default=None)
+    if device.type == "cpu" and busiest is not None and load["cores"] and busiest > load["cores"]:
+        logger.warning("the speeds were timed on a busy machine (load average %.1f on %d cores): auto ranks the "
+                       "settings by them, so certify again on a quiet machine for speeds to trust (the F1 figures "
+                       "do not depend on the load)", busiest, load["cores"])
 
 
 def _versions() -> dict:
