@@ -396,10 +396,10 @@ MUTANTS: list[Mutant] = [
     Mutant("certificate-of-another-machine-used", "fast settings and certificates", "gerbera/runtimes/certificates.py",
            '    if certificate.get("machine_key") != machine_key(machine_kind(device)):', "    if False:", (RUNTIMES,)),
     Mutant("certificate-interval-ignored", "fast settings and certificates", "gerbera/runtimes/certificates.py",
-           "if 100 * low >= -max_f1_loss and", 'if 100 * result["f1_difference"] >= -max_f1_loss and', (RUNTIMES,)),
+           "and 100 * low >= -max_f1_loss", 'and 100 * result["f1_difference"] >= -max_f1_loss', (RUNTIMES,)),
     Mutant("auto-chooses-a-setting-this-process-cannot-run", "fast settings and certificates",
            "gerbera/runtimes/certificates.py",
-           'if low is None or result.get("error") or not runnable(setting):', "if low is None:", (RUNTIMES,)),
+           'if _holds(result, max_f1_loss) and runnable(setting) and', "if _holds(result, max_f1_loss) and", (RUNTIMES,)),
     Mutant("partial-certificate-written", "fast settings and certificates", "gerbera/commands/certify.py",
            "    tags, seconds, errors = _tag_in_turns(taggers, words, args.rounds)\n",
            "    certificate_path(args.model_name_or_path, device).parent.mkdir(parents=True, exist_ok=True)\n"
@@ -438,9 +438,9 @@ MUTANTS: list[Mutant] = [
            "        if self.scoring_precision not in SCORING_PRECISIONS:\n            return self._setting_step(model, inputs)\n",
            "", (RUNTIMES,)),
     Mutant("run-predict-auto-ignores-certificates", "fast settings and certificates", "gerbera/commands/predict_model.py",
-           '    if model_args.scoring_precision != "auto":\n        return model_args\n',
-           '    if model_args.scoring_precision != "auto":\n        return model_args\n    model_args.scoring_precision = "fp32"\n'
-           '    return model_args\n',
+           '    chosen_device, name = choose_device(device), model_args.model_name_or_path\n',
+           '    if model_args.scoring_precision == "auto":\n        model_args.scoring_precision = "fp32"\n'
+           '        return model_args\n    chosen_device, name = choose_device(device), model_args.model_name_or_path\n',
            (RUNTIMES,)),
     Mutant("emulated-bf16-on-pre-ampere-gpus", "hardware defaults", "gerbera/hardware.py",
            "    return torch.cuda.get_device_capability()[0] >= 8", "    return torch.cuda.is_bf16_supported()", (HARDWARE,)),
