@@ -93,3 +93,26 @@ def test_a_model_saved_again_after_auto_read_its_certificate_is_refused(models, 
                 "--device", "cpu", "--scoring_precision", "auto")
     assert stopped.value.code == 1 and "changed between reading its certificate and loading it" in capsys.readouterr().err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_model_saved_again_during_certify_is_measured_and_exported_as_loaded(models, model, corpus, monkeypatch,
+                                                                                tmp_path):
+    """Saved over after it loaded: the certificate and the ONNX export are both keyed by the weights measured."""
+    pytest.importorskip("onnxruntime")
+    from gerbera.runtimes.onnx_export import export_dir
+
+    monkeypatch.setenv("GERBERA_CACHE", str(tmp_path / "cache"))
+    loaded = model_identity(str(model))["model"]
+    original = certify._labelled
+
+    def read_then_save_over(*args, **kwargs):
+        labelled = original(*args, **kwargs)
+        save_over(model, models[1])
+        return labelled
+
+    monkeypatch.setattr(certify, "_labelled", read_then_save_over)
+    certificate = certify.main(["--model_name_or_path", str(model), "--data_dir", str(corpus), "--data_list", "bio",
+                                "--settings", "onnx-fp32", "--rounds", "1", "--resamples", "200"])
+    assert certificate["model"] == loaded != model_identity(str(model))["model"]
+    assert list(export_dir(loaded).glob("*.onnx"))
+    assert not export_dir(model_identity(str(model))["model"]).exists()

@@ -171,7 +171,7 @@ def _labelled(args, tagset) -> tuple[list[list[str]], list[list[str]], str]:
 def _tagger_like(reference: WordTagger, setting: str) -> WordTagger:
     tagger = WordTagger(reference.model, reference.encoder, reference.tagset, batch_size=reference.batch_size,
                         device=reference.device, precision=setting)
-    tagger.name = reference.name
+    tagger.name, tagger.identity = reference.name, reference.identity  # an export is keyed by the weights loaded
     return tagger
 
 

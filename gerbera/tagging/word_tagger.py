@@ -88,8 +88,6 @@ class WordTagger:
     def _identity(self) -> str | None:
         """The fingerprint of the model folder (weights, config, tokenizer), for a cached export; None without a
         folder. That of the files the model was loaded from (load()), not of what the folder holds now."""
-        from gerbera.tagging.model_identity import folder_identity
-
         identity = self.identity or folder_identity(self.name)
         return identity["model"] if identity else None
 
