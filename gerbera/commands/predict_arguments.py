@@ -143,8 +143,9 @@ class PredictArguments:
     num_threads: int | None = field(
         default=None,
         metadata={"help": "CPU threads for torch (default: one per core; the processes of one --shard or torchrun run "
-                  "on one machine share out its cores, and say so in the log). On a machine busy with other work, 1 is "
-                  "often faster than several."},
+                  "on one machine share out its cores, and say so in the log). Fastest measured on a CPU: one --shard "
+                  "process per core with 1 thread each (1.15x one process with every core on 2 quiet cores; 3x on a busy "
+                  "machine, where 1 thread is faster for a single process too)."},
     )
     output_words: bool = field(
         default=False, metadata={"help": "JSON Lines: add every word with its offsets, predicted tag and probability (default off)."}
