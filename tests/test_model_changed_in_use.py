@@ -50,6 +50,18 @@ def test_weights_saved_over_in_place_do_not_change_a_loaded_tagger(models, model
     assert tagger.identity["model"] == model_identity(str(models[0]))["model"]  # what it tags with, not the folder now
 
 
+def saved_over_after(monkeypatch, module, name: str, model: Path, other: Path) -> None:
+    """``module.name`` does its work, then ``other``'s weights are saved over ``model``'s."""
+    original = getattr(module, name)
+
+    def then_saved_over(*args, **kwargs):
+        result = original(*args, **kwargs)
+        save_over(model, other)
+        return result
+
+    monkeypatch.setattr(module, name, then_saved_over)
+
+
 @pytest.fixture
 def corpus(models, tmp_path) -> Path:
     tagger = Tagger.load(str(models[0]), 128, 8, "cpu")
@@ -59,14 +71,7 @@ def corpus(models, tmp_path) -> Path:
 
 
 def test_a_model_saved_again_while_certify_loads_it_is_refused(models, model, corpus, monkeypatch, capsys):
-    original = word_tagger.load_model
-
-    def load_then_save_over(*args, **kwargs):
-        loaded = original(*args, **kwargs)
-        save_over(model, models[1])
-        return loaded
-
-    monkeypatch.setattr(word_tagger, "load_model", load_then_save_over)
+    saved_over_after(monkeypatch, word_tagger, "load_model", model, models[1])
     with pytest.raises(SystemExit) as stopped:
         certify.main(["--model_name_or_path", str(model), "--data_dir", str(corpus), "--data_list", "bio",
                       "--settings", "bf16", "--rounds", "1", "--resamples", "200"])
@@ -78,14 +83,7 @@ def test_a_model_saved_again_while_certify_loads_it_is_refused(models, model, co
 
 def test_a_model_saved_again_after_auto_read_its_certificate_is_refused(models, model, tmp_path, monkeypatch, capsys):
     write_certificate(model, {"bf16": measured(2.0, -0.001)})
-    original = predict_model.with_chosen_setting
-
-    def choose_then_save_over(*args, **kwargs):
-        chosen = original(*args, **kwargs)
-        save_over(model, models[1])
-        return chosen
-
-    monkeypatch.setattr(predict_model, "with_chosen_setting", choose_then_save_over)
+    saved_over_after(monkeypatch, predict_model, "with_chosen_setting", model, models[1])
     source = tmp_path / "in.txt"
     source.write_text("Mutations in BRCA1 cause breast cancer .\n", encoding="utf-8")
     with pytest.raises(SystemExit) as stopped:
@@ -103,14 +101,7 @@ def test_a_model_saved_again_during_certify_is_measured_and_exported_as_loaded(m
 
     monkeypatch.setenv("GERBERA_CACHE", str(tmp_path / "cache"))
     loaded = model_identity(str(model))["model"]
-    original = certify._labelled
-
-    def read_then_save_over(*args, **kwargs):
-        labelled = original(*args, **kwargs)
-        save_over(model, models[1])
-        return labelled
-
-    monkeypatch.setattr(certify, "_labelled", read_then_save_over)
+    saved_over_after(monkeypatch, certify, "_labelled", model, models[1])
     certificate = certify.main(["--model_name_or_path", str(model), "--data_dir", str(corpus), "--data_list", "bio",
                                 "--settings", "onnx-fp32", "--rounds", "1", "--resamples", "200"])
     assert certificate["model"] == loaded != model_identity(str(model))["model"]
