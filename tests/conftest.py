@@ -14,6 +14,10 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ["WANDB_DISABLED"] = "true"
+# pytest-xdist's workers share the cores: each test process (and the child processes its tests start)
+# takes its share of torch threads, for two workers each running torch on every core halve each other
+if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))))
 
 from tiny_models import make_tiny_bert, make_tiny_roberta
 
@@ -96,3 +100,9 @@ def data_dir(tmp_path) -> Path:
     bio2 = [[(w, t if t == "O" else f"{t}-Disease") for w, t in s] for s in BIO_SENTENCES[:3]]
     write_dataset(root, "bio2", bio2, separator="\t")
     return root
+
+
+def pytest_collection_modifyitems(items):
+    """The tests marked slow first: the workers share them out at the start, so none is left to run
+    alone at the end while the other worker waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

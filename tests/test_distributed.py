@@ -35,6 +35,7 @@ def weights(folder):
     return load_file(str(folder / "model.safetensors"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [2])
 def test_two_processes_train_resume_and_score_as_one_run(tiny_bert, data_dir, tmp_path, processes):
     write_dataset(data_dir, "odd", TRAIN, test=TEST)

@@ -25,6 +25,7 @@ def experiment_args(tiny_bert, data_dir, work, report, extra=()):
             "--work_dir", str(work), "--report", str(report), "--resamples", "200", *TINY, *extra]
 
 
+@pytest.mark.slow
 def test_experiment_runs_reports_resumes_and_reproduces(tiny_bert, data_dir, tmp_path, capsys):
     work, report = tmp_path / "runs", tmp_path / "docs" / "report.md"
     report.parent.mkdir()
@@ -177,6 +178,7 @@ def test_same_steps_control_takes_its_steps_from_the_gerbera_runs(tmp_path, data
     assert "single-task same steps" not in experiment.parse_plan(experiment.build_parser().parse_args(argv)).runs(0.5, 3)
 
 
+@pytest.mark.slow
 def test_same_steps_control_runs_and_is_reported(tiny_bert, data_dir, tmp_path, capsys):
     work, report = tmp_path / "runs", tmp_path / "report.md"
     argv = ["--data_dir", str(data_dir), "--bio", "bio", "--general", "news", "--sizes", "0.5", "--seeds", "1",

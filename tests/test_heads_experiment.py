@@ -22,6 +22,7 @@ def arguments(tiny_bert, data_dir, work, *extra):
             "--seeds", "1", "--model_name_or_path", str(tiny_bert), "--work_dir", str(work), *TINY, *extra]
 
 
+@pytest.mark.slow
 def test_both_recipes_run_and_are_compared_per_type(tiny_bert, data_dir, tmp_path, capsys):
     write_dataset(data_dir, "genes", GENES)
     work = tmp_path / "runs"

@@ -14,7 +14,7 @@ import torch
 from conftest import REPO
 from safetensors.torch import load_file
 
-STEPS = 200
+STEPS = 60
 
 
 def command(model, data_dir, out):
@@ -47,6 +47,7 @@ def interrupt(cmd, env, signum, log):
     return code, "".join(seen) + open(log).read()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGUSR1])
 def test_signal_saves_a_checkpoint_and_the_same_command_resumes(tiny_bert, data_dir, tmp_path, env, signum):
     out = tmp_path / "run"

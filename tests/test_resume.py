@@ -28,6 +28,7 @@ def run(args, env):
     return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_model(tiny_bert, data_dir, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GERBERA_CACHE": str(tmp_path / "cache"), "CUDA_VISIBLE_DEVICES": ""}
     reference = tmp_path / "reference"

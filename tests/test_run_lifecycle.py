@@ -97,6 +97,7 @@ def test_signal_during_an_evaluation_in_training_saves_after_it(tiny_bert, data_
     assert json.loads((out / "checkpoint-2" / "trainer_state.json").read_text())["global_step"] == 2
 
 
+@pytest.mark.slow
 def test_resumed_run_signalled_during_start_up_keeps_its_checkpoint(tiny_bert, data_dir, tmp_path, env):
     """Run 1 stops on SIGTERM with a checkpoint; run 2 (the same command) gets SIGTERM while it
     starts up; run 3 must still resume that checkpoint, not start from step 0."""
