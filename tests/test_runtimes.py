@@ -16,7 +16,7 @@ from gerbera.commands import certify, run_eval
 from gerbera.errors import GerberaError
 from gerbera.runtimes import onnx_export
 from gerbera.runtimes.certificates import certificate_path, machine_key, machine_kind
-from gerbera.runtimes.settings import check_setting
+from gerbera.runtimes.settings import check_setting, setting_form
 from gerbera.tagging.model_identity import model_identity
 
 pytest.importorskip("onnxruntime")
@@ -138,6 +138,8 @@ def test_certificate_measures_every_setting_against_fp32(fresh_model, corpus, ca
         assert result["ci_low"] <= result["f1_difference"] <= result["ci_high"]
         assert result["speedup"] > 0 and result["sentences_per_second"] > 0
         assert abs(result["f1"] - certificate["reference"]["f1"] - result["f1_difference"]) < 1e-9
+    assert {name: result["form"] for name, result in certificate["settings"].items()} == {
+        name: setting_form(name) for name in ("bf16", "int8", "onnx-fp32", "onnx-int8")}
     table = capsys.readouterr().out
     assert "| onnx-int8 |" in table and path.with_suffix(".txt").read_text(encoding="utf-8") == table
 
@@ -174,8 +176,10 @@ def test_an_interrupted_certification_leaves_no_certificate(fresh_model, corpus,
 
 
 def write_certificate(model: Path, settings: dict, identity: str | None = None, key: str | None = None) -> Path:
+    """A certificate of ``settings`` (each measured in the form it runs today, unless its result names one)."""
     path = certificate_path(model, CPU)
     path.parent.mkdir(parents=True, exist_ok=True)
+    settings = {name: {"form": setting_form(name), **result} for name, result in settings.items()}
     path.write_text(json.dumps({
         "model": identity or model_identity(str(model))["model"], "model_path": str(model),
         "machine_key": key or machine_key(machine_kind(CPU)), "settings": settings}), encoding="utf-8")
@@ -225,6 +229,23 @@ def test_auto_never_uses_a_certificate_of_another_model_or_machine(fresh_model, 
     assert summary["scoring_precision"] == "fp32"
 
 
+def test_a_result_measured_in_another_form_of_the_setting_is_not_used(fresh_model, tmp_path, capsys):
+    """A certificate made before the toolkit changed how a setting runs (another int8 quantization, or
+    none named): auto does not take the setting, and a user who names it is told to certify again."""
+    old = {"form": "torch-dynamic-qint8-of-an-older-toolkit"}
+    path = write_certificate(fresh_model, {"int8": {**measured(2.4, -0.001), **old}, "bf16": measured(1.5, -0.001)})
+    summary, _ = tag(fresh_model, tmp_path, "auto")
+    assert summary["scoring_precision"] == "bf16" and summary["certificate"] == str(path)
+    summary, _ = tag(fresh_model, tmp_path, "int8")
+    assert summary["scoring_precision"] == "int8" and summary["certificate"] is None
+    said = [line for line in capsys.readouterr().err.splitlines() if "--scoring_precision int8" in line]
+    assert said and "in another form, torch-dynamic-qint8-of-an-older-toolkit" in said[0] and "certify again" in said[0]
+    unnamed = measured(2.4, -0.001)  # a certificate from before forms were recorded
+    path.write_text(json.dumps({**json.loads(path.read_text()), "settings": {"int8": unnamed}}), encoding="utf-8")
+    summary, _ = tag(fresh_model, tmp_path, "auto")
+    assert summary["scoring_precision"] == "fp32"
+
+
 def test_auto_skips_a_setting_the_certificate_or_this_process_cannot_run(fresh_model, tmp_path, monkeypatch):
     write_certificate(fresh_model, {"onnx-int8": {"error": "this model cannot be exported to ONNX"},
                                     "bf16": measured(1.5, -0.001)})
@@ -259,12 +280,20 @@ def test_run_eval_scores_in_a_fast_setting_as_run_predict_tags(fresh_model, corp
 
 
 def test_int8_settings_compute_with_int8_weights(fresh_model, tmp_path):
+    from transformers import AutoModelForTokenClassification
+
     from gerbera.runtimes.settings import forward_for
 
-    encoder = torch.nn.Sequential(torch.nn.Linear(4, 4))
-    quantized = forward_for(encoder, "int8", CPU, lambda: None).model
-    assert not any(type(module) is torch.nn.Linear for module in quantized.modules())
-    assert any(type(module) is torch.nn.Linear for module in encoder.modules())  # the model itself is left as it was
+    model = AutoModelForTokenClassification.from_pretrained(fresh_model)
+    quantized = forward_for(model, "int8", CPU, lambda: None).model
+    # the encoder's products in int8, weights per output channel; the tag head in fp32
+    encoder = [module for name, module in quantized.named_modules() if name.startswith("bert.") and hasattr(module, "weight")
+               and callable(module.weight)]
+    assert len(encoder) == 6 * model.config.num_hidden_layers
+    assert all(module.weight().qscheme() == torch.per_channel_affine for module in encoder)
+    assert not any(type(module) is torch.nn.Linear for module in quantized.bert.modules())
+    assert type(quantized.classifier) is torch.nn.Linear
+    assert all(type(module) is torch.nn.Linear for module in model.modules() if "Linear" in type(module).__name__)  # the model left as it was
     tag(fresh_model, tmp_path, "onnx-int8")
     folder = onnx_export.export_dir(model_identity(str(fresh_model))["model"])
     [fp32], [int8] = folder.glob("*-fp32.onnx"), folder.glob("*-int8-*.onnx")

@@ -34,7 +34,7 @@ from gerbera.corpora.split_sources import load_split
 from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import atomic_write, write_json
 from gerbera.runtimes.certificates import certificate_path, machine_key, machine_kind, summary_table
-from gerbera.runtimes.settings import SETTINGS
+from gerbera.runtimes.settings import SETTINGS, setting_form
 from gerbera.scoring.comparison.error_kinds import classify, spans
 from gerbera.scoring.comparison.significance import f1, paired_test
 from gerbera.tagging.model_identity import model_identity
@@ -113,7 +113,7 @@ def certify(args) -> tuple[dict, str]:
         gained, lost = _entity_changes(tags["fp32"], tags[setting])
         changed = sum(a != b for x, y in zip(tags["fp32"], tags[setting]) for a, b in zip(x, y))
         results[setting] = {
-            "f1": test["f1_b"], "f1_difference": test["difference"], "ci_low": test["ci_low"], "ci_high": test["ci_high"],
+            "form": setting_form(setting), "f1": test["f1_b"], "f1_difference": test["difference"], "ci_low": test["ci_low"], "ci_high": test["ci_high"],
             "confidence": test["confidence"], "p_bootstrap": test["p_bootstrap"],
             "words_changed_share": changed / max(1, sum(map(len, words))), "entities_gained": gained, "entities_lost": lost,
             "sentences_per_second": speed, "speedup": speed / base_speed, "seconds": seconds[setting],

@@ -10,7 +10,9 @@ share of words whose tag changed, the entities gained and lost, and the speed.
 
 :func:`choose_setting` (``run_predict.py --scoring_precision auto``) picks the fastest setting whose
 whole interval lies above ``-max_f1_loss`` points, and fp32 when none does. A certificate of another
-model (another fingerprint) or of another kind of machine is never used.
+model (another fingerprint) or of another kind of machine is never used, nor a setting's result
+measured in another form than the one the setting runs today
+(:func:`gerbera.runtimes.settings.setting_form`: another quantization, say).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import torch
 
 from gerbera.outputs import read_json
+from gerbera.runtimes.settings import SETTINGS, setting_form
 
 __all__ = ["Choice", "certificate_path", "choose_setting", "judge_setting", "machine_kind", "summary_table"]
 
@@ -81,7 +84,7 @@ def choose_setting(model_dir: str | None, identity: str | None, device: torch.de
         return Choice("fp32", None, reason)
     eligible = []
     for setting, result in certificate.get("settings", {}).items():
-        if _holds(result, max_f1_loss) and runnable(setting) and result.get("speedup", 0) > 1:
+        if _holds(result, max_f1_loss) and _of_today(setting, result) and runnable(setting) and result.get("speedup", 0) > 1:
             eligible.append((result["sentences_per_second"], setting, result))
     if not eligible:
         return Choice("fp32", str(path), f"no setting in {path} is faster than fp32 with its whole 95% interval of "
@@ -101,6 +104,9 @@ def judge_setting(model_dir: str | None, identity: str | None, device: torch.dev
     if certificate is None or not result or result.get("error") or result.get("ci_low") is None:
         why = reason if certificate is None else f"{path} does not measure it"
         return None, None, f"its tags are not checked against fp32 ({why})"
+    if not _of_today(setting, result):
+        return None, None, (f"its tags are not checked against fp32 ({path} measured {setting} in another form, "
+                            f"{result.get('form', 'unnamed')}; today's is {setting_form(setting)}: certify again)")
     holds = _holds(result, max_f1_loss)
     verdict = "within" if holds else "NOT within"
     return str(path), holds, f"certificate {path}: {_measured(result)}, {verdict} -{max_f1_loss:g} points (--max_f1_loss)"
@@ -120,6 +126,11 @@ def _certificate_of(model_dir: str | None, identity: str | None, device: torch.d
     if certificate.get("machine_key") != machine_key(machine_kind(device)):
         return path, None, f"{path} was made on another kind of machine"
     return path, certificate, ""
+
+
+def _of_today(setting: str, result: dict) -> bool:
+    """Whether a certificate's result measured the form that ``setting`` runs today."""
+    return setting in SETTINGS and result.get("form") == setting_form(setting)
 
 
 def _holds(result: dict, max_f1_loss: float) -> bool:

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from gerbera.errors import GerberaError, UsageError
 from gerbera.models.loading import is_local_path
+from gerbera.tagging.chunks import tag_in_chunks
 from gerbera.tagging.documents import InputDocument, TaggedDocument
 from gerbera.tagging.entities import entity_order
-from gerbera.tagging.prefetch import prefetched
 from gerbera.tagging.tag_layers import check_layers
 
 __all__ = ["ModelSet", "parse_model_specs"]
@@ -87,24 +87,13 @@ class ModelSet:
         prefetch: bool | None = None,
     ) -> Iterator[TaggedDocument]:
         """Tag documents lazily, in input order (as :meth:`gerbera.tagging.tagger.Tagger.tag_documents`)."""
-        chunks = self._prepared_chunks(documents, chunk_words or self.default_chunk_words())
-        if self.device.type == "cuda" if prefetch is None else prefetch:
-            chunks = prefetched(chunks)
-        for pending, words, prepared in chunks:
-            yield from self._tag_chunk(pending, words, prepared, progress)
+        return tag_in_chunks(documents, chunk_words or self.default_chunk_words(), self._prepare,
+                             lambda pending, words, prepared: self._tag_chunk(pending, words, prepared, progress),
+                             self.device.type == "cuda" if prefetch is None else prefetch)
 
-    def _prepared_chunks(self, documents: Iterable[InputDocument], chunk_words: int) -> Iterator[tuple]:
-        """Chunks of documents, each segmented once, with every model's windows."""
-        pending, words = [], 0
-        for document in documents:
-            sentences = document.sentences_to_tag()
-            pending.append((document, sentences))
-            words += sum(len(sentence.tokens) for sentence in sentences)
-            if words >= chunk_words:
-                yield pending, words, [tagger._prepare(pending) for tagger in self.taggers.values()]
-                pending, words = [], 0
-        if pending:
-            yield pending, words, [tagger._prepare(pending) for tagger in self.taggers.values()]
+    def _prepare(self, pending) -> list:
+        """A chunk, segmented once, in every model's windows."""
+        return [tagger._prepare(pending) for tagger in self.taggers.values()]
 
     def _tag_chunk(self, pending, words: int, prepared: list, progress) -> Iterator[TaggedDocument]:
         merged = None

@@ -33,6 +33,7 @@ import torch
 
 from gerbera.features.word_pieces import warn_if_words_unknown
 from gerbera.models.model_side import ModelArguments
+from gerbera.tagging.chunks import tag_in_chunks
 from gerbera.tagging.documents import Entity, InputDocument, TaggedDocument, segment_passages, words_document
 from gerbera.tagging.entities import (
     DEFAULT_ENTITY_TYPE,
@@ -45,7 +46,6 @@ from gerbera.tagging.entities import (
 )
 from gerbera.tagging.heads_model import load_heads_model
 from gerbera.tagging.model_identity import folder_identity, loaded_identity
-from gerbera.tagging.prefetch import prefetched
 from gerbera.tagging.tag_layers import TagLayer, head_layers, single_layer
 from gerbera.tagging.word_tagger import WordTagger, choose_device
 from gerbera.text.segmentation import Sentence
@@ -165,29 +165,13 @@ class Tagger(WordTagger):
         chunks are read, segmented and tokenized on a worker thread while the model tags this
         one (:mod:`gerbera.tagging.prefetch`); the results are the same.
         """
-        chunks = self._prepared_chunks(documents, chunk_words or self.default_chunk_words())
-        if self.device.type == "cuda" if prefetch is None else prefetch:
-            chunks = prefetched(chunks)
-        for pending, words, prepared in chunks:
-            yield from self._tag_chunk(pending, words, prepared, progress)
+        return tag_in_chunks(documents, chunk_words or self.default_chunk_words(), self._prepare,
+                             lambda pending, words, prepared: self._tag_chunk(pending, words, prepared, progress),
+                             self.device.type == "cuda" if prefetch is None else prefetch)
 
     def default_chunk_words(self) -> int:
         """Words a chunk gathers by default: :data:`CHUNK_BATCHES` batches of sentences (at least 5,000 words)."""
         return max(5_000, CHUNK_BATCHES * self.batch_size * WORDS_PER_SENTENCE)
-
-    def _prepared_chunks(self, documents: Iterable[InputDocument], chunk_words: int) -> Iterator[tuple]:
-        """Chunks of documents with their sentences, and their windows ready for the model."""
-        pending: list[tuple[InputDocument, list[Sentence]]] = []
-        words = 0
-        for document in documents:
-            sentences = document.sentences_to_tag()
-            pending.append((document, sentences))
-            words += sum(len(sentence.tokens) for sentence in sentences)
-            if words >= chunk_words:
-                yield pending, words, self._prepare(pending)
-                pending, words = [], 0
-        if pending:
-            yield pending, words, self._prepare(pending)
 
     def _prepare(self, pending) -> dict:
         words = [[token.text for token in sentence.tokens] for _, sentences in pending for sentence in sentences]
