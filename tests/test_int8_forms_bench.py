@@ -47,3 +47,31 @@ def test_each_form_keeps_in_fp32_the_products_it_names(tiny_bert, tmp_path):
     assert fp32_products(forms / "today.onnx") == classifier
     assert fp32_products(forms / "a-ffn-out-fp32.onnx") == classifier | ffn_output
     assert fp32_products(forms / "c-ffn-and-attn-out-fp32.onnx") == classifier | ffn_output | attention_output
+
+
+def test_pytorch_forms_keep_in_fp32_the_layers_they_name_and_one_is_the_int8_setting(tiny_bert, tmp_path):
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from int8_forms import TORCH_FORMS, _torch_int8
+
+    from gerbera.runtimes.settings import forward_for
+
+    model = AutoModelForTokenClassification.from_pretrained(make_head(tiny_bert, tmp_path / "model", UNTYPED, seed=29))
+
+    def float_layers(form: str) -> set[str]:
+        copy = _torch_int8(model, *TORCH_FORMS[form])
+        return {name for name, layer in copy.named_modules() if type(layer) is torch.nn.Linear}
+
+    ffn_output = {f"bert.encoder.layer.{n}.output.dense" for n in (0, 1)}
+    attention_output = {f"bert.encoder.layer.{n}.attention.output.dense" for n in (0, 1)}
+    assert float_layers("per-tensor") == float_layers("per-channel") == set()
+    assert float_layers("per-channel-head-fp32") == {"classifier"}
+    assert float_layers("per-channel-head-ffn-out-fp32") == {"classifier"} | ffn_output
+    assert float_layers("per-channel-head-attn-out-fp32") == {"classifier"} | attention_output
+    inputs = {"input_ids": torch.tensor([[2, 5, 9, 14, 3]]), "attention_mask": torch.ones(1, 5, dtype=torch.long)}
+    setting = forward_for(model, "int8", torch.device("cpu"), lambda: None).model
+    with torch.inference_mode():  # the form the int8 setting runs
+        assert torch.equal(_torch_int8(model, *TORCH_FORMS["per-channel-head-fp32"])(**inputs).logits, setting(**inputs).logits)
+        assert not torch.equal(_torch_int8(model, *TORCH_FORMS["per-tensor"])(**inputs).logits, setting(**inputs).logits)
