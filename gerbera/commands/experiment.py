@@ -41,7 +41,16 @@ from pathlib import Path
 
 from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.experiment_checks import check_datasets, check_ranges, check_train_args
-from gerbera.commands.experiment_runs import execute, finished, listed_runs, optimizer_steps, output_dir, training_precision
+from gerbera.commands.experiment_runs import (
+    TrainingSettings,
+    execute,
+    finished,
+    listed_runs,
+    optimizer_steps,
+    output_dir,
+    training_precision,
+    training_settings,
+)
 from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import atomic_write, write_json
@@ -63,8 +72,8 @@ def entry_point(script: str, console: str) -> list[str]:
     return [console]
 
 
-@dataclass
-class Plan:
+@dataclass(kw_only=True)
+class Plan(TrainingSettings):
     """What to run: every setting that goes into the commands."""
 
     data_dir: Path
@@ -75,28 +84,14 @@ class Plan:
     seeds: list[int]
     labels: Path
     work_dir: Path
-    mt_epochs: float = 2
-    ft_epochs: float = 2
-    learning_rate: float = 1e-4
-    train_batch_size: int = 16
-    eval_batch_size: int = 64
-    max_seq_length: int = 128
     warmup_steps: int = 0
-    subset_seed: int = 1
-    model: str | None = None
     cross: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
     equal_steps: bool = False  # the single-task control with GERBERA's optimizer steps
-
-    def share(self, dataset: str, fraction: float) -> str:
-        return dataset if fraction == 1 else f"{dataset}:{fraction:g}"
 
     def common(self, data_list: str, epochs: float, seed: int) -> list[str]:
         return ["--data_dir", str(self.data_dir), "--labels", str(self.labels), "--data_list", data_list,
-                "--eval_data_list", self.bio, "--num_train_epochs", f"{epochs:g}", "--learning_rate", f"{self.learning_rate:g}",
-                "--per_device_train_batch_size", str(self.train_batch_size),
-                "--per_device_eval_batch_size", str(self.eval_batch_size), "--max_seq_length", str(self.max_seq_length),
-                "--warmup_steps", str(self.warmup_steps), "--seed", str(seed), "--subset_seed", str(self.subset_seed)]
+                "--eval_data_list", self.bio, *self.training_flags(epochs), "--warmup_steps", str(self.warmup_steps),
+                *self.seed_flags(seed)]
 
     def run_dir(self, size: float, seed: int) -> Path:
         return self.work_dir / f"size{size:g}_seed{seed}"
@@ -215,11 +210,9 @@ def parse_plan(args) -> Plan:
             atomic_write(labels, "B\nI\nO\n")
     return Plan(data_dir=data_dir, bio=args.bio, general=args.general.split("+"),
                 general_fraction={s: fractions[0] if len(fractions) == 1 else fractions[i] for i, s in enumerate(args.sizes)},
-                sizes=args.sizes, seeds=args.seeds, labels=labels, work_dir=work_dir, mt_epochs=args.mt_epochs,
-                ft_epochs=args.ft_epochs, learning_rate=args.learning_rate, train_batch_size=args.per_device_train_batch_size,
-                eval_batch_size=args.per_device_eval_batch_size, max_seq_length=args.max_seq_length,
-                warmup_steps=args.warmup_steps, subset_seed=args.subset_seed, model=args.model_name_or_path,
-                cross=args.cross.split("+") if args.cross else [], extra=extra, equal_steps=args.equal_steps)
+                sizes=args.sizes, seeds=args.seeds, labels=labels, work_dir=work_dir, warmup_steps=args.warmup_steps,
+                cross=args.cross.split("+") if args.cross else [], equal_steps=args.equal_steps,
+                **training_settings(args, extra))
 
 
 def build_parser() -> argparse.ArgumentParser:

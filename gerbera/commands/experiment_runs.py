@@ -14,6 +14,7 @@ import os
 import shlex
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gerbera.errors import GerberaError
@@ -22,6 +23,43 @@ from gerbera.reporting.experiment_statistics import SAME_STEPS
 
 COMMAND_FILE = "experiment_command.txt"
 PENDING_STEPS = "STEPS"  # the same-steps control's --max_steps, as shown before its GERBERA runs have finished
+
+
+@dataclass(kw_only=True)
+class TrainingSettings:
+    """The settings every training run of an experiment shares (``gerbera.experiment``'s and
+    ``gerbera.heads_experiment``'s plans), and the flags of ``run_ner.py`` they become."""
+
+    mt_epochs: float = 2
+    ft_epochs: float = 2
+    learning_rate: float = 1e-4
+    train_batch_size: int = 16
+    eval_batch_size: int = 64
+    max_seq_length: int = 128
+    subset_seed: int = 1
+    model: str | None = None
+    extra: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def share(dataset: str, fraction: float) -> str:
+        """A dataset of ``--data_list``, with its fraction unless whole."""
+        return dataset if fraction == 1 else f"{dataset}:{fraction:g}"
+
+    def training_flags(self, epochs: float) -> list[str]:
+        return ["--num_train_epochs", f"{epochs:g}", "--learning_rate", f"{self.learning_rate:g}",
+                "--per_device_train_batch_size", str(self.train_batch_size),
+                "--per_device_eval_batch_size", str(self.eval_batch_size), "--max_seq_length", str(self.max_seq_length)]
+
+    def seed_flags(self, seed: int) -> list[str]:
+        return ["--seed", str(seed), "--subset_seed", str(self.subset_seed)]
+
+
+def training_settings(args, extra: list[str]) -> dict:
+    """The :class:`TrainingSettings` of an experiment's command line, as keyword arguments."""
+    return {"mt_epochs": args.mt_epochs, "ft_epochs": args.ft_epochs, "learning_rate": args.learning_rate,
+            "train_batch_size": args.per_device_train_batch_size, "eval_batch_size": args.per_device_eval_batch_size,
+            "max_seq_length": args.max_seq_length, "subset_seed": args.subset_seed, "model": args.model_name_or_path,
+            "extra": extra}
 
 
 def runnable(command: list[str]) -> list[str]:

@@ -26,13 +26,20 @@ import argparse
 import shlex
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from gerbera.commands.exits import exit_status, user_errors
 from gerbera.commands.experiment import QUIET, REPO, entry_point
 from gerbera.commands.experiment_checks import check_datasets, check_train_args
-from gerbera.commands.experiment_runs import execute, finished, output_dir, training_precision
+from gerbera.commands.experiment_runs import (
+    TrainingSettings,
+    execute,
+    finished,
+    output_dir,
+    training_precision,
+    training_settings,
+)
 from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.errors import GerberaError, UsageError
 from gerbera.outputs import atomic_write, write_json
@@ -41,8 +48,8 @@ from gerbera.reporting.heads_report import HEADS, PER_CORPUS, write_heads_report
 __all__ = ["HeadsPlan", "cli", "main"]
 
 
-@dataclass
-class HeadsPlan:
+@dataclass(kw_only=True)
+class HeadsPlan(TrainingSettings):
     """What to run: every setting that goes into the commands."""
 
     data_dir: Path
@@ -54,18 +61,6 @@ class HeadsPlan:
     seeds: list[int]
     work_dir: Path
     untyped_labels: Path
-    mt_epochs: float = 2
-    ft_epochs: float = 2
-    learning_rate: float = 1e-4
-    train_batch_size: int = 16
-    eval_batch_size: int = 64
-    max_seq_length: int = 128
-    subset_seed: int = 1
-    model: str | None = None
-    extra: list[str] = field(default_factory=list)
-
-    def share(self, dataset: str, fraction: float) -> str:
-        return dataset if fraction == 1 else f"{dataset}:{fraction:g}"
 
     def bio_list(self) -> str:
         return "+".join(self.share(dataset, self.size) for dataset in self.corpora)
@@ -75,10 +70,7 @@ class HeadsPlan:
 
     def common(self, data_list: str, eval_list: str, epochs: float, seed: int) -> list[str]:
         return ["--data_dir", str(self.data_dir), "--data_list", data_list, "--eval_data_list", eval_list,
-                "--num_train_epochs", f"{epochs:g}", "--learning_rate", f"{self.learning_rate:g}",
-                "--per_device_train_batch_size", str(self.train_batch_size),
-                "--per_device_eval_batch_size", str(self.eval_batch_size), "--max_seq_length", str(self.max_seq_length),
-                "--seed", str(seed), "--subset_seed", str(self.subset_seed)]
+                *self.training_flags(epochs), *self.seed_flags(seed)]
 
     def run_dir(self, seed: int) -> Path:
         return self.work_dir / f"seed{seed}"
@@ -185,11 +177,8 @@ def parse_plan(args) -> HeadsPlan:
         work_dir.mkdir(parents=True, exist_ok=True)
         atomic_write(labels, "B\nI\nO\n")
     return HeadsPlan(data_dir=data_dir, corpora=corpora, untyped=untyped, general=general, general_fraction=args.general_fraction,
-                     size=args.size, seeds=args.seeds, work_dir=work_dir, untyped_labels=labels, mt_epochs=args.mt_epochs,
-                     ft_epochs=args.ft_epochs, learning_rate=args.learning_rate,
-                     train_batch_size=args.per_device_train_batch_size, eval_batch_size=args.per_device_eval_batch_size,
-                     max_seq_length=args.max_seq_length, subset_seed=args.subset_seed, model=args.model_name_or_path,
-                     extra=extra)
+                     size=args.size, seeds=args.seeds, work_dir=work_dir, untyped_labels=labels,
+                     **training_settings(args, extra))
 
 
 def corpus_type(train: Path) -> str | None:
