@@ -26,8 +26,9 @@ gives each against its own forward pass and against fp32 ``run_predict`` (an exp
 before the rounds).
 
 ``--scaling N``: N ``run_predict.py --shard`` processes (one thread each, the MiniLM model, the
-arms' documents) against one, on the same files: by the wall clock, each process's start-up (load
-torch and the model) included, and by the processes' own tagging clocks.
+arms' documents; ``--scaling_precision SETTING``: in that setting) against one, on the same files:
+by the wall clock, each process's start-up (load torch and the model) included, and by the
+processes' own tagging clocks.
 ``--memory 2000 20000``: peak RSS of ``run_predict.py`` in a child process (tiny model) at
 2,000 and 20,000 documents. ``--profile``: cProfile of the host arm, top functions by own time.
 The model is the embedded all-MiniLM-L6-v2 encoder with a random 3-tag head (speed does not
@@ -243,6 +244,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--scaling", type=int, default=0, help="N: N --shard processes against one (MiniLM, the arms' documents)")
     parser.add_argument("--scaling_default_threads", action="store_true",
                         help="--scaling also without --num_threads (each process chooses its share of the cores)")
+    parser.add_argument("--scaling_precision", default=None, metavar="SETTING",
+                        help="--scaling's processes tag with --scoring_precision SETTING (default fp32)")
     parser.add_argument("--host_documents", type=int, default=2000, help="documents of the host arm")
     parser.add_argument("--skip", nargs="*", default=[], choices=list(ARMS))
     parser.add_argument("--models", action="store_true",
@@ -336,8 +339,10 @@ def main(argv=None) -> dict:
         small, large = args.memory
         summary["peak_rss_growth_mb"] = round(summary[f"peak_rss_mb_{large}"] - summary[f"peak_rss_mb_{small}"], 1)
     if args.scaling:
-        summary["scaling"] = scaling(model, documents[:count], scratch, args.scaling,
+        precision = ("--scoring_precision", args.scaling_precision) if args.scaling_precision else ()
+        summary["scaling"] = scaling(model, documents[:count], scratch, args.scaling, ("--device", "cpu", *precision),
                                      default_threads=args.scaling_default_threads)
+        summary["scaling"]["scoring_precision"] = args.scaling_precision or "fp32"
     summary["own_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(summary))
     return summary
