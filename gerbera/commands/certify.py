@@ -93,10 +93,15 @@ def certify(args) -> tuple[dict, str]:
     reference = WordTagger.load(args.model_name_or_path, args.max_seq_length, args.batch_size, str(device))
     words, gold, description = _labelled(args, reference.tagset)
     load_at_start = _load_average()
-    taggers = {"fp32": reference}
+    taggers, failed = {"fp32": reference}, {}
     for setting in args.settings:
-        taggers[setting] = _tagger_like(reference, setting)
+        try:
+            taggers[setting] = _tagger_like(reference, setting)
+        except GerberaError as error:  # a setting this model cannot run (int8 without a known encoder, ...)
+            failed[setting] = str(error)
+            logger.warning("%s: %s", setting, error)
     tags, seconds, errors = _tag_in_turns(taggers, words, args.rounds)
+    errors.update(failed)
     base_counts = _counts(gold, tags["fp32"])
     if not base_counts[:, 0].sum():  # no true positive: every F1 is 0, and every difference 0 whatever the tags
         raise GerberaError(f"{args.model_name_or_path} finds none of the {int(base_counts[:, [0, 2]].sum())} gold entities "

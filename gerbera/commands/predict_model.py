@@ -102,10 +102,10 @@ def with_chosen_setting(model_args, args: PredictArguments, device: str):
     if model_args.scoring_precision != "auto":
         setting = model_args.scoring_precision
         identity = model_identity(name)["model"] if name and Path(name).is_dir() else None
-        path, holds, said = judge_setting(name, identity, chosen_device, setting, model_args.max_f1_loss)
-        (logger.warning if holds is False else logger.info)("--scoring_precision %s: %s", setting, said)
+        judged = judge_setting(name, identity, chosen_device, setting, model_args.max_f1_loss)
+        (logger.warning if judged.warn else logger.info)("--scoring_precision %s: %s", setting, judged.said)
         named = replace(model_args)
-        named.certificate, named.certified_model = path, identity if path else None
+        named.certificate, named.certified_model = judged.certificate, identity if judged.certificate else None
         return named
 
     def runnable(setting: str) -> bool:

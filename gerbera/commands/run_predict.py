@@ -118,6 +118,8 @@ def _check_arguments(model_args, args: PredictArguments) -> None:
         raise UsageError(f"--num_threads {args.num_threads}: must be at least 1")
     if args.batch_size < 1:  # before the model loads
         raise UsageError(f"--batch_size {args.batch_size}: must be at least 1")
+    if not 0 <= model_args.max_f1_loss < float("inf"):  # nan too
+        raise UsageError(f"--max_f1_loss {model_args.max_f1_loss}: give the F1 points a setting may lose, 0 or more")
     _check_models(model_args, args)
 
 

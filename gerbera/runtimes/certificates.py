@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ import torch
 from gerbera.outputs import read_json
 from gerbera.runtimes.settings import SETTINGS, setting_form
 
-__all__ = ["Choice", "certificate_path", "choose_setting", "judge_setting", "machine_kind", "summary_table"]
+__all__ = ["Choice", "Judgement", "certificate_path", "choose_setting", "judge_setting", "machine_kind", "summary_table"]
 
 # instruction sets that decide which CPU kernels run (bf16, int8 dot products, AMX tiles)
 CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx_vnni",
@@ -82,34 +83,51 @@ def choose_setting(model_dir: str | None, identity: str | None, device: torch.de
     path, certificate, reason = _certificate_of(model_dir, identity, device)
     if certificate is None:
         return Choice("fp32", None, reason)
-    eligible = []
-    for setting, result in certificate.get("settings", {}).items():
-        if _holds(result, max_f1_loss) and _of_today(setting, result) and runnable(setting) and result.get("speedup", 0) > 1:
+    eligible, passed_over = [], []
+    for setting, result in certificate["settings"].items():
+        problem = _unusable(setting, result)
+        if problem:
+            if setting in SETTINGS:
+                passed_over.append(f"{setting} ({problem})")
+        elif _holds(result, max_f1_loss) and runnable(setting) and result["speedup"] > 1:
             eligible.append((result["sentences_per_second"], setting, result))
+    not_used = f"; not used: {', '.join(passed_over)}" if passed_over else ""
     if not eligible:
         return Choice("fp32", str(path), f"no setting in {path} is faster than fp32 with its whole 95% interval of "
-                      f"the F1 difference above -{max_f1_loss:g} points (--max_f1_loss)")
+                      f"the F1 difference above -{max_f1_loss:g} points (--max_f1_loss){not_used}")
     _, setting, result = max(eligible)
     return Choice(setting, str(path), f"{setting}: {result['speedup']:.2f}x fp32, {_measured(result)} above "
-                  f"-{max_f1_loss:g} (--max_f1_loss; certificate {path})")
+                  f"-{max_f1_loss:g} (--max_f1_loss; certificate {path}){not_used}")
+
+
+@dataclass
+class Judgement:
+    """What a certificate says of a setting named by the user: the certificate (None: none measured it),
+    whether the setting holds within the tolerance (None: not measured), a sentence for the log, and
+    whether that sentence is a warning."""
+
+    certificate: str | None
+    holds: bool | None
+    said: str
+    warn: bool
 
 
 def judge_setting(model_dir: str | None, identity: str | None, device: torch.device, setting: str,
-                  max_f1_loss: float) -> tuple[str | None, bool | None, str]:
-    """What the model's certificate for this kind of machine says of a setting asked for by name: its
-    path (None without a usable one), whether the setting holds within ``max_f1_loss`` points (None:
-    not measured), and a sentence for the log."""
+                  max_f1_loss: float) -> Judgement:
+    """What the model's certificate for this kind of machine says of a setting asked for by name."""
     path, certificate, reason = _certificate_of(model_dir, identity, device)
-    result = (certificate or {}).get("settings", {}).get(setting)
-    if certificate is None or not result or result.get("error") or result.get("ci_low") is None:
-        why = reason if certificate is None else f"{path} does not measure it"
-        return None, None, f"its tags are not checked against fp32 ({why})"
-    if not _of_today(setting, result):
-        return None, None, (f"its tags are not checked against fp32 ({path} measured {setting} in another form, "
-                            f"{result.get('form', 'unnamed')}; today's is {setting_form(setting)}: certify again)")
+    if certificate is None:
+        return Judgement(None, None, f"its tags are not checked against fp32 ({reason})", bool(path and path.is_file()))
+    result = certificate["settings"].get(setting)
+    if result is None:
+        return Judgement(None, None, f"its tags are not checked against fp32 ({path} does not measure it)", False)
+    problem = _unusable(setting, result)
+    if problem:
+        return Judgement(None, None, f"its tags are not checked against fp32 ({path}: {problem})", True)
     holds = _holds(result, max_f1_loss)
     verdict = "within" if holds else "NOT within"
-    return str(path), holds, f"certificate {path}: {_measured(result)}, {verdict} -{max_f1_loss:g} points (--max_f1_loss)"
+    return Judgement(str(path), holds, f"certificate {path}: {_measured(result)}, {verdict} -{max_f1_loss:g} points "
+                     "(--max_f1_loss)", not holds)
 
 
 def _certificate_of(model_dir: str | None, identity: str | None, device: torch.device) -> tuple[Path | None, dict | None, str]:
@@ -119,7 +137,12 @@ def _certificate_of(model_dir: str | None, identity: str | None, device: torch.d
     path = certificate_path(model_dir, device)
     if not path.is_file():
         return path, None, f"no certificate for this kind of machine ({path}; python -m gerbera.certify writes one)"
-    certificate = read_json(path)
+    try:
+        certificate = read_json(path)
+    except (OSError, ValueError) as error:  # ValueError: not JSON, or not UTF-8
+        return path, None, f"{path} cannot be read ({type(error).__name__}): certify again"
+    if not isinstance(certificate, dict) or not isinstance(certificate.get("settings"), dict):
+        return path, None, f"{path} is not a certificate (no settings): certify again"
     if certificate.get("model") != identity:
         return path, None, (f"{path} was made for another model (fingerprint {certificate.get('model')}, "
                             f"this model {identity}): certify it again")
@@ -128,9 +151,29 @@ def _certificate_of(model_dir: str | None, identity: str | None, device: torch.d
     return path, certificate, ""
 
 
-def _of_today(setting: str, result: dict) -> bool:
-    """Whether a certificate's result measured the form that ``setting`` runs today."""
-    return setting in SETTINGS and result.get("form") == setting_form(setting)
+NUMBERS = ("f1_difference", "ci_low", "ci_high", "speedup", "sentences_per_second")
+
+
+def _unusable(setting: str, result) -> str | None:
+    """Why a certificate's result for ``setting`` may not be used (None: it may): a setting the
+    toolkit does not run, a run that failed, a damaged result, or another form than today's."""
+    if setting not in SETTINGS:
+        return "not a setting of this toolkit"
+    if not isinstance(result, dict):
+        return "a damaged result: certify again"
+    if result.get("error"):
+        return f"it could not run: {result['error']}"
+    if any(not _number(result.get(key)) for key in NUMBERS if key != "ci_low") or not (
+            result.get("ci_low") is None or _number(result["ci_low"])):
+        return "a damaged result: certify again"
+    if result.get("form") != setting_form(setting):
+        return (f"measured in another form, {result.get('form') or 'unnamed'}; today's is {setting_form(setting)}: "
+                f"certify again")
+    return None
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _holds(result: dict, max_f1_loss: float) -> bool:

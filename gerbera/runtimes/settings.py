@@ -130,8 +130,11 @@ def _quantized(model: torch.nn.Module) -> torch.nn.Module:
         warnings.simplefilter("ignore")
         from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-        copied = copy.deepcopy(model).float()
-        prefix = getattr(copied, "base_model_prefix", "")
-        encoder = {name: per_channel_dynamic_qconfig for name, module in copied.named_modules()
-                   if isinstance(module, torch.nn.Linear) and (not prefix or name.startswith(prefix + "."))}
-        return quantize_dynamic(copied, encoder, dtype=torch.qint8)
+        prefix = getattr(model, "base_model_prefix", "")
+        encoder = {name: per_channel_dynamic_qconfig for name, module in model.named_modules()
+                   if isinstance(module, torch.nn.Linear) and prefix and name.startswith(prefix + ".")}
+        if not encoder:
+            raise GerberaError(f"--scoring_precision int8: cannot tell the encoder of {type(model).__name__} from its tag "
+                               f"head (no Linear layer under its base_model_prefix {prefix!r}), so nothing would be "
+                               f"quantized as int8 intends; tag it in onnx-int8, bf16 or fp32")
+        return quantize_dynamic(copy.deepcopy(model).float(), encoder, dtype=torch.qint8)
