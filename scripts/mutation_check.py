@@ -424,6 +424,8 @@ MUTANTS: list[Mutant] = [
            ("tests/test_certificate_seams.py",)),
     Mutant("certify-stops-at-a-setting-the-model-cannot-run", "fast settings and certificates", "gerbera/commands/certify.py",
            "    errors.update(failed)\n", "    errors.update(failed)\n    assert not failed\n", ("tests/test_certificate_seams.py",)),
+    Mutant("certificate-replaced-silently", "fast settings and certificates", "gerbera/commands/certify.py",
+           "    _warn_of_dropped_settings(path, results)\n", "", ("tests/test_certificate_seams.py",)),
     Mutant("tolerance-not-checked", "fast settings and certificates", "gerbera/commands/run_predict.py",
            '    if not 0 <= model_args.max_f1_loss < float("inf"):  # nan too', "    if False:",
            ("tests/test_certificate_seams.py",)),

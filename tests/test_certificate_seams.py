@@ -9,8 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import test_runtimes
 from test_predict import _one_thread  # noqa: F401 (autouse)
-from test_runtimes import certify_main, corpus, measured, model, tag, write_certificate  # noqa: F401 (fixtures)
+from test_runtimes import certify_main, measured, tag, write_certificate
 
 from gerbera.commands import run_predict
 from gerbera.commands.exits import exit_status
@@ -19,10 +20,11 @@ from gerbera.runtimes.certificates import certificate_path
 from gerbera.runtimes.settings import forward_for
 
 CPU = __import__("torch").device("cpu")
+model, corpus = test_runtimes.model, test_runtimes.corpus  # the fixtures of test_runtimes.py
 
 
 @pytest.fixture
-def fresh_model(model, tmp_path) -> Path:  # noqa: F811 (the fixture)
+def fresh_model(model, tmp_path) -> Path:
     return Path(shutil.copytree(model, tmp_path / "model"))
 
 
@@ -98,7 +100,7 @@ class _Unprefixed(__import__("torch").nn.Module):
         self.encoder, self.classifier = torch.nn.Linear(8, 8), torch.nn.Linear(8, 3)
 
 
-def test_int8_refuses_a_model_whose_encoder_it_cannot_tell_from_its_head(fresh_model, corpus, monkeypatch):  # noqa: F811
+def test_int8_refuses_a_model_whose_encoder_it_cannot_tell_from_its_head(fresh_model, corpus, monkeypatch):
     with pytest.raises(GerberaError, match="cannot tell the encoder of _Unprefixed from its tag head"):
         forward_for(_Unprefixed(), "int8", CPU, lambda: None)
     from transformers import BertForTokenClassification
@@ -119,3 +121,15 @@ def test_a_tolerance_that_is_not_a_number_of_points_is_a_usage_error(fresh_model
                               "--disable_tqdm"])
     assert status == 2 and f"--max_f1_loss {float(loss)}" in capsys.readouterr().err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_certification_of_fewer_settings_says_which_results_it_replaces(fresh_model, corpus, monkeypatch):
+    from gerbera.commands import certify
+
+    certify_main(fresh_model, corpus, "--settings", "int8", "onnx-fp32")
+    warned = []
+    monkeypatch.setattr(certify.logger, "warning", lambda message, *args: warned.append(message % args))
+    certificate = certify_main(fresh_model, corpus, "--settings", "int8")
+    assert set(certificate["settings"]) == {"int8"}
+    assert [line for line in warned if "the results for onnx-fp32 it held are not in the new certificate" in line
+            and "--settings int8 onnx-fp32" in line]

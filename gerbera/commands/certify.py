@@ -32,7 +32,7 @@ from gerbera.commands.parsers import StrictArgumentParser
 from gerbera.corpora.column_files import parse_dataset_list
 from gerbera.corpora.split_sources import load_split
 from gerbera.errors import GerberaError, UsageError
-from gerbera.outputs import atomic_write, write_json
+from gerbera.outputs import atomic_write, read_json, write_json
 from gerbera.runtimes.certificates import certificate_path, machine_key, machine_kind, summary_table
 from gerbera.runtimes.settings import SETTINGS, setting_form
 from gerbera.scoring.comparison.error_kinds import classify, spans
@@ -139,10 +139,23 @@ def certify(args) -> tuple[dict, str]:
     }
     _warn_if_busy(certificate["load_average"], device)
     path = certificate_path(args.model_name_or_path, device)
+    _warn_of_dropped_settings(path, results)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path.with_suffix(".txt"), summary_table(certificate))
     write_json(path, certificate)  # last: the file run_predict reads appears whole, or not at all
     return certificate, str(path)
+
+
+def _warn_of_dropped_settings(path, results: dict) -> None:
+    """A certificate is replaced whole: say which settings the one it replaces measured and this one does not."""
+    try:
+        before = read_json(path).get("settings", {}) if path.is_file() else {}
+    except (OSError, ValueError, AttributeError):
+        return
+    dropped = sorted(set(before) - set(results)) if isinstance(before, dict) else []
+    if dropped:
+        logger.warning("%s is replaced whole: the results for %s it held are not in the new certificate (certify every "
+                       "setting you use in one run: --settings %s)", path, ", ".join(dropped), " ".join(sorted({*dropped, *results})))
 
 
 def refuse_heads(name: str) -> None:
