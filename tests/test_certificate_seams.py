@@ -133,3 +133,12 @@ def test_a_certification_of_fewer_settings_says_which_results_it_replaces(fresh_
     assert set(certificate["settings"]) == {"int8"}
     assert [line for line in warned if "the results for onnx-fp32 it held are not in the new certificate" in line
             and "--settings int8 onnx-fp32" in line]
+
+
+def test_a_result_without_an_interval_is_not_taken_and_said_so(fresh_model, tmp_path, capsys):
+    """Certified on too few sentences for a bootstrap interval: not damaged, but nothing to hold it to."""
+    write_certificate(fresh_model, {"int8": {**measured(2.4, -0.001), "ci_low": None, "ci_high": None}})
+    assert tag(fresh_model, tmp_path, "auto")[0]["scoring_precision"] == "fp32"
+    summary, _ = tag(fresh_model, tmp_path, "int8")
+    said = [line for line in capsys.readouterr().err.splitlines() if "--scoring_precision int8" in line]
+    assert summary["certificate"] is None and "too few sentences for an interval" in said[0] and "damaged" not in said[0]

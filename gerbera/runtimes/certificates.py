@@ -124,6 +124,9 @@ def judge_setting(model_dir: str | None, identity: str | None, device: torch.dev
     problem = _unusable(setting, result)
     if problem:
         return Judgement(None, None, f"its tags are not checked against fp32 ({path}: {problem})", True)
+    if result["ci_low"] is None:
+        return Judgement(None, None, f"its tags are not checked against fp32 ({path}: too few sentences for an "
+                         "interval; certify on more)", True)
     holds = _holds(result, max_f1_loss)
     verdict = "within" if holds else "NOT within"
     return Judgement(str(path), holds, f"certificate {path}: {_measured(result)}, {verdict} -{max_f1_loss:g} points "
@@ -151,7 +154,7 @@ def _certificate_of(model_dir: str | None, identity: str | None, device: torch.d
     return path, certificate, ""
 
 
-NUMBERS = ("f1_difference", "ci_low", "ci_high", "speedup", "sentences_per_second")
+NUMBERS = ("f1_difference", "speedup", "sentences_per_second")
 
 
 def _unusable(setting: str, result) -> str | None:
@@ -163,8 +166,8 @@ def _unusable(setting: str, result) -> str | None:
         return "a damaged result: certify again"
     if result.get("error"):
         return f"it could not run: {result['error']}"
-    if any(not _number(result.get(key)) for key in NUMBERS if key != "ci_low") or not (
-            result.get("ci_low") is None or _number(result["ci_low"])):
+    interval = (result.get("ci_low"), result.get("ci_high"))  # None, None: too few sentences for one
+    if not all(_number(result.get(key)) for key in NUMBERS) or not (interval == (None, None) or all(map(_number, interval))):
         return "a damaged result: certify again"
     if result.get("form") != setting_form(setting):
         return (f"measured in another form, {result.get('form') or 'unnamed'}; today's is {setting_form(setting)}: "
