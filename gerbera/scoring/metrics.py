@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from seqeval.metrics import classification_report
-
 ALL = "all"
 
 
@@ -15,6 +13,8 @@ def span_report(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]
     Untyped tags (B, I, O) have one anonymous type, which seqeval names ``_``; it is then
     reported only as ``all``.
     """
+    from seqeval.metrics import classification_report  # here: it loads scikit-learn, most of a second at start-up
+
     report = classification_report(
         [list(tags) for tags in gold], [list(tags) for tags in predicted], output_dict=True, zero_division=0
     )

@@ -18,8 +18,6 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 
-from seqeval.metrics.sequence_labeling import end_of_chunk, start_of_chunk
-
 from gerbera.errors import UsageError
 from gerbera.tagging.documents import Entity
 from gerbera.text.segmentation import Sentence
@@ -56,6 +54,9 @@ class SpanDecoder:
     """
 
     def __init__(self, labels: Sequence[str]):
+        # imported here: seqeval.metrics loads scikit-learn (most of a second), which tagging needs nowhere else
+        from seqeval.metrics.sequence_labeling import end_of_chunk, start_of_chunk
+
         self.labels = list(labels)
         # seqeval's parse of a tag (non-suffix mode), then its appended 'O' and its initial state
         parsed = [(tag[0], tag[1:].split("-", maxsplit=1)[-1] or "_") for tag in self.labels]
