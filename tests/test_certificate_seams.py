@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import test_runtimes
+import torch
 from test_predict import _one_thread  # noqa: F401 (autouse)
 from test_runtimes import certify_main, measured, tag, write_certificate
 
@@ -19,7 +20,7 @@ from gerbera.errors import GerberaError
 from gerbera.runtimes.certificates import certificate_path
 from gerbera.runtimes.settings import forward_for
 
-CPU = __import__("torch").device("cpu")
+CPU = torch.device("cpu")
 model, corpus = test_runtimes.model, test_runtimes.corpus  # the fixtures of test_runtimes.py
 
 
@@ -89,14 +90,13 @@ def test_auto_says_which_settings_it_passed_over_and_why(fresh_model, tmp_path, 
     assert summary["scoring_precision"] == "fp32" and "not used: int8 (measured in another form" in said
 
 
-class _Unprefixed(__import__("torch").nn.Module):
+class _Unprefixed(torch.nn.Module):
     """A token classifier of no known layout: no base_model_prefix names its encoder."""
 
     base_model_prefix = ""
 
     def __init__(self):
         super().__init__()
-        torch = __import__("torch")
         self.encoder, self.classifier = torch.nn.Linear(8, 8), torch.nn.Linear(8, 3)
 
 

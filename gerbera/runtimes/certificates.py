@@ -180,8 +180,9 @@ def _number(value) -> bool:
 
 
 def _holds(result: dict, max_f1_loss: float) -> bool:
-    low = result.get("ci_low")
-    return low is not None and not result.get("error") and 100 * low >= -max_f1_loss
+    """Whether a usable result's whole interval lies above ``-max_f1_loss`` points (see :func:`_unusable`)."""
+    low = result["ci_low"]
+    return low is not None and 100 * low >= -max_f1_loss
 
 
 def _measured(result: dict) -> str:
